@@ -1,0 +1,30 @@
+"""The `steerbridge` command: one typer app; each command group lives in `steerbridge.commands`."""
+
+from __future__ import annotations
+
+import typer
+
+from steerbridge.commands import console, models_cmd
+
+app = typer.Typer(
+    name="steerbridge",
+    help="Carry steering vectors from a small language model to a large one, and measure what survives.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+app.add_typer(models_cmd.app, name="models")
+
+# Command modules register themselves on `app` here, one line each.
+for _register in (
+    # e.g. bridge_cmd.register, steer_cmd.register, run_cmd.register
+):
+    _register(app)
+
+
+def main() -> None:
+    """Entry point that turns a SteerbridgeError into a clear message and exit code 2."""
+    console.run_app(app)
+
+
+if __name__ == "__main__":
+    main()
