@@ -1,0 +1,381 @@
+"""Transfer metrics: pure functions on per-item arrays, no models.
+
+Vocabulary used throughout:
+
+- ``p``: per-item probability of the behaviour-matching answer among the two answer tokens.
+- ``ld``: per-item logit difference ``logit(matching) - logit(non-matching)``.
+- ``mass``: per-item probability, out of the whole vocabulary, on the two answer tokens (a
+  steered model that stops answering loses mass; that is a side effect, not a success).
+- Arrays shaped ``[n_alphas, n_items]`` hold one row per alpha of a sweep; ``none`` arrays are
+  shaped ``[n_items]`` (the unsteered model).
+
+The headline is **retention** = Δp(transferred) / Δp(native). The paper's per-item Pearson
+correlation of raw logit differences is confounded by the items' own spread (a random direction
+also scores ≈ 0.99), so it is always reported twice, raw and as change from the unsteered model,
+and always next to the same figure for a random direction.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import torch
+
+Array = np.ndarray
+
+
+def _as2d(x: Sequence[Sequence[float]] | Array) -> Array:
+    a = np.asarray(x, dtype=np.float64)
+    if a.ndim == 1:
+        a = a[None, :]
+    if a.ndim != 2:
+        raise ValueError(f"expected [n_alphas, n_items], got shape {a.shape}")
+    return a
+
+
+def delta_p(p_steered: Sequence[Sequence[float]] | Array, p_none: Sequence[float] | Array) -> Array:
+    """Behaviour shift per alpha: mean p(match) steered minus mean p(match) unsteered.
+
+    NaN items are ignored (``nanmean``); an alpha whose items are all NaN gives NaN.
+    """
+    ps = _as2d(p_steered)
+    p0 = np.asarray(p_none, dtype=np.float64)
+    with np.errstate(all="ignore"):
+        out = np.array([_nanmean(row) for row in ps]) - _nanmean(p0)
+    return out
+
+
+def _nanmean(x: Array) -> float:
+    x = np.asarray(x, dtype=np.float64)
+    good = x[np.isfinite(x)]
+    return float(good.mean()) if good.size else math.nan
+
+
+def retention(dp_transferred: Sequence[float] | Array, dp_native: Sequence[float] | Array,
+              min_native: float = 1e-9) -> Array:
+    """Δp transferred / Δp native per alpha; NaN where |Δp native| ≤ `min_native` or missing.
+
+    Signed: a negative retention means the transferred vector pushes the opposite way.
+    """
+    t = np.asarray(dp_transferred, dtype=np.float64)
+    n = np.asarray(dp_native, dtype=np.float64)
+    out = np.full(n.shape, math.nan)
+    ok = np.isfinite(t) & np.isfinite(n) & (np.abs(n) > min_native)
+    out[ok] = t[ok] / n[ok]
+    return out
+
+
+def best_alpha_index(dp_native: Sequence[float] | Array,
+                     alphas: Sequence[float] | Array | None = None,
+                     sign: int = 0) -> int | None:
+    """Index of the alpha with the largest |Δp native| (ignoring NaNs and alpha = 0).
+
+    ``sign=+1`` or ``-1`` restricts the search to positive or negative alphas (needs `alphas`).
+    Returns None when no alpha qualifies.
+    """
+    dp = np.asarray(dp_native, dtype=np.float64)
+    cand = np.isfinite(dp)
+    if alphas is not None:
+        a = np.asarray(alphas, dtype=np.float64)
+        cand &= a != 0
+        if sign:
+            cand &= np.sign(a) == sign
+    if not cand.any():
+        return None
+    score = np.where(cand, np.abs(dp), -np.inf)
+    return int(np.argmax(score))
+
+
+def pearson(x: Array, y: Array) -> float:
+    """Pearson correlation over items with both values finite; NaN if < 3 items or no spread."""
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    ok = np.isfinite(x) & np.isfinite(y)
+    x, y = x[ok], y[ok]
+    if x.size < 3:
+        return math.nan
+    xc, yc = x - x.mean(), y - y.mean()
+    den = math.sqrt(float((xc * xc).sum()) * float((yc * yc).sum()))
+    if den == 0.0:
+        return math.nan
+    return float((xc * yc).sum() / den)
+
+
+def _pearson_rows(x: Array, y: Array) -> Array:
+    """Row-wise Pearson of two [..., n] arrays (finite inputs), NaN where a row has no spread."""
+    xc = x - x.mean(axis=-1, keepdims=True)
+    yc = y - y.mean(axis=-1, keepdims=True)
+    num = (xc * yc).sum(axis=-1)
+    den = np.sqrt((xc * xc).sum(axis=-1) * (yc * yc).sum(axis=-1))
+    with np.errstate(all="ignore"):
+        return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+
+
+@dataclass
+class Correlation:
+    """Per-alpha Pearson r with bootstrap 95 % CIs, plus the mean over alphas with its CI."""
+
+    per_alpha: list[float]
+    ci_low: list[float]
+    ci_high: list[float]
+    mean: float
+    mean_ci_low: float
+    mean_ci_high: float
+    n_items: int
+    n_boot: int
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def correlation(a: Sequence[Sequence[float]] | Array, b: Sequence[Sequence[float]] | Array,
+                n_boot: int = 1000, seed: int = 0, alpha_mask: Sequence[bool] | None = None
+                ) -> Correlation:
+    """Per-item Pearson r between `a` and `b` ([n_alphas, n_items]) at each alpha, with CIs.
+
+    Bootstrap: items are resampled with replacement (the same resample for every alpha, so the
+    CI of the mean over alphas accounts for their dependence); percentile 95 % intervals.
+    Items with a non-finite value at any alpha are dropped. `alpha_mask` picks the alphas that
+    enter the mean (e.g. leave out alpha = 0 and alphas that broke the model).
+    """
+    x, y = _as2d(a), _as2d(b)
+    if x.shape != y.shape:
+        raise ValueError(f"shape mismatch: {x.shape} vs {y.shape}")
+    n_alpha = x.shape[0]
+    mask = np.ones(n_alpha, bool) if alpha_mask is None else np.asarray(alpha_mask, bool)
+    # an alpha where every item is NaN (the model broke there) is left out, not the items
+    dead = ~(np.isfinite(x).any(axis=1) & np.isfinite(y).any(axis=1))
+    live = ~dead
+    keep = np.isfinite(x[live]).all(axis=0) & np.isfinite(y[live]).all(axis=0)
+    x, y = x[:, keep], y[:, keep]
+    x[dead], y[dead] = math.nan, math.nan
+    mask = mask & live
+    n = x.shape[1]
+    point = np.array([pearson(x[i], y[i]) for i in range(n_alpha)])
+    if n < 3:
+        nan = [math.nan] * n_alpha
+        return Correlation(point.tolist(), nan, nan, math.nan, math.nan, math.nan, n, 0)
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, n, size=(n_boot, n))
+    bx = x[:, idx]  # [n_alpha, n_boot, n]
+    by = y[:, idx]
+    boot = _pearson_rows(bx, by)  # [n_alpha, n_boot]
+    lo, hi = np.full(n_alpha, math.nan), np.full(n_alpha, math.nan)
+    for i in range(n_alpha):
+        row = boot[i][np.isfinite(boot[i])]
+        if row.size:
+            lo[i], hi[i] = np.percentile(row, 2.5), np.percentile(row, 97.5)
+    use = mask & np.isfinite(point)
+    if use.any():
+        mean = float(point[use].mean())
+        sub = boot[use]
+        ok = np.isfinite(sub).all(axis=0)
+        bm = sub[:, ok].mean(axis=0)
+        mlo, mhi = (float(np.percentile(bm, 2.5)), float(np.percentile(bm, 97.5))) if bm.size \
+            else (math.nan, math.nan)
+    else:
+        mean = mlo = mhi = math.nan
+    return Correlation(point.tolist(), np.asarray(lo).tolist(), np.asarray(hi).tolist(), mean,
+                       mlo, mhi, n, n_boot)
+
+
+def change_correlation(ld_a: Sequence[Sequence[float]] | Array,
+                       ld_b: Sequence[Sequence[float]] | Array,
+                       ld_none: Sequence[float] | Array, **kw: object) -> Correlation:
+    """Correlation of the per-item *change* from the unsteered model (Δld_a vs Δld_b)."""
+    base = np.asarray(ld_none, dtype=np.float64)[None, :]
+    return correlation(_as2d(ld_a) - base, _as2d(ld_b) - base, **kw)  # type: ignore[arg-type]
+
+
+def cosine(u: torch.Tensor | Array, v: torch.Tensor | Array) -> float:
+    """Cosine similarity of two vectors (float64)."""
+    a = torch.as_tensor(np.asarray(u) if not isinstance(u, torch.Tensor) else u).double().flatten()
+    b = torch.as_tensor(np.asarray(v) if not isinstance(v, torch.Tensor) else v).double().flatten()
+    if a.shape != b.shape:
+        raise ValueError(f"cosine of vectors of different sizes: {a.numel()} vs {b.numel()}")
+    den = float(a.norm() * b.norm())
+    return float(a @ b) / den if den > 0 else math.nan
+
+
+def kl_from_logits(ref_logits: torch.Tensor, logits: torch.Tensor,
+                   mask: torch.Tensor | None = None) -> float:
+    """Mean over positions of KL(P_ref ‖ P) for next-token distributions given as logits.
+
+    ``ref_logits``/``logits``: [..., vocab]; ``mask`` (same leading shape) selects positions.
+    Computed in float32/64 log-space.
+    """
+    lp_ref = torch.log_softmax(ref_logits.double(), dim=-1)
+    lp = torch.log_softmax(logits.double(), dim=-1)
+    kl = (lp_ref.exp() * (lp_ref - lp)).sum(-1)
+    if mask is not None:
+        kl = kl[mask.bool()]
+    return float(kl.mean()) if kl.numel() else math.nan
+
+
+def perplexity(nll_sum: float, n_tokens: int) -> float:
+    """exp(mean negative log-likelihood)."""
+    return math.exp(nll_sum / n_tokens) if n_tokens else math.nan
+
+
+def perplexity_change(ppl_none: float, ppl_steered: float) -> float:
+    """Relative perplexity change: ppl_steered / ppl_none − 1 (0.10 = 10 % worse)."""
+    return ppl_steered / ppl_none - 1.0 if ppl_none > 0 else math.nan
+
+
+def nan_to_none(x: object) -> object:
+    """Recursively turn NaN/inf floats into None so the result is valid JSON."""
+    if isinstance(x, float):
+        return x if math.isfinite(x) else None
+    if isinstance(x, dict):
+        return {k: nan_to_none(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [nan_to_none(v) for v in x]
+    if isinstance(x, np.ndarray):
+        return nan_to_none(x.tolist())
+    if isinstance(x, np.floating):
+        return nan_to_none(float(x))
+    if isinstance(x, np.integer):
+        return int(x)
+    return x
+
+
+def none_to_nan(x: Sequence[object]) -> Array:
+    """Inverse of `nan_to_none` for one numeric (nested) list read back from JSON."""
+    def conv(v: object) -> object:
+        if v is None:
+            return math.nan
+        if isinstance(v, list):
+            return [conv(e) for e in v]
+        return v
+
+    return np.asarray(conv(list(x)), dtype=np.float64)
+
+
+# ---------------------------------------------------------------------------------------------
+# One behaviour's summary from its per-condition arrays
+# ---------------------------------------------------------------------------------------------
+
+#: Conditions compared against the native vector (random seeds are ``random:<seed>``).
+TRANSFER_CONDITIONS = ("transferred", "transferred_bias")
+
+
+def random_conditions(conditions: Sequence[str]) -> list[str]:
+    """The ``random:<seed>`` condition names present, in order."""
+    return [c for c in conditions if c.startswith("random:")]
+
+
+def summarize_behaviour(alphas: Sequence[float], conditions: dict[str, dict[str, object]],
+                        n_boot: int = 1000, seed: int = 0) -> dict[str, object]:
+    """All transfer metrics for one behaviour.
+
+    `conditions` maps a condition name to ``{"p": ..., "ld": ..., "mass": ...}``: ``none`` (and
+    ``source_none``) hold one value per item; every steered condition holds ``[n_alphas,
+    n_items]``. Required: ``none`` and ``native``. Optional: ``transferred`` (W·v),
+    ``transferred_bias`` (W·v + b), ``random:<seed>``..., ``source`` (the source model steered
+    by its own vector, with ``source_none`` as its baseline).
+
+    Returns per-condition Δp, mean p and mean answer mass per alpha; retention per alpha and at
+    the alpha of the largest native shift (overall and per sign); raw and change-from-unsteered
+    correlations with the native condition, each with bootstrap CIs; and a ``headline`` dict.
+    """
+    a = np.asarray(alphas, dtype=np.float64)
+    if "none" not in conditions or "native" not in conditions:
+        raise ValueError("summarize_behaviour needs the 'none' and 'native' conditions")
+    arr = {c: {k: none_to_nan(v) if isinstance(v, list) else np.asarray(v, np.float64)
+               for k, v in d.items() if k in ("p", "ld", "mass")}
+           for c, d in conditions.items()}
+    steered = [c for c in arr if c not in ("none", "source_none")]
+    out: dict[str, object] = {"alphas": a.tolist()}
+
+    dp: dict[str, list[float]] = {}
+    p_mean: dict[str, list[float]] = {}
+    mass: dict[str, list[float]] = {}
+    for c in steered:
+        base = arr["source_none" if c == "source" and "source_none" in arr else "none"]
+        dp[c] = delta_p(arr[c]["p"], base["p"]).tolist()
+        p_mean[c] = [_nanmean(r) for r in _as2d(arr[c]["p"])]
+        mass[c] = [_nanmean(r) for r in _as2d(arr[c]["mass"])]
+    for c in ("none", "source_none"):
+        if c in arr:
+            p_mean[c] = [_nanmean(arr[c]["p"])]
+            mass[c] = [_nanmean(arr[c]["mass"])]
+    out["delta_p"], out["p_mean"], out["answer_mass"] = dp, p_mean, mass
+
+    native = np.asarray(dp["native"])
+    compared = [c for c in steered if c not in ("native", "source")]
+    out["retention"] = {c: retention(dp[c], native).tolist() for c in compared}
+
+    best = best_alpha_index(native, a)
+    best_pos = best_alpha_index(native, a, sign=+1)
+    best_neg = best_alpha_index(native, a, sign=-1)
+    out["best_alpha_index"] = best
+    out["best_alpha"] = float(a[best]) if best is not None else None
+
+    def at(idx: int | None, c: str) -> float:
+        return float(out["retention"][c][idx]) if idx is not None else math.nan  # type: ignore[index]
+
+    out["retention_at_best"] = {c: at(best, c) for c in compared}
+    out["retention_at_best_positive"] = {c: at(best_pos, c) for c in compared}
+    out["retention_at_best_negative"] = {c: at(best_neg, c) for c in compared}
+    out["best_alpha_positive"] = float(a[best_pos]) if best_pos is not None else None
+    out["best_alpha_negative"] = float(a[best_neg]) if best_neg is not None else None
+
+    nan_alpha = ~np.isfinite(native)
+    mask = (a != 0) & ~nan_alpha
+    ld_none = arr["none"]["ld"]
+    raw: dict[str, dict[str, object]] = {}
+    change: dict[str, dict[str, object]] = {}
+    for c in compared:
+        kw = {"n_boot": n_boot, "seed": seed, "alpha_mask": mask}
+        raw[c] = correlation(arr["native"]["ld"], arr[c]["ld"], **kw).to_dict()
+        change[c] = change_correlation(arr["native"]["ld"], arr[c]["ld"], ld_none,
+                                       **kw).to_dict()
+    out["correlation_raw"], out["correlation_change"] = raw, change
+
+    rnd = random_conditions(compared)
+
+    def rmean(vals: list[float]) -> float:
+        v = [x for x in vals if math.isfinite(x)]
+        return float(np.mean(v)) if v else math.nan
+
+    def rmax_abs(vals: list[float]) -> float:
+        v = [abs(x) for x in vals if math.isfinite(x)]
+        return float(np.max(v)) if v else math.nan
+
+    headline: dict[str, object] = {
+        "best_alpha": out["best_alpha"],
+        "native_dp": float(native[best]) if best is not None else math.nan,
+        "native_answer_mass": mass["native"][best] if best is not None else math.nan,
+        "none_answer_mass": mass["none"][0],
+    }
+    for c in (*TRANSFER_CONDITIONS, "source"):
+        if c in dp:
+            headline[f"{c}_dp"] = dp[c][best] if best is not None else math.nan
+            headline[f"{c}_answer_mass"] = mass[c][best] if best is not None else math.nan
+    for c in TRANSFER_CONDITIONS:
+        if c in compared:
+            headline[f"{c}_retention"] = out["retention_at_best"][c]  # type: ignore[index]
+            headline[f"{c}_corr_raw"] = raw[c]["mean"]
+            headline[f"{c}_corr_raw_ci"] = [raw[c]["mean_ci_low"], raw[c]["mean_ci_high"]]
+            headline[f"{c}_corr_change"] = change[c]["mean"]
+            headline[f"{c}_corr_change_ci"] = [change[c]["mean_ci_low"],
+                                               change[c]["mean_ci_high"]]
+    if rnd:
+        r_ret = [out["retention_at_best"][c] for c in rnd]  # type: ignore[index]
+        headline["random_dp_mean"] = rmean([dp[c][best] for c in rnd]) if best is not None \
+            else math.nan
+        headline["random_retention_mean"] = rmean(r_ret)
+        headline["random_retention_max_abs"] = rmax_abs(r_ret)
+        headline["random_corr_raw"] = rmean([float(raw[c]["mean"]) for c in rnd])  # type: ignore[arg-type]
+        headline["random_corr_change"] = rmean([float(change[c]["mean"]) for c in rnd])  # type: ignore[arg-type]
+        headline["random_corr_change_max"] = max(
+            (float(change[c]["mean"]) for c in rnd if math.isfinite(float(change[c]["mean"]))),  # type: ignore[arg-type]
+            default=math.nan)
+        headline["random_answer_mass"] = rmean([mass[c][best] for c in rnd]) if best is not None \
+            else math.nan
+    headline["nan_alphas"] = [float(x) for x in a[nan_alpha]]
+    out["headline"] = headline
+    return out
