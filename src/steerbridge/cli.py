@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import typer
 
-from steerbridge.commands import console, models_cmd
+from steerbridge.commands import console, demo_stage0, models_cmd
 
 app = typer.Typer(
     name="steerbridge",
-    help="Carry steering vectors from a small language model to a large one, and measure what survives.",
+    help="Carry steering vectors from a small language model to a large one, "
+    "and measure what survives.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
 )
 app.add_typer(models_cmd.app, name="models")
 
 # Command modules register themselves on `app` here, one line each.
-for _register in (
-    # e.g. bridge_cmd.register, steer_cmd.register, run_cmd.register
-):
+for _register in (demo_stage0.register,):
     _register(app)
 
 

@@ -22,6 +22,7 @@ from typing import Any
 
 import torch
 from torch import nn
+from transformers import PreTrainedModel
 
 from steerbridge import zoo
 from steerbridge.errors import SteerbridgeError
@@ -53,7 +54,7 @@ DTYPES: dict[str, torch.dtype] = {
 class LoadedModel:
     """A model ready for hooks: model, tokenizer, identity and shape."""
 
-    model: nn.Module
+    model: PreTrainedModel
     tokenizer: Any
     name: str
     fingerprint: str
@@ -84,7 +85,7 @@ class LoadedModel:
 
     def info(self) -> dict[str, Any]:
         """What `steerbridge models info` prints."""
-        cfg = self.model.config  # type: ignore[attr-defined]
+        cfg = self.model.config
         return {
             "name": self.name,
             "architecture": type(self.model).__name__,
@@ -118,7 +119,9 @@ def get_attr_path(obj: Any, path: str) -> Any:
     return obj
 
 
-def find_decoder_layers(model: nn.Module, layers_path: str | None = None) -> tuple[nn.ModuleList, str]:
+def find_decoder_layers(
+    model: nn.Module, layers_path: str | None = None
+) -> tuple[nn.ModuleList, str]:
     """Return the decoder-block list of `model` and the attribute path where it was found."""
     if layers_path is not None:
         try:
@@ -149,12 +152,14 @@ def find_decoder_layers(model: nn.Module, layers_path: str | None = None) -> tup
 
 
 def hidden_size_of(model: nn.Module) -> int:
-    cfg = _text_config(model.config)  # type: ignore[attr-defined]
+    cfg = _text_config(model.config)
     for key in ("hidden_size", "n_embd", "d_model"):
         value = getattr(cfg, key, None)
         if isinstance(value, int):
             return value
-    raise SteerbridgeError(f"Cannot tell the hidden size of {type(model).__name__} from its config.")
+    raise SteerbridgeError(
+        f"Cannot tell the hidden size of {type(model).__name__} from its config."
+    )
 
 
 def fingerprint_model(model: nn.Module) -> str:
@@ -164,8 +169,21 @@ def fingerprint_model(model: nn.Module) -> str:
     bfloat16 give the same fingerprint (a bridge fitted in one dtype is valid in the other).
     """
     h = hashlib.sha256()
-    cfg = _text_config(model.config).to_dict()  # type: ignore[attr-defined]
-    keep = {k: v for k, v in cfg.items() if not k.startswith("_") and k not in {"torch_dtype", "dtype", "transformers_version", "architectures", "quantization_config", "use_cache"}}
+    cfg = _text_config(model.config).to_dict()
+    keep = {
+        k: v
+        for k, v in cfg.items()
+        if not k.startswith("_")
+        and k
+        not in {
+            "torch_dtype",
+            "dtype",
+            "transformers_version",
+            "architectures",
+            "quantization_config",
+            "use_cache",
+        }
+    }
     h.update(json.dumps(keep, sort_keys=True, default=str).encode())
     named = list(model.named_parameters())
     picks = [named[0], named[len(named) // 2], named[-1]] if named else []
@@ -187,7 +205,9 @@ def require_gguf_support() -> None:
         )
 
 
-def wrap(model: nn.Module, tokenizer: Any, name: str, layers_path: str | None = None) -> LoadedModel:
+def wrap(
+    model: PreTrainedModel, tokenizer: Any, name: str, layers_path: str | None = None
+) -> LoadedModel:
     """Wrap an already-built model and tokenizer as a `LoadedModel` (tests, custom loaders)."""
     model.eval()
     layers, path = find_decoder_layers(model, layers_path)
@@ -205,12 +225,14 @@ def wrap(model: nn.Module, tokenizer: Any, name: str, layers_path: str | None = 
     )
 
 
-def _from_pretrained(source: str, dtype: torch.dtype, device: str, **kw: Any) -> tuple[nn.Module, Any]:
+def _from_pretrained(
+    source: str, dtype: torch.dtype, device: str, **kw: Any
+) -> tuple[PreTrainedModel, Any]:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     tok = AutoTokenizer.from_pretrained(source, **kw)
     model = AutoModelForCausalLM.from_pretrained(source, dtype=dtype, **kw)
-    model.to(device)
+    model.to(torch.device(device))  # type: ignore[arg-type]
     return model, tok
 
 
@@ -239,13 +261,22 @@ def load(
                 f"partial: {'; '.join(problems)}. Rebuild it with "
                 f"`steerbridge models install {spec_str} --force`."
             )
-        model, tok = _from_pretrained(str(zoo.model_path(spec_str)), torch_dtype, device, local_files_only=True, **kw)
+        model, tok = _from_pretrained(
+            str(zoo.model_path(spec_str)), torch_dtype, device, local_files_only=True, **kw
+        )
     elif path.suffix == ".gguf":
         if not path.is_file():
             raise SteerbridgeError(f"GGUF file {path} does not exist.")
         require_gguf_support()
         try:
-            model, tok = _from_pretrained(str(path.parent), torch_dtype, device, gguf_file=path.name, local_files_only=True, **kw)
+            model, tok = _from_pretrained(
+                str(path.parent),
+                torch_dtype,
+                device,
+                gguf_file=path.name,
+                local_files_only=True,
+                **kw,
+            )
         except (ValueError, KeyError) as err:
             raise SteerbridgeError(
                 f"transformers cannot load {path.name}: {err}. Its architecture may not be "
@@ -264,7 +295,9 @@ def load(
             raise SteerbridgeError(f"No model at {spec_str}: the path does not exist.")
         try:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
-            model, tok = _from_pretrained(spec_str, torch_dtype, device, local_files_only=True, **kw)
+            model, tok = _from_pretrained(
+                spec_str, torch_dtype, device, local_files_only=True, **kw
+            )
         except OSError as err:
             known = ", ".join(sorted(zoo.ZOO))
             raise SteerbridgeError(

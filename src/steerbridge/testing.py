@@ -65,37 +65,77 @@ def tiny_config(arch: str, hidden: int = 32, layers: int = 4, vocab: int | None 
     vocab = vocab or len(tiny_tokenizer())
     heads = 4
     common: dict[str, Any] = {
-        "vocab_size": vocab, "bos_token_id": 0, "eos_token_id": 2, "pad_token_id": 0,
+        "vocab_size": vocab,
+        "bos_token_id": 0,
+        "eos_token_id": 2,
+        "pad_token_id": 0,
     }
     if arch in ("qwen2", "llama", "mistral"):
         cls = {"qwen2": tf.Qwen2Config, "llama": tf.LlamaConfig, "mistral": tf.MistralConfig}[arch]
-        return cls(hidden_size=hidden, intermediate_size=2 * hidden, num_hidden_layers=layers,
-                   num_attention_heads=heads, num_key_value_heads=2, max_position_embeddings=512,
-                   tie_word_embeddings=False, **common)
+        return cls(
+            hidden_size=hidden,
+            intermediate_size=2 * hidden,
+            num_hidden_layers=layers,
+            num_attention_heads=heads,
+            num_key_value_heads=2,
+            max_position_embeddings=512,
+            tie_word_embeddings=False,
+            **common,
+        )
     if arch == "gemma2":
-        return tf.Gemma2Config(hidden_size=hidden, intermediate_size=2 * hidden,
-                               num_hidden_layers=layers, num_attention_heads=heads,
-                               num_key_value_heads=2, head_dim=hidden // heads,
-                               max_position_embeddings=512, sliding_window=64, **common)
+        return tf.Gemma2Config(
+            hidden_size=hidden,
+            intermediate_size=2 * hidden,
+            num_hidden_layers=layers,
+            num_attention_heads=heads,
+            num_key_value_heads=2,
+            head_dim=hidden // heads,
+            max_position_embeddings=512,
+            sliding_window=64,
+            **common,
+        )
     if arch == "gemma3":
-        return tf.Gemma3TextConfig(hidden_size=hidden, intermediate_size=2 * hidden,
-                                   num_hidden_layers=layers, num_attention_heads=heads,
-                                   num_key_value_heads=2, head_dim=hidden // heads,
-                                   max_position_embeddings=512, sliding_window=64, **common)
+        return tf.Gemma3TextConfig(
+            hidden_size=hidden,
+            intermediate_size=2 * hidden,
+            num_hidden_layers=layers,
+            num_attention_heads=heads,
+            num_key_value_heads=2,
+            head_dim=hidden // heads,
+            max_position_embeddings=512,
+            sliding_window=64,
+            **common,
+        )
     if arch == "gpt2":
         return tf.GPT2Config(n_embd=hidden, n_layer=layers, n_head=heads, n_positions=512, **common)
     if arch == "gpt_neox":
-        return tf.GPTNeoXConfig(hidden_size=hidden, intermediate_size=2 * hidden,
-                                num_hidden_layers=layers, num_attention_heads=heads,
-                                max_position_embeddings=512, **common)
+        return tf.GPTNeoXConfig(
+            hidden_size=hidden,
+            intermediate_size=2 * hidden,
+            num_hidden_layers=layers,
+            num_attention_heads=heads,
+            max_position_embeddings=512,
+            **common,
+        )
     if arch == "opt":
-        return tf.OPTConfig(hidden_size=hidden, ffn_dim=2 * hidden, num_hidden_layers=layers,
-                            num_attention_heads=heads, word_embed_proj_dim=hidden,
-                            max_position_embeddings=512, **common)
+        return tf.OPTConfig(
+            hidden_size=hidden,
+            ffn_dim=2 * hidden,
+            num_hidden_layers=layers,
+            num_attention_heads=heads,
+            word_embed_proj_dim=hidden,
+            max_position_embeddings=512,
+            **common,
+        )
     if arch == "phi":
-        return tf.PhiConfig(hidden_size=hidden, intermediate_size=2 * hidden,
-                            num_hidden_layers=layers, num_attention_heads=heads,
-                            max_position_embeddings=512, **common)
+        return tf.PhiConfig(
+            hidden_size=hidden,
+            intermediate_size=2 * hidden,
+            num_hidden_layers=layers,
+            num_attention_heads=heads,
+            max_position_embeddings=512,
+            **common,
+        )
     raise ValueError(f"unknown tiny architecture {arch!r}; choose from {ARCHITECTURES}")
 
 

