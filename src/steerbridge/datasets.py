@@ -1,0 +1,360 @@
+"""Contrastive A/B data: one item type, loaders, chat-template prompts, built-in behaviours.
+
+An `ABItem` is a question that lists its choices, the answer that shows the behaviour
+(``matching``, e.g. ``"(A)"``) and the one that does not (``non_matching``). Two file schemas
+load into it:
+
+* CAA JSON: a list of ``{"question", "answer_matching_behavior",
+  "answer_not_matching_behavior"}`` objects (nrimsky/CAA and ../shared/data/caa).
+* Anthropic model-written-evals JSONL: one such object per line; answers look like ``" (A)"`` or
+  ``" Yes"``, and ``answer_not_matching_behavior`` may be a list.
+
+`build_prompts` formats each question with the model's own chat template and opens the
+assistant turn, so the next token is the answer. The answer label is tokenized on its own
+(``"(A)"`` becomes the text ``"(A"``, a single token in the Qwen tokenizer) and appended, and
+steering vectors read the hidden state at that answer token, as CAA does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+from steerbridge.errors import SteerbridgeError
+
+MultiChoice = Literal["keep", "drop"]
+
+_CHOICE_LINE = re.compile(r"^\s*\(([A-Z])\)", re.MULTILINE)
+_LETTER_ANSWER = re.compile(r"^\(([A-Z])\)?$")
+
+
+@dataclass(frozen=True)
+class ABItem:
+    """One contrastive question: the answer that matches the behaviour and the one that doesn't.
+
+    `source` says where the item came from (``file:index``) so errors can name it.
+    """
+
+    question: str
+    matching: str
+    non_matching: str
+    source: str = ""
+
+    @property
+    def choices(self) -> list[str]:
+        """Letters of the ``(X)`` choices listed in the question (empty for Yes/No items)."""
+        return _CHOICE_LINE.findall(self.question)
+
+    def to_json(self) -> dict[str, str]:
+        """The CAA schema (what `load_caa` reads back)."""
+        return {
+            "question": self.question,
+            "answer_matching_behavior": self.matching,
+            "answer_not_matching_behavior": self.non_matching,
+        }
+
+
+@dataclass
+class ABDataset:
+    """Items loaded from one source, with the count of items dropped and why."""
+
+    name: str
+    items: list[ABItem]
+    dropped: Counter[str] = field(default_factory=Counter)
+    multi_choice_kept: int = 0
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __iter__(self) -> Iterator[ABItem]:
+        return iter(self.items)
+
+    @property
+    def fingerprint(self) -> str:
+        return dataset_fingerprint(self.items)
+
+    def summary(self) -> str:
+        """One line: kept, dropped by reason, multi-choice items kept."""
+        parts = [f"{self.name}: {len(self.items)} items"]
+        if self.dropped:
+            parts.append("dropped " + ", ".join(f"{n} {why}" for why, n in self.dropped.items()))
+        if self.multi_choice_kept:
+            parts.append(f"{self.multi_choice_kept} with more than two choices kept")
+        return "; ".join(parts)
+
+
+def dataset_fingerprint(items: Sequence[ABItem]) -> str:
+    """A stable 16-hex-digit hash of the items' content (order matters, `source` does not)."""
+    h = hashlib.sha256()
+    for it in items:
+        h.update(json.dumps(it.to_json(), sort_keys=True).encode())
+    return h.hexdigest()[:16]
+
+
+def answer_text(answer: str) -> str:
+    """The text appended after the opened assistant turn for an answer label.
+
+    ``"(A)"`` and ``" (A)"`` become ``"(A"`` (the letter token; the closing bracket would be a
+    second token that carries no choice); ``" Yes"`` becomes ``"Yes"``.
+    """
+    a = answer.strip()
+    m = _LETTER_ANSWER.match(a)
+    return f"({m.group(1)}" if m else a
+
+
+def _letter(answer: str) -> str | None:
+    m = _LETTER_ANSWER.match(answer.strip())
+    return m.group(1) if m else None
+
+
+def make_item(raw: Any, source: str, multi_choice: MultiChoice = "keep") -> tuple[ABItem | None, str]:
+    """Validate one raw record; return (item, "") or (None, reason to drop).
+
+    Raises `SteerbridgeError` naming `source` for records that are broken rather than merely
+    out of scope: a missing or empty field, or an answer letter that is not among the choices.
+    """
+    if not isinstance(raw, dict):
+        raise SteerbridgeError(f"{source}: expected an object with question and answers, got "
+                               f"{type(raw).__name__}.")
+    missing = [k for k in ("question", "answer_matching_behavior", "answer_not_matching_behavior")
+               if k not in raw or raw[k] in (None, "", [])]
+    if missing:
+        raise SteerbridgeError(
+            f"{source}: missing field(s) {', '.join(missing)}. Every A/B item needs question, "
+            "answer_matching_behavior and answer_not_matching_behavior; fix or remove the item."
+        )
+    question = str(raw["question"])
+    matching = raw["answer_matching_behavior"]
+    non_matching = raw["answer_not_matching_behavior"]
+    if isinstance(matching, list):
+        if len(matching) != 1:
+            return None, "with several matching answers"
+        matching = matching[0]
+    if isinstance(non_matching, list):
+        if len(non_matching) != 1:
+            return None, "with several non-matching answers"
+        non_matching = non_matching[0]
+    matching, non_matching = str(matching).strip(), str(non_matching).strip()
+    if answer_text(matching) == answer_text(non_matching):
+        raise SteerbridgeError(f"{source}: the matching and non-matching answers are the same "
+                               f"({matching!r}); fix or remove the item.")
+    item = ABItem(question=question, matching=matching, non_matching=non_matching, source=source)
+    letters = item.choices
+    for ans in (matching, non_matching):
+        letter = _letter(ans)
+        if letter is not None and letters and letter not in letters:
+            raise SteerbridgeError(
+                f"{source}: answer {ans!r} is not among the choices "
+                f"({', '.join(f'({c})' for c in letters)}) listed in the question; fix the item "
+                "or remove it."
+            )
+    if len(letters) > 2 and multi_choice == "drop":
+        return None, "with more than two choices"
+    return item, ""
+
+
+def _collect(name: str, records: Iterable[tuple[str, Any]], multi_choice: MultiChoice) -> ABDataset:
+    ds = ABDataset(name=name, items=[])
+    for source, raw in records:
+        item, why = make_item(raw, source, multi_choice)
+        if item is None:
+            ds.dropped[why] += 1
+            continue
+        if len(item.choices) > 2:
+            ds.multi_choice_kept += 1
+        ds.items.append(item)
+    if not ds.items:
+        dropped = f" ({ds.summary()})" if ds.dropped else ""
+        raise SteerbridgeError(f"No A/B items left in {name}{dropped}. Check the file, or keep "
+                               "multi-choice items with multi_choice='keep'.")
+    return ds
+
+
+def load_caa(path: str | Path, multi_choice: MultiChoice = "keep") -> ABDataset:
+    """Load a CAA-schema JSON file (a list of items).
+
+    multi_choice: items whose question lists more than two choices are kept with their two
+    named answers ("keep", default) or dropped and counted ("drop").
+    """
+    p = Path(path)
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError as err:
+        raise SteerbridgeError(f"A/B dataset {p} does not exist.") from err
+    except json.JSONDecodeError as err:
+        raise SteerbridgeError(f"{p} is not valid JSON ({err}); CAA files are one JSON list. "
+                               "For one object per line use load_anthropic_jsonl.") from err
+    if not isinstance(data, list):
+        raise SteerbridgeError(f"{p}: expected a JSON list of A/B items, got {type(data).__name__}.")
+    return _collect(p.name, ((f"{p.name}:{i}", r) for i, r in enumerate(data)), multi_choice)
+
+
+def load_anthropic_jsonl(path: str | Path, multi_choice: MultiChoice = "keep") -> ABDataset:
+    """Load an Anthropic model-written-evals JSONL file (one item per line).
+
+    Answers such as ``" (A)"`` or ``" Yes"`` are stripped; a list-valued answer with one entry
+    is used as that entry, with several entries the item is dropped and counted.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise SteerbridgeError(f"A/B dataset {p} does not exist.")
+    records: list[tuple[str, Any]] = []
+    for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            records.append((f"{p.name}:{i}", json.loads(line)))
+        except json.JSONDecodeError as err:
+            raise SteerbridgeError(f"{p.name}:{i} is not valid JSON ({err}).") from err
+    return _collect(p.name, records, multi_choice)
+
+
+def load(path: str | Path, multi_choice: MultiChoice = "keep") -> ABDataset:
+    """Load a built-in behaviour name (its generate split), a CAA ``.json`` or a ``.jsonl``."""
+    s = str(path)
+    if s in builtin_names():
+        gen, _ = builtin(s)
+        return ABDataset(name=s, items=gen)
+    if s.endswith(".jsonl"):
+        return load_anthropic_jsonl(s, multi_choice)
+    if s.endswith(".json"):
+        return load_caa(s, multi_choice)
+    raise SteerbridgeError(f"Unknown dataset {s!r}: give a built-in behaviour "
+                           f"({', '.join(builtin_names())}), a CAA .json or an evals .jsonl file.")
+
+
+# ---------------------------------------------------------------------------- prompts
+
+
+@dataclass(frozen=True)
+class ABPrompt:
+    """An item formatted for one model: prompt tokens and the two answer-label token lists."""
+
+    item: ABItem
+    prompt: str
+    prompt_ids: list[int]
+    matching_ids: list[int]
+    non_matching_ids: list[int]
+
+
+@dataclass
+class PromptSet:
+    """Prompts built by `build_prompts`, with the count of items dropped and why."""
+
+    prompts: list[ABPrompt]
+    dropped: Counter[str] = field(default_factory=Counter)
+
+    def __len__(self) -> int:
+        return len(self.prompts)
+
+    def __iter__(self) -> Iterator[ABPrompt]:
+        return iter(self.prompts)
+
+
+def chat_prompt(tokenizer: Any, user: str, system: str | None = None) -> str:
+    """`user` in the tokenizer's chat template with the assistant turn opened.
+
+    system=None keeps the template's default system prompt (Qwen inserts its own); a string
+    replaces it. A tokenizer without a chat template gets ``"{user}\\n"``.
+    """
+    if getattr(tokenizer, "chat_template", None):
+        messages = [{"role": "user", "content": user}]
+        if system is not None:
+            messages.insert(0, {"role": "system", "content": system})
+        text = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+        return str(text)
+    return f"{user}\n"
+
+
+def build_prompts(
+    tokenizer: Any,
+    items: Iterable[ABItem],
+    system: str | None = None,
+    max_tokens: int | None = None,
+) -> PromptSet:
+    """Format items with the chat template, assistant turn open, answer labels tokenized apart.
+
+    Items are dropped (and counted) when the two answer labels tokenize identically or when
+    the prompt plus answer exceeds `max_tokens`. Raises if nothing is left.
+    """
+    out = PromptSet(prompts=[])
+    for item in items:
+        prompt = chat_prompt(tokenizer, item.question, system)
+        ids = list(tokenizer.encode(prompt, add_special_tokens=False))
+        m = list(tokenizer.encode(answer_text(item.matching), add_special_tokens=False))
+        n = list(tokenizer.encode(answer_text(item.non_matching), add_special_tokens=False))
+        if not m or not n or m == n:
+            out.dropped["whose answers tokenize identically"] += 1
+            continue
+        if max_tokens is not None and len(ids) + max(len(m), len(n)) > max_tokens:
+            out.dropped[f"longer than {max_tokens} tokens"] += 1
+            continue
+        out.prompts.append(ABPrompt(item, prompt, ids, m, n))
+    if not out.prompts:
+        why = ", ".join(f"{k}: {v}" for k, v in out.dropped.items()) or "no items given"
+        raise SteerbridgeError(f"No A/B prompts left after filtering ({why}).")
+    return out
+
+
+# ---------------------------------------------------------------------------- built-ins
+
+_BUILTIN_PACKAGE = "steerbridge.data.behaviours"
+
+
+def _builtin_root() -> Any:
+    return resources.files("steerbridge").joinpath("data", "behaviours")
+
+
+def builtin_names() -> list[str]:
+    """Names of the built-in behaviours (each a folder with generate/test items and a card)."""
+    root = _builtin_root()
+    return sorted(p.name for p in root.iterdir() if p.is_dir() and p.joinpath("card.md").is_file())
+
+
+def _check_builtin(name: str) -> Any:
+    if name not in builtin_names():
+        raise SteerbridgeError(f"No built-in behaviour {name!r}; choose one of "
+                               f"{', '.join(builtin_names())}.")
+    return _builtin_root().joinpath(name)
+
+
+def builtin(name: str) -> tuple[list[ABItem], list[ABItem]]:
+    """The (generate, test) items of a built-in behaviour."""
+    folder = _check_builtin(name)
+    splits = []
+    for split in ("generate", "test"):
+        raw = json.loads(folder.joinpath(f"{split}.json").read_text(encoding="utf-8"))
+        splits.append(_collect(f"{name}/{split}", ((f"{name}/{split}:{i}", r)
+                                                   for i, r in enumerate(raw)), "keep").items)
+    return splits[0], splits[1]
+
+
+def builtin_card(name: str) -> str:
+    """The dataset card (Markdown): what the behaviour measures and how the items were made."""
+    return str(_check_builtin(name).joinpath("card.md").read_text(encoding="utf-8"))
+
+
+def builtin_open_prompts(name: str) -> list[str]:
+    """Open-ended prompts (no choices) for checking a behaviour in generated text."""
+    raw = json.loads(_check_builtin(name).joinpath("open_ended.json").read_text(encoding="utf-8"))
+    return [str(p) for p in raw]
+
+
+def save_caa(items: Sequence[ABItem], path: str | Path) -> None:
+    """Write items in the CAA JSON schema."""
+    Path(path).write_text(json.dumps([it.to_json() for it in items], indent=1,
+                                     ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+__all__ = [
+    "ABDataset", "ABItem", "ABPrompt", "PromptSet", "answer_text", "build_prompts", "builtin",
+    "builtin_card", "builtin_names", "builtin_open_prompts", "chat_prompt", "dataset_fingerprint",
+    "load", "load_anthropic_jsonl", "load_caa", "make_item", "save_caa", "asdict",
+]
