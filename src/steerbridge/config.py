@@ -1,0 +1,244 @@
+"""Experiment configuration: a TOML file validated by pydantic.
+
+Unknown keys and wrong types are rejected with a message naming the key (``bridge.method``,
+``behaviours.0.name``...). `stage_hash` gives each pipeline stage a key made only of the inputs
+that stage depends on, so a rerun with a changed evaluation setting reuses the bridge and the
+vectors, and an artifact made under other settings is never picked up.
+
+A minimal config::
+
+    [models]
+    source = "qwen2.5-coder-0.5b"
+    target = "qwen2.5-coder-1.5b"
+
+    [[behaviours]]
+    name = "sentiment"
+    builtin = "sentiment"
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from steerbridge.errors import SteerbridgeError
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=False, frozen=True)
+
+
+class ModelsConfig(_Strict):
+    """Source (small) and target (large) model: alias, HF directory, .gguf file or cached id."""
+
+    source: str
+    target: str
+    dtype: Literal["bfloat16", "float32"] = "bfloat16"
+
+
+class BridgeConfig(_Strict):
+    """Which layers to pair and how to fit the affine map."""
+
+    source_layer: int = Field(ge=0)
+    target_layer: int = Field(ge=0)
+    method: Literal["ridge", "procrustes", "lowrank", "sgd"] = "ridge"
+    corpus: list[str] = Field(default_factory=lambda: ["builtin"],
+                              description="'builtin' and/or .txt/.jsonl paths")
+    max_tokens: int = Field(default=50_000, gt=0)
+    window: int = Field(default=128, gt=1)
+    screen_pairs: bool = Field(default=False, description="also screen layer pairs (heatmap)")
+    screen_tokens: int = Field(default=4_000, gt=0)
+
+
+class VectorsConfig(_Strict):
+    """How steering vectors are extracted (on the source and, natively, on the target)."""
+
+    method: Literal["mean_diff", "pca", "probe"] = "mean_diff"
+    system_prompt: str | None = Field(default=None, description="None keeps the template's own")
+
+
+class BehaviourConfig(_Strict):
+    """One behaviour: a built-in dataset, or generate/test files in the CAA/evals schema."""
+
+    name: str = Field(min_length=1)
+    builtin: str | None = None
+    generate: Path | None = None
+    test: Path | None = None
+    open_ended: Path | None = Field(default=None, description="JSON list of questions")
+    tone: Literal["vader"] | None = Field(default=None,
+                                          description="score generations' sentiment")
+    max_generate: int | None = Field(default=None, gt=0)
+    max_test: int | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> BehaviourConfig:
+        files = self.generate is not None or self.test is not None
+        if self.builtin is not None and files:
+            raise ValueError("give either builtin or generate/test files, not both")
+        if self.builtin is None and (self.generate is None or self.test is None):
+            raise ValueError("needs builtin = NAME, or both generate = PATH and test = PATH")
+        return self
+
+
+class EvaluationConfig(_Strict):
+    """The A/B sweep, controls, side effects and open-ended generations."""
+
+    alphas: list[float] = Field(default_factory=lambda: [-0.3, -0.2, -0.1, 0.1, 0.2, 0.3],
+                                min_length=1)
+    random_seeds: list[int] = Field(default_factory=lambda: [0, 1, 2])
+    bias_variant: bool = Field(default=True, description="also evaluate the paper's W·v + b")
+    source_reference: bool = Field(default=True, description="source steered by its own vector")
+    positions: Literal["all", "prompt", "generated"] = "all"
+    batch_size: int = Field(default=8, gt=0)
+    n_boot: int = Field(default=1000, ge=0)
+    side_effects_tokens: int = Field(default=1024, ge=0)
+    generations: int = Field(default=3, ge=0, description="open-ended prompts per behaviour")
+    generation_tokens: int = Field(default=40, gt=0)
+    generation_alpha: float | None = Field(default=None,
+                                           description="None: the alpha of largest native shift")
+
+    @field_validator("alphas")
+    @classmethod
+    def _finite(cls, v: list[float]) -> list[float]:
+        bad = [a for a in v if not math.isfinite(a)]
+        if bad:
+            raise ValueError(f"alphas must be finite numbers, got {bad}")
+        return sorted(set(v))
+
+
+class RunConfig(_Strict):
+    """Where results go."""
+
+    dir: Path = Path("runs/default")
+    seed: int = 0
+
+
+class Config(_Strict):
+    """A whole experiment."""
+
+    models: ModelsConfig
+    bridge: BridgeConfig
+    vectors: VectorsConfig = VectorsConfig()
+    behaviours: list[BehaviourConfig] = Field(min_length=1)
+    evaluation: EvaluationConfig = EvaluationConfig()
+    run: RunConfig = RunConfig()
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Config:
+        names = [b.name for b in self.behaviours]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ValueError(f"behaviour names must be unique; repeated: {', '.join(dup)}")
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+
+def _format_errors(err: ValidationError, where: str) -> str:
+    lines = []
+    for e in err.errors():
+        key = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        if e["type"] == "extra_forbidden":
+            lines.append(f"  {key}: unknown key")
+        else:
+            lines.append(f"  {key}: {e['msg']} (got {e.get('input')!r})")
+    return f"Invalid config {where}:\n" + "\n".join(lines)
+
+
+def from_dict(data: dict[str, Any], where: str = "") -> Config:
+    """Validate a dict (e.g. parsed TOML); raise `SteerbridgeError` naming every bad key."""
+    try:
+        return Config.model_validate(data)
+    except ValidationError as err:
+        raise SteerbridgeError(_format_errors(err, where)) from None
+
+
+def load(path: str | Path) -> Config:
+    """Read and validate a TOML config. Relative paths inside are relative to the file."""
+    p = Path(path)
+    if not p.is_file():
+        raise SteerbridgeError(f"Config file {p} does not exist.")
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as err:
+        raise SteerbridgeError(f"{p} is not valid TOML: {err}") from None
+    cfg = from_dict(data, str(p))
+    return _resolve_paths(cfg, p.parent)
+
+
+def _resolve_paths(cfg: Config, base: Path) -> Config:
+    def fix(x: Path | None) -> Path | None:
+        return x if x is None or x.is_absolute() else (base / x).resolve()
+
+    behaviours = [b.model_copy(update={"generate": fix(b.generate), "test": fix(b.test),
+                                       "open_ended": fix(b.open_ended)})
+                  for b in cfg.behaviours]
+    corpus = [c if c == "builtin" or Path(c).is_absolute() else str((base / c).resolve())
+              for c in cfg.bridge.corpus]
+    return cfg.model_copy(update={"behaviours": behaviours,
+                                  "bridge": cfg.bridge.model_copy(update={"corpus": corpus})})
+
+
+def loads(text: str) -> Config:
+    """Validate TOML text (paths stay as written)."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise SteerbridgeError(f"Config is not valid TOML: {err}") from None
+    return from_dict(data, "(text)")
+
+
+def demo_config(quick: bool = False) -> Config:
+    """The shipped demo config (`steerbridge demo`), or its quick variant."""
+    name = "demo-quick.toml" if quick else "demo.toml"
+    text = resources.files("steerbridge").joinpath("configs", name).read_text(encoding="utf-8")
+    return loads(text)
+
+
+def digest(obj: Any) -> str:
+    """A 16-hex-digit hash of any JSON-serialisable object (keys sorted)."""
+    blob = json.dumps(obj, sort_keys=True, default=str).encode()
+    return hashlib.sha256(blob).hexdigest()[:16]
+
+
+def _file_digest(path: str | None) -> str | None:
+    """Content hash of a data file (so an edited file invalidates its cached artifacts)."""
+    if path is None or not Path(path).is_file():
+        return None
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
+
+
+def stage_hash(cfg: Config, stage: Literal["bridge", "vectors", "evaluation"],
+               behaviour: str | None = None) -> str:
+    """Key of one stage's artifacts: the hash of exactly the settings that stage reads.
+
+    - ``bridge``: models and bridge sections.
+    - ``vectors``: models, bridge layers, vectors section and the behaviour's data.
+    - ``evaluation``: all of the above plus the evaluation section.
+    """
+    d = cfg.to_dict()
+    parts: dict[str, Any] = {"models": d["models"]}
+    if stage == "bridge":
+        parts["bridge"] = d["bridge"]
+        return digest(parts)
+    parts["layers"] = [d["bridge"]["source_layer"], d["bridge"]["target_layer"]]
+    parts["vectors"] = d["vectors"]
+    if behaviour is not None:
+        b = next(x for x in d["behaviours"] if x["name"] == behaviour)
+        parts["behaviour"] = {k: b[k] for k in ("builtin", "generate", "test", "max_generate")}
+        parts["files"] = [_file_digest(b[k]) for k in ("generate", "test")]
+    if stage == "vectors":
+        return digest(parts)
+    parts["bridge"] = d["bridge"]
+    parts["evaluation"] = d["evaluation"]
+    if behaviour is not None:
+        parts["behaviour"] = next(x for x in d["behaviours"] if x["name"] == behaviour)
+    return digest(parts)
