@@ -1,0 +1,135 @@
+"""GGUF control vectors, the layout llama.cpp reads with ``--control-vector``.
+
+Layout: GGUF architecture ``controlvector``; one 1-D float32 tensor ``direction.<k>`` per layer;
+keys ``controlvector.model_hint`` and ``controlvector.layer_count`` (llama.cpp ignores
+metadata, other tools read it). steerbridge adds ``steerbridge.metadata`` (the JSON metadata of
+the `SteeringVector`) so an import restores scales and lineage.
+
+Layer numbering: llama.cpp stores ``direction.k`` in its per-layer slot ``k`` and adds it to the
+output of layer ``il = k`` of its 0-based block loop (``build_cvec(cur, il)`` after the block's
+residual add). That is exactly steerbridge's layer ``k`` (output of decoder block ``k`` = HF
+``hidden_states[k + 1]``), so ``direction.k`` = our layer ``k``. llama.cpp rejects
+``direction.0`` by name, so layer 0 cannot be exported.
+
+What is written: ``v_hat * scale`` per layer, so ``--control-vector-scaled FILE alpha`` in
+llama.cpp is the same push as ``steer(lm, vector, alpha)`` here. An imported steerbridge file
+keeps these tensors as its directions (exactly the numbers in the file) and its stored scales.
+A foreign file (no steerbridge metadata) gets scale = the tensor's norm, so alpha = 1 adds the
+tensor as llama.cpp would with strength 1.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from steerbridge.errors import SteerbridgeError
+from steerbridge.vectors import SteeringVector
+
+ARCH = "controlvector"
+META_KEY = "steerbridge.metadata"
+
+
+def save_gguf(vector: SteeringVector, path: str | Path, model_hint: str | None = None) -> Path:
+    """Write `vector` as a llama.cpp control vector (``direction.<layer>`` = v_hat * scale)."""
+    import gguf
+
+    if 0 in vector.directions:
+        raise SteerbridgeError(
+            "llama.cpp cannot apply a control vector at layer 0 (it rejects direction.0). "
+            "Export the other layers: vector.select([...]) without 0, or extract at layer >= 1."
+        )
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    tensors = {layer: gguf_tensor(vector, layer) for layer in vector.layers}
+    writer = gguf.GGUFWriter(str(p), arch=ARCH)
+    writer.add_string(f"{ARCH}.model_hint", model_hint or _hint(vector.model_name))
+    writer.add_uint32(f"{ARCH}.layer_count", len(tensors))
+    meta = vector.metadata()
+    meta["gguf_tensor"] = "unit_direction_times_scale"
+    writer.add_string(META_KEY, json.dumps(meta))
+    for layer, arr in tensors.items():
+        writer.add_tensor(f"direction.{layer}", arr)
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    return p
+
+
+def gguf_tensor(vector: SteeringVector, layer: int) -> np.ndarray:
+    """The float32 array written for `layer`: ``v_hat * scale``."""
+    v = vector.unit(layer).double() * vector.scales[layer]
+    return v.float().numpy().astype(np.float32)
+
+
+def _hint(name: str) -> str:
+    return name.split("/")[-1].split("-")[0] if name else "unknown"
+
+
+def load_gguf(path: str | Path) -> SteeringVector:
+    """Read a GGUF control vector (ours or another tool's) as a `SteeringVector`."""
+    import gguf
+
+    p = Path(path)
+    if not p.is_file():
+        raise SteerbridgeError(f"GGUF file {p} does not exist.")
+    try:
+        reader = gguf.GGUFReader(str(p))
+    except Exception as err:  # the reader raises plain ValueError/struct errors
+        raise SteerbridgeError(f"{p} is not a readable GGUF file ({err}).") from err
+    arch = _field_str(reader, "general.architecture")
+    if arch != ARCH:
+        raise SteerbridgeError(
+            f"{p} is a GGUF file of architecture {arch!r}, not a control vector "
+            f"({ARCH!r}); is it a model file? Control vectors hold direction.<layer> tensors."
+        )
+    directions: dict[int, torch.Tensor] = {}
+    for t in reader.tensors:
+        if not t.name.startswith("direction."):
+            continue
+        try:
+            layer = int(t.name.split(".", 1)[1])
+        except ValueError as err:
+            raise SteerbridgeError(f"{p}: tensor {t.name!r} has no layer number.") from err
+        arr = np.asarray(t.data, dtype=np.float32).reshape(-1)
+        directions[layer] = torch.from_numpy(arr.copy())
+    if not directions:
+        raise SteerbridgeError(f"{p} holds no direction.<layer> tensors: not a control vector.")
+    sizes = {v.numel() for v in directions.values()}
+    if len(sizes) != 1:
+        raise SteerbridgeError(f"{p}: direction tensors have different sizes {sorted(sizes)}.")
+    raw_meta = _field_str(reader, META_KEY)
+    if raw_meta:
+        meta = json.loads(raw_meta)
+        vec = SteeringVector.from_metadata(meta, directions, str(p))
+        if set(vec.scales) != set(directions):
+            raise SteerbridgeError(f"{p}: metadata scales cover layers {sorted(vec.scales)} but "
+                                   f"the file holds {sorted(directions)}.")
+        vec.lineage = [*vec.lineage, f"exported to and imported from GGUF {p.name}"]
+        return vec
+    hint = _field_str(reader, f"{ARCH}.model_hint") or "unknown"
+    return SteeringVector(
+        directions=directions,
+        scales={k: float(v.double().norm()) for k, v in directions.items()},
+        model_name=hint,
+        model_fingerprint="unknown",
+        hidden_size=sizes.pop(),
+        method="imported",
+        dataset_fingerprint="unknown",
+        read_position="unknown",
+        lineage=[f"imported from GGUF control vector {p.name} (model hint {hint})"],
+    )
+
+
+def _field_str(reader: object, key: str) -> str | None:
+    field = reader.fields.get(key)  # type: ignore[attr-defined]
+    if field is None:
+        return None
+    try:
+        return str(field.contents())
+    except AttributeError:  # older gguf: raw parts
+        return bytes(field.parts[field.data[0]]).decode("utf-8")
