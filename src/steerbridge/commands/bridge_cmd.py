@@ -1,0 +1,140 @@
+"""`steerbridge fit-bridge` and `steerbridge pairs`: fit affine maps between two models."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from steerbridge.commands.console import console, err_console
+
+DEFAULT_SOURCE = "qwen2.5-coder-0.5b"
+DEFAULT_TARGET = "qwen2.5-coder-1.5b"
+
+
+def _load_pair(source: str, target: str, dtype: str) -> tuple[Any, Any]:
+    from steerbridge.models import load
+
+    with err_console.status(f"loading {source} and {target}"):
+        return load(source, dtype=dtype), load(target, dtype=dtype)
+
+
+def _windows(corpus: list[str], tokenizer: Any, window: int, max_tokens: int) -> Any:
+    from steerbridge.corpus import load_corpus, tokenize
+
+    w = tokenize(load_corpus(corpus or ["default"]), tokenizer, window=window,
+                 max_tokens=max_tokens)
+    console.print(
+        f"corpus {w.corpus_name}: {len(w):,} windows, {w.n_tokens:,} tokens "
+        f"({w.info.get('plain_windows', 0)} plain, {w.info.get('chat_windows', 0)} chat; "
+        f"chat header of {w.header_tokens} tokens left out), fingerprint {w.fingerprint}"
+    )
+    return w
+
+
+def _fmt(v: Any) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, float):
+        return f"{v:.3f}"
+    return str(v)
+
+
+def _summary(rows: list[dict[str, Any]], title: str) -> Table:
+    table = Table(title=title)
+    cols = [("source_layers", "src"), ("target_layer", "tgt"), ("screen_r2", "screen R²"),
+            ("r2", "R²"), ("r2_plain", "R² plain"), ("r2_chat", "R² chat"),
+            ("cosine", "cos"), ("centred_cosine", "centred cos"), ("mean_r2", "mean-pred R²"),
+            ("mean_cosine", "mean-pred cos"), ("random_r2", "random R²"),
+            ("random_cosine", "random cos"), ("n_train", "train tok")]
+    for _, name in cols:
+        table.add_column(name, justify="right")
+    for r in rows:
+        table.add_row(*(_fmt(r.get(k)) for k, _ in cols))
+    return table
+
+
+def fit_bridge_cmd(
+    source: str = typer.Option(DEFAULT_SOURCE, help="Source (small) model."),
+    target: str = typer.Option(DEFAULT_TARGET, help="Target (large) model."),
+    source_layer: list[int] = typer.Option([12], "--source-layer", "-s",
+                                           help="Source layer; repeat for many-to-one."),
+    target_layer: int = typer.Option(14, "--target-layer", "-t", help="Target layer."),
+    corpus: list[str] = typer.Option(None, "--corpus", help="default, .txt, .jsonl or hf:NAME."),
+    method: str = typer.Option("ridge", help="ridge, procrustes, lowrank or sgd."),
+    rank: int = typer.Option(None, help="Rank for --method lowrank."),
+    max_tokens: int = typer.Option(200_000, help="Tokens fed to the models."),
+    window: int = typer.Option(128, help="Tokens per window."),
+    batch_size: int = typer.Option(8, help="Windows per forward batch."),
+    outlier_factor: float = typer.Option(5.0, help="Drop tokens with norm > this x median; 0 "
+                                                   "keeps all."),
+    dtype: str = typer.Option("bfloat16", help="bfloat16 or float32."),
+    cache_dir: Path = typer.Option(Path("~/.cache/steerbridge/moments"),
+                                   help="Where collected statistics are cached."),
+    out: Path = typer.Option(Path("bridge.safetensors"), "--out", "-o", help="Bridge file."),
+) -> None:
+    """Fit one bridge (layer l = output of decoder block l) and print its held-out metrics."""
+    from steerbridge.bridge import fit_bridge
+
+    t0 = time.perf_counter()
+    src, tgt = _load_pair(source, target, dtype)
+    windows = _windows(corpus, src.tokenizer, window, max_tokens)
+    opts: dict[str, Any] = {"rank": rank} if rank is not None else {}
+    bridge = fit_bridge(src, tgt, windows, source_layer, target_layer, method=method,
+                        cache_dir=cache_dir, batch_size=batch_size,
+                        outlier_factor=outlier_factor, **opts)
+    path = bridge.save(out)
+    from steerbridge.pairs import bridge_row
+
+    console.print(_summary([bridge_row(bridge)], f"bridge {source} → {target} ({method})"))
+    console.print(f"dropped tokens: {bridge.metrics.get('dropped')}")
+    console.print(f"[green]bridge written to {path}[/] ({time.perf_counter() - t0:.0f} s)")
+
+
+def pairs_cmd(
+    source: str = typer.Option(DEFAULT_SOURCE, help="Source (small) model."),
+    target: str = typer.Option(DEFAULT_TARGET, help="Target (large) model."),
+    corpus: list[str] = typer.Option(None, "--corpus", help="default, .txt, .jsonl or hf:NAME."),
+    max_tokens: int = typer.Option(200_000, help="Tokens fed to the models for the full fits."),
+    sample_tokens: int = typer.Option(4096, help="Train tokens for the all-pairs screen."),
+    top_k: int = typer.Option(4, help="How many of the best screened pairs to fit fully."),
+    many_to_one: int = typer.Option(3, help="Also fit k best source layers → best target "
+                                            "(0 = off)."),
+    window: int = typer.Option(128, help="Tokens per window."),
+    batch_size: int = typer.Option(8, help="Windows per forward batch."),
+    outlier_factor: float = typer.Option(5.0, help="Drop tokens with norm > this x median."),
+    dtype: str = typer.Option("bfloat16", help="bfloat16 or float32."),
+    cache_dir: Path = typer.Option(Path("~/.cache/steerbridge/moments"),
+                                   help="Where collected statistics are cached."),
+    out_dir: Path = typer.Option(Path("pairs"), "--out-dir", "-o", help="Output directory."),
+) -> None:
+    """Screen every layer pair, fit the best fully; write heatmap, table and the best bridge."""
+    from steerbridge.pairs import screen_pairs, write_heatmap, write_table
+
+    t0 = time.perf_counter()
+    src, tgt = _load_pair(source, target, dtype)
+    windows = _windows(corpus, src.tokenizer, window, max_tokens)
+    result = screen_pairs(src, tgt, windows, top_k=top_k, many_to_one=many_to_one,
+                          sample_tokens=sample_tokens, batch_size=batch_size,
+                          outlier_factor=outlier_factor, cache_dir=cache_dir)
+    csv_path, json_path = write_table(result, out_dir)
+    png = write_heatmap(result, out_dir / "pairs_heatmap.png", f"{source} → {target}")
+    best = result.bridges[0]
+    bpath = best.save(out_dir / f"bridge_L{'+'.join(map(str, best.source_layers))}"
+                                f"_L{best.target_layer}.safetensors")
+    rows = result.rows()
+    console.print(_summary(rows, f"best layer pairs {source} → {target} (held-out test tokens)"))
+    console.print(f"dropped tokens: {json.dumps(best.metrics.get('dropped'))}")
+    for p in (png, csv_path, json_path, bpath):
+        console.print(f"[green]wrote[/] {p}")
+    console.print(f"done in {time.perf_counter() - t0:.0f} s")
+
+
+def register(app: typer.Typer) -> None:
+    """Add `fit-bridge` and `pairs` to the steerbridge app."""
+    app.command("fit-bridge")(fit_bridge_cmd)
+    app.command("pairs")(pairs_cmd)

@@ -1,0 +1,291 @@
+"""Which (source layer, target layer) pairs does an affine map fit best?
+
+Two stages, so the full corpus runs through the models once:
+
+1. **Screen** every pair cheaply on a token sample held in memory: a ridge map (fixed relative λ)
+   fitted on the sample's train windows and scored (R²) on its val windows, plus linear CKA,
+   which falls out of the same products. One eigendecomposition per source layer; each pair then
+   costs two matrix products.
+2. **Fit** the top pairs fully from float64 `Moments` over the whole corpus (one pass of both
+   models for all of them), optionally with a many-to-one bridge (several source layers
+   concatenated → the best target layer, which the paper proposed and left undone).
+
+`write_heatmap` draws the screen's R² matrix; `write_table` writes the table as CSV and JSON.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from steerbridge.activations import progress_context
+from steerbridge.bridge import Bridge, describe
+from steerbridge.corpus import Windows, check_tokenizers
+from steerbridge.errors import SteerbridgeError
+from steerbridge.models import LoadedModel
+from steerbridge.moments import Pair, collect_pair_moments, pair_batches
+
+
+@dataclass
+class Screen:
+    """Screen scores: ``r2[i, j]`` and ``cka[i, j]`` for source_layers[i] → target_layers[j]."""
+
+    source_layers: list[int]
+    target_layers: list[int]
+    r2: Tensor
+    cka: Tensor
+    n_train: int
+    n_val: int
+
+    def top(self, k: int) -> list[tuple[int, int]]:
+        flat = torch.argsort(self.r2.flatten(), descending=True)[:k]
+        nt = len(self.target_layers)
+        return [(self.source_layers[int(i) // nt], self.target_layers[int(i) % nt]) for i in flat]
+
+
+@dataclass
+class PairsResult:
+    """Screen plus fully fitted bridges for the best pairs, best first."""
+
+    screen: Screen
+    bridges: list[Bridge] = field(default_factory=list)
+
+    def rows(self) -> list[dict[str, Any]]:
+        return [bridge_row(br, self.screen) for br in self.bridges]
+
+
+def bridge_row(br: Bridge, scr: Screen | None = None) -> dict[str, Any]:
+    """One table row: a bridge's held-out metrics beside its baselines (and screen scores)."""
+    t = br.metrics.get("test", {})
+    base = br.metrics.get("baselines", {})
+    screen_r2 = screen_cka = None
+    if (scr is not None and len(br.source_layers) == 1
+            and br.source_layers[0] in scr.source_layers and br.target_layer in scr.target_layers):
+        i = scr.source_layers.index(br.source_layers[0])
+        j = scr.target_layers.index(br.target_layer)
+        screen_r2, screen_cka = float(scr.r2[i, j]), float(scr.cka[i, j])
+    return {
+        "source_layers": "+".join(map(str, br.source_layers)),
+        "target_layer": br.target_layer,
+        "screen_r2": screen_r2, "screen_cka": screen_cka,
+        "r2": t.get("r2"), "cosine": t.get("cosine"),
+        "centred_cosine": t.get("centred_cosine"), "rel_error": t.get("rel_error"),
+        "r2_plain": t.get("r2_plain"), "r2_chat": t.get("r2_chat"),
+        "cosine_plain": t.get("cosine_plain"), "cosine_chat": t.get("cosine_chat"),
+        "centred_cosine_plain": t.get("centred_cosine_plain"),
+        "centred_cosine_chat": t.get("centred_cosine_chat"),
+        "mean_r2": base.get("mean_predictor", {}).get("r2"),
+        "mean_cosine": base.get("mean_predictor", {}).get("cosine"),
+        "random_r2": base.get("random_map", {}).get("r2"),
+        "random_cosine": base.get("random_map", {}).get("cosine"),
+        "random_centred_cosine": base.get("random_map", {}).get("centred_cosine"),
+        "val_r2": br.metrics.get("val_r2"), "lambda_rel": br.metrics.get("lambda_rel"),
+        "n_train": br.metrics.get("n_train"), "n_val": br.metrics.get("n_val"),
+        "n_test": t.get("n"),
+    }
+
+
+def _sample_windows(windows: Windows, sample_tokens: int) -> tuple[list[int], list[int]]:
+    """Window indices for the screen: ~sample_tokens of train windows, a quarter as many val."""
+    train: list[int] = []
+    val: list[int] = []
+    n_tr = n_va = 0
+    for i in range(len(windows)):
+        sp = windows.split_of(i)
+        size = len(windows.ids[i])
+        if sp == "train" and n_tr < sample_tokens:
+            train.append(i)
+            n_tr += size
+        elif sp in ("val", "test") and n_va < sample_tokens // 4:
+            val.append(i)
+            n_va += size
+        if n_tr >= sample_tokens and n_va >= sample_tokens // 4:
+            break
+    return train, val
+
+
+@torch.no_grad()
+def screen(
+    source: LoadedModel,
+    target: LoadedModel,
+    windows: Windows,
+    source_layers: Sequence[int] | None = None,
+    target_layers: Sequence[int] | None = None,
+    sample_tokens: int = 4096,
+    lam_rel: float = 3e-2,
+    batch_size: int = 8,
+    outlier_factor: float = 5.0,
+    progress: bool | Callable[[int, int], None] = True,
+) -> Screen:
+    """Ridge R² and linear CKA for every pair on a token sample (see the module docstring)."""
+    check_tokenizers(source.tokenizer, target.tokenizer, source.name, target.name)
+    src = list(source_layers) if source_layers is not None else list(range(source.num_layers))
+    tgt = list(target_layers) if target_layers is not None else list(range(target.num_layers))
+    train_idx, val_idx = _sample_windows(windows, sample_tokens)
+    if not train_idx or not val_idx:
+        raise SteerbridgeError(
+            f"The corpus has too few windows ({len(windows)}) to screen layer pairs: give it "
+            "more text (at least 10 windows)."
+        )
+    order = train_idx + val_idx
+    sub = windows.subset(order)
+    # split_of on the subset must follow the original windows: mark by position.
+    is_val = torch.tensor([0] * len(train_idx) + [1] * len(val_idx))
+    pairs: list[Pair] = [((src[0],), t) for t in tgt]
+    pairs += [((s,), tgt[0]) for s in src]
+    xs: dict[int, list[Tensor]] = {s: [] for s in src}
+    ys: dict[int, list[Tensor]] = {t: [] for t in tgt}
+    keep_all: list[Tensor] = []
+    val_rows: list[Tensor] = []
+    n_batches = (len(sub) + batch_size - 1) // batch_size
+    with progress_context(progress, n_batches, "screen: collect sample") as advance:
+        for pb in pair_batches(source, target, sub, pairs, batch_size, outlier_factor):
+            keep = torch.stack(list(pb.keep.values())).all(0)
+            keep_all.append(keep)
+            lo = pb.index * batch_size
+            rows = torch.repeat_interleave(
+                torch.arange(lo, min(lo + batch_size, len(sub))),
+                torch.tensor([max(0, len(sub.ids[i]) - sub.skip[i])
+                              for i in range(lo, min(lo + batch_size, len(sub)))]),
+            )
+            val_rows.append(is_val[rows])
+            for s in src:
+                xs[s].append(pb.xs[s][keep].half())
+            for t in tgt:
+                ys[t].append(pb.ys[t][keep].half())
+            advance(pb.index + 1, n_batches)
+    valmask = torch.cat(val_rows)[torch.cat(keep_all)].bool()
+    n_train, n_val = int((~valmask).sum()), int(valmask.sum())
+    r2 = torch.empty(len(src), len(tgt))
+    cka = torch.empty(len(src), len(tgt))
+    y_parts: dict[int, tuple[Tensor, Tensor, float, float]] = {}
+    for t in tgt:
+        y = torch.cat(ys.pop(t)).float()
+        ytr, yva = y[~valmask], y[valmask]
+        mu = ytr.mean(0)
+        ytr_c = ytr - mu
+        yy = float(torch.linalg.matrix_norm(ytr_c.T @ ytr_c))
+        sst = float(((yva - yva.mean(0)) ** 2).sum())
+        y_parts[t] = (ytr_c, yva - mu, yy, sst)
+    with progress_context(progress, len(src), "screen: fit pairs") as advance:
+        for i, s in enumerate(src):
+            x = torch.cat(xs.pop(s)).double()
+            xtr, xva = x[~valmask], x[valmask]
+            mx = xtr.mean(0)
+            xtr_c = xtr - mx
+            cxx = xtr_c.T @ xtr_c
+            evals, q = torch.linalg.eigh(cxx)
+            evals = evals.clamp(min=0)
+            inv = 1.0 / (evals + lam_rel * float(torch.diagonal(cxx).mean()))
+            xx = float(torch.linalg.matrix_norm(cxx))
+            rot = (xtr_c @ q).float()  # [n, d_s]
+            proj = ((xva - mx) @ q * inv).float()  # [n_val, d_s]
+            for j, t in enumerate(tgt):
+                ytr_c, yva_c, yy, sst = y_parts[t]
+                a = rot.T @ ytr_c  # = Qᵀ Xᵀ Y  [d_s, d_t]
+                cka[i, j] = float(a.double().pow(2).sum()) / (xx * yy)
+                pred = proj @ a
+                r2[i, j] = 1.0 - float(((pred - yva_c) ** 2).sum()) / sst
+            advance(i + 1, len(src))
+    return Screen(src, tgt, r2, cka, n_train, n_val)
+
+
+def screen_pairs(
+    source: LoadedModel,
+    target: LoadedModel,
+    windows: Windows,
+    top_k: int = 4,
+    many_to_one: int = 0,
+    source_layers: Sequence[int] | None = None,
+    target_layers: Sequence[int] | None = None,
+    sample_tokens: int = 4096,
+    batch_size: int = 8,
+    outlier_factor: float = 5.0,
+    cache_dir: str | Path | None = None,
+    method: str = "ridge",
+    progress: bool | Callable[[int, int], None] = True,
+) -> PairsResult:
+    """Screen all pairs, then fit the `top_k` fully over `windows` (best held-out R² first).
+
+    ``many_to_one=k`` (k ≥ 2) also fits one bridge from the k source layers that screen best for
+    the best target layer, concatenated.
+    """
+    scr = screen(source, target, windows, source_layers, target_layers, sample_tokens,
+                 batch_size=batch_size, outlier_factor=outlier_factor, progress=progress)
+    chosen: list[Pair] = [((s,), t) for s, t in scr.top(top_k)]
+    if many_to_one >= 2:
+        best_t = chosen[0][1]
+        j = scr.target_layers.index(best_t)
+        order = torch.argsort(scr.r2[:, j], descending=True)[:many_to_one]
+        chosen.append((tuple(sorted(scr.source_layers[int(i)] for i in order)), best_t))
+    stats = collect_pair_moments(source, target, windows, chosen, batch_size, outlier_factor,
+                                 cache_dir=cache_dir, progress=progress)
+    bridges = []
+    for p in chosen:
+        br = Bridge.fit_stats(stats[p], method)
+        describe(br, source, target, windows)
+        bridges.append(br)
+    bridges.sort(key=lambda br: -float(br.metrics.get("test", {}).get("r2", float("-inf"))))
+    return PairsResult(scr, bridges)
+
+
+def write_table(result: PairsResult, out_dir: str | Path) -> tuple[Path, Path]:
+    """``pairs.csv`` (fully fitted pairs) and ``pairs.json`` (those rows + the screen matrices)."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    rows = result.rows()
+    csv_path = out / "pairs.csv"
+    with csv_path.open("w", newline="") as f:
+        if rows:
+            w = csv.DictWriter(f, fieldnames=list(rows[0]))
+            w.writeheader()
+            w.writerows(rows)
+    json_path = out / "pairs.json"
+    s = result.screen
+    json_path.write_text(json.dumps({
+        "fitted": rows,
+        "screen": {"source_layers": s.source_layers, "target_layers": s.target_layers,
+                   "r2": s.r2.tolist(), "cka": s.cka.tolist(), "n_train": s.n_train,
+                   "n_val": s.n_val},
+        "dropped": result.bridges[0].metrics.get("dropped") if result.bridges else None,
+        "provenance": result.bridges[0].provenance if result.bridges else None,
+    }, indent=1))
+    return csv_path, json_path
+
+
+def write_heatmap(result: PairsResult, path: str | Path, title: str = "") -> Path:
+    """Heatmap of screen R² (source layer rows × target layer columns); fitted pairs marked."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    s = result.screen
+    fig, ax = plt.subplots(figsize=(1.5 + 0.3 * len(s.target_layers),
+                                    1.2 + 0.3 * len(s.source_layers)))
+    im = ax.imshow(s.r2.clamp(min=-0.1).numpy(), origin="lower", cmap="viridis", aspect="auto")
+    ax.set_xticks(range(len(s.target_layers)), [str(t) for t in s.target_layers], fontsize=7)
+    ax.set_yticks(range(len(s.source_layers)), [str(x) for x in s.source_layers], fontsize=7)
+    ax.set_xlabel("target layer")
+    ax.set_ylabel("source layer")
+    for br in result.bridges:
+        if len(br.source_layers) == 1 and br.source_layers[0] in s.source_layers:
+            i = s.source_layers.index(br.source_layers[0])
+            j = s.target_layers.index(br.target_layer)
+            r2 = br.metrics.get("test", {}).get("r2", float("nan"))
+            ax.text(j, i, f"{r2:.2f}", ha="center", va="center", color="red", fontsize=7)
+    fig.colorbar(im, ax=ax, label=f"screen R² ({s.n_train:,} train tokens); red: full fit")
+    ax.set_title(title or "affine-map R² by layer pair", fontsize=9)
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=130)
+    plt.close(fig)
+    return path
