@@ -1,0 +1,372 @@
+"""A/B evaluation of steering: behaviour probabilities, alpha sweeps, side effects, generations.
+
+For every test item the prompt ends where the answer letter comes next (`datasets.build_prompts`).
+At that position we read, under each condition and alpha:
+
+- ``p``: probability of the behaviour-matching answer token among the two answer tokens;
+- ``ld``: ``logit(matching) - logit(non-matching)``;
+- ``mass``: probability of the two answer tokens out of the whole vocabulary. A vector that moves
+  ``p`` while ``mass`` collapses has stopped the model answering: a side effect, not success.
+
+Conditions (all on the target unless said): ``none``; ``native`` (the target's own vector);
+``transferred`` (W·v); ``transferred_bias`` (the paper's W·v + b); ``random:<seed>`` (random
+directions of the transferred vector's norm); ``source`` (the source model with its own vector,
+against ``source_none``). An alpha at which the model produces non-finite logits is recorded in
+``nan_alphas`` with NaN values; the other alphas are kept.
+
+Speed: steering at layer ``l`` leaves blocks ``0..l`` untouched, so each batch runs the full
+model once (unsteered, which is also the ``none`` condition) while caching the output of block
+``l``; every steered pass then replays that cache and runs only the blocks after ``l``, and the
+LM head only at the answer position (``logits_to_keep=1``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from steerbridge import metrics
+from steerbridge.datasets import ABItem, ABPrompt, build_prompts
+from steerbridge.errors import SteerbridgeError
+from steerbridge.models import LoadedModel
+from steerbridge.steering import Positions, generate, steer
+from steerbridge.vectors import SteeringVector
+
+Progress = Callable[[int], None]
+Scores = dict[str, np.ndarray]
+
+
+# ------------------------------------------------------------------------------ prompts
+
+
+def prepare(lm: LoadedModel, items: Sequence[ABItem], system: str | None = None,
+            max_items: int | None = None) -> list[ABPrompt]:
+    """Chat-formatted A/B prompts whose answers are single tokens under `lm`'s tokenizer.
+
+    Raises `SteerbridgeError` naming the items whose answer labels are not single tokens.
+    """
+    items = list(items)[:max_items] if max_items else list(items)
+    ps = build_prompts(lm.tokenizer, items, system=system)
+    check_single_tokens(lm, ps.prompts)
+    return ps.prompts
+
+
+def check_single_tokens(lm: LoadedModel, prompts: Sequence[ABPrompt]) -> None:
+    """Every answer label must be exactly one token (the A/B score reads one position)."""
+    bad = []
+    for p in prompts:
+        if len(p.matching_ids) != 1 or len(p.non_matching_ids) != 1:
+            toks = [lm.tokenizer.convert_ids_to_tokens(ids) for ids in
+                    (p.matching_ids, p.non_matching_ids)]
+            bad.append(f"{p.item.source or p.item.question[:40]!r} "
+                       f"({p.item.matching!r} -> {toks[0]}, {p.item.non_matching!r} -> {toks[1]})")
+    if bad:
+        shown = "; ".join(bad[:5]) + (f"; and {len(bad) - 5} more" if len(bad) > 5 else "")
+        raise SteerbridgeError(
+            f"{len(bad)} test item(s) have answers that are not single tokens under "
+            f"{lm.name}'s tokenizer: {shown}. Use letter answers like '(A)'/'(B)' or drop them."
+        )
+
+
+def _batches(prompts: Sequence[ABPrompt], batch_size: int) -> list[list[int]]:
+    """Indices grouped by length (less padding), in batches."""
+    order = sorted(range(len(prompts)), key=lambda i: len(prompts[i].prompt_ids))
+    return [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+
+
+def _encode(lm: LoadedModel, prompts: Sequence[ABPrompt]) -> tuple[Tensor, Tensor]:
+    width = max(len(p.prompt_ids) for p in prompts)
+    pad = lm.tokenizer.pad_token_id or 0
+    ids = torch.full((len(prompts), width), int(pad), dtype=torch.long)
+    mask = torch.zeros((len(prompts), width), dtype=torch.long)
+    for r, p in enumerate(prompts):  # left padding: the answer position is the last column
+        ids[r, width - len(p.prompt_ids):] = torch.tensor(p.prompt_ids)
+        mask[r, width - len(p.prompt_ids):] = 1
+    return ids.to(lm.device), mask.to(lm.device)
+
+
+def _scores(logits: Tensor, prompts: Sequence[ABPrompt]) -> Scores:
+    """p, ld, mass from last-position logits [B, vocab]."""
+    lg = logits.double()
+    m = torch.tensor([p.matching_ids[0] for p in prompts], device=lg.device)
+    n = torch.tensor([p.non_matching_ids[0] for p in prompts], device=lg.device)
+    rows = torch.arange(len(prompts), device=lg.device)
+    lm_, ln = lg[rows, m], lg[rows, n]
+    logz = torch.logsumexp(lg, dim=-1)
+    ld = lm_ - ln
+    p = torch.sigmoid(ld)
+    mass = (lm_ - logz).exp() + (ln - logz).exp()
+    bad = ~torch.isfinite(lg).all(dim=-1)
+    out = {"p": p, "ld": ld, "mass": mass}
+    return {k: torch.where(bad, torch.nan, v).cpu().numpy() for k, v in out.items()}
+
+
+# ------------------------------------------------------------------------- prefix replay
+
+
+class _Replay(nn.Module):
+    """Stands in for a decoder block: returns its input, or a cached block output.
+
+    A pass-through stand-in mimics the block's output type: a tensor, or a tuple whose first
+    item is the hidden state (older architectures), with the rest taken from `like`.
+    """
+
+    def __init__(self, cached: Any = None, like: Any = None) -> None:
+        super().__init__()
+        self.cached = cached
+        self.like = like
+
+    def forward(self, hidden_states: Any = None, *args: Any, **kwargs: Any) -> Any:
+        if self.cached is not None:
+            return self.cached
+        h = hidden_states if hidden_states is not None else args[0]
+        if isinstance(self.like, tuple):
+            return (h, *self.like[1:])
+        return h
+
+
+@contextmanager
+def _replay_prefix(lm: LoadedModel, layer: int, cached: Any) -> Iterator[None]:
+    """Blocks 0..layer-1 pass through; block `layer` returns `cached` (its unsteered output).
+
+    Hooks registered on ``lm.layers[layer]`` inside this block (the steering hooks) attach to
+    the stand-in and so still add their vector to the cached output.
+    """
+    originals = [lm.layers[i] for i in range(layer + 1)]
+    try:
+        for i in range(layer):
+            lm.layers[i] = _Replay(like=cached)
+        lm.layers[layer] = _Replay(cached)
+        yield
+    finally:
+        for i, block in enumerate(originals):
+            lm.layers[i] = block
+
+
+def _forward_last(lm: LoadedModel, ids: Tensor, mask: Tensor) -> Tensor:
+    pos = (mask.long().cumsum(-1) - 1).clamp(min=0)
+    out = lm.model(input_ids=ids, attention_mask=mask, position_ids=pos, use_cache=False,
+                   logits_to_keep=1)
+    return out.logits[:, -1, :]
+
+
+@torch.inference_mode()
+def sweep(
+    lm: LoadedModel,
+    prompts: Sequence[ABPrompt],
+    vectors: dict[str, SteeringVector],
+    alphas: Sequence[float],
+    batch_size: int = 8,
+    positions: Positions = "all",
+    replay: bool = True,
+    progress: Progress | None = None,
+) -> dict[str, dict[str, Any]]:
+    """Score `prompts` unsteered (``none``) and under each named vector at each alpha.
+
+    Returns ``{"none": {"p","ld","mass": [n]}, name: {"p","ld","mass": [n_alpha][n],
+    "nan_alphas": [...]}}`` in the order of `prompts`. Vectors are checked against `lm`
+    (a transferred vector carries the target's fingerprint). ``replay=False`` runs every
+    steered pass through the whole model (the reference the fast path is tested against).
+    """
+    n, na = len(prompts), len(alphas)
+    for name, v in vectors.items():
+        try:
+            v.check_model(lm)
+        except SteerbridgeError as err:
+            raise SteerbridgeError(f"condition {name!r}: {err}") from None
+    res: dict[str, dict[str, Any]] = {"none": {k: np.full(n, np.nan) for k in ("p", "ld", "mass")}}
+    for name in vectors:
+        res[name] = {k: np.full((na, n), np.nan) for k in ("p", "ld", "mass")}
+    first = min(min(v.layers) for v in vectors.values()) if vectors else None
+    use_replay = replay and positions == "all" and first is not None
+    for idx in _batches(prompts, batch_size):
+        batch = [prompts[i] for i in idx]
+        ids, mask = _encode(lm, batch)
+        captured: list[Any] = []
+        handle = None
+        if use_replay:
+            assert first is not None
+            handle = lm.layers[first].register_forward_hook(
+                lambda _m, _a, out, sink=captured: sink.append(out))
+        try:
+            s = _scores(_forward_last(lm, ids, mask), batch)
+        finally:
+            if handle is not None:
+                handle.remove()
+        for k, arr in s.items():
+            res["none"][k][idx] = arr
+        for name, vec in vectors.items():
+            for ai, alpha in enumerate(alphas):
+                if use_replay:  # stand-ins first, so the steering hooks attach to them
+                    assert first is not None
+                    with _replay_prefix(lm, first, captured[0]), \
+                            steer(lm, vec, alpha, positions=positions):
+                        logits = _forward_last(lm, ids, mask)
+                else:
+                    with steer(lm, vec, alpha, positions=positions):
+                        logits = _forward_last(lm, ids, mask)
+                for k, arr in _scores(logits, batch).items():
+                    res[name][k][ai, idx] = arr
+                if progress:
+                    progress(len(batch))
+    for name in vectors:
+        bad = ~np.isfinite(res[name]["p"]).all(axis=1)
+        res[name]["nan_alphas"] = [float(alphas[int(i)]) for i in np.nonzero(bad)[0]]
+    return res
+
+
+def evaluate_behaviour(
+    target: LoadedModel,
+    test_items: Sequence[ABItem],
+    native: SteeringVector,
+    transferred: SteeringVector,
+    alphas: Sequence[float],
+    transferred_bias: SteeringVector | None = None,
+    random_seeds: Sequence[int] = (0, 1, 2),
+    source: LoadedModel | None = None,
+    source_vector: SteeringVector | None = None,
+    batch_size: int = 8,
+    positions: Positions = "all",
+    system: str | None = None,
+    n_boot: int = 1000,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """All A/B conditions for one behaviour, and the transfer metrics over them.
+
+    Random controls have the norm of the transferred vector (what they control for) and the
+    target layer's scale, so at one alpha every condition pushes equally hard.
+    """
+    from steerbridge.vectors import random_like
+
+    prompts = prepare(target, test_items, system)
+    vecs: dict[str, SteeringVector] = {"native": native, "transferred": transferred}
+    if transferred_bias is not None:
+        vecs["transferred_bias"] = transferred_bias
+    for s in random_seeds:
+        vecs[f"random:{s}"] = random_like(transferred, seed=int(s))
+    conds = sweep(target, prompts, vecs, alphas, batch_size, positions, progress=progress)
+    if source is not None and source_vector is not None:
+        sp = prepare(source, test_items, system)
+        if [p.item for p in sp] != [p.item for p in prompts]:
+            raise SteerbridgeError("Source and target dropped different test items; the "
+                                   "source reference cannot be compared item by item.")
+        sres = sweep(source, sp, {"source": source_vector}, alphas, batch_size, positions,
+                     progress=progress)
+        conds["source_none"], conds["source"] = sres["none"], sres["source"]
+    summary = metrics.summarize_behaviour(alphas, conds, n_boot=n_boot)
+    lt = transferred.layers[0]
+    cos = {name: metrics.cosine(v.direction(lt), native.direction(lt))
+           for name, v in vecs.items() if name != "native" and lt in v.directions}
+    return {
+        "n_items": len(prompts),
+        "items": [p.item.source for p in prompts],
+        "alphas": [float(a) for a in alphas],
+        "conditions": {c: {k: (v.tolist() if isinstance(v, np.ndarray) else v)
+                           for k, v in d.items()} for c, d in conds.items()},
+        "summary": summary,
+        "cosine": cos,
+        "vector_norms": {name: {"norm": float(v.direction(v.layers[0]).norm()),
+                                "relative": v.relative_norm(v.layers[0])}
+                         for name, v in vecs.items()},
+    }
+
+
+def total_steps(n_items: int, n_vectors: int, n_alphas: int) -> int:
+    """Progress units `sweep` reports for one model: items × vectors × alphas."""
+    return n_items * n_vectors * n_alphas
+
+
+# ------------------------------------------------------------------------- side effects
+
+
+@torch.inference_mode()
+def side_effects(
+    lm: LoadedModel,
+    windows: Sequence[Sequence[int]],
+    vectors: dict[str, SteeringVector],
+    alpha: float,
+    batch_size: int = 4,
+    positions: Positions = "all",
+) -> dict[str, Any]:
+    """KL(unsteered ‖ steered) of next-token distributions and perplexity on neutral text.
+
+    `windows`: token-id lists of neutral text (position 0 is scored as context only). Returns
+    ``{"alpha", "tokens", "none_ppl", name: {"kl", "ppl", "ppl_change"}}``.
+    """
+    nll = {name: 0.0 for name in ["none", *vectors]}
+    kl_sum = {name: 0.0 for name in vectors}
+    count = 0
+    wins = [list(w) for w in windows if len(w) > 1]
+    if not wins:
+        raise SteerbridgeError("Side effects need neutral text windows of at least two tokens.")
+    for lo in range(0, len(wins), batch_size):
+        batch = wins[lo:lo + batch_size]
+        width = max(len(w) for w in batch)
+        pad = int(lm.tokenizer.pad_token_id or 0)
+        ids = torch.full((len(batch), width), pad, dtype=torch.long)
+        mask = torch.zeros((len(batch), width), dtype=torch.long)
+        for r, w in enumerate(batch):  # right padding; targets are the next real tokens
+            ids[r, :len(w)] = torch.tensor(w)
+            mask[r, :len(w)] = 1
+        ids, mask = ids.to(lm.device), mask.to(lm.device)
+        tgt = ids[:, 1:]
+        valid = (mask[:, 1:] * mask[:, :-1]).bool()
+        count += int(valid.sum())
+
+        def run(ids: Tensor = ids, mask: Tensor = mask) -> Tensor:
+            return lm.model(input_ids=ids, attention_mask=mask, use_cache=False).logits[:, :-1]
+
+        ref = torch.log_softmax(run().double(), -1)
+        nll["none"] += float(-ref.gather(-1, tgt[..., None])[..., 0][valid].sum())
+        for name, vec in vectors.items():
+            with steer(lm, vec, alpha, positions=positions):
+                lp = torch.log_softmax(run().double(), -1)
+            nll[name] += float(-lp.gather(-1, tgt[..., None])[..., 0][valid].sum())
+            kl = (ref.exp() * (ref - lp)).sum(-1)
+            kl_sum[name] += float(kl[valid].sum())
+    ppl0 = metrics.perplexity(nll["none"], count)
+    out: dict[str, Any] = {"alpha": float(alpha), "tokens": count, "none_ppl": ppl0}
+    for name in vectors:
+        ppl = metrics.perplexity(nll[name], count)
+        out[name] = {"kl": kl_sum[name] / count if count else math.nan, "ppl": ppl,
+                     "ppl_change": metrics.perplexity_change(ppl0, ppl)}
+    return out
+
+
+# --------------------------------------------------------------------------- generations
+
+
+def generations(lm: LoadedModel, prompts: Sequence[str], vectors: dict[str, SteeringVector],
+                alpha: float, max_new_tokens: int = 40, system: str | None = None
+                ) -> dict[str, Any]:
+    """Greedy continuations, unsteered and under each vector at `alpha`, for open questions."""
+    outs: dict[str, list[str]] = {"none": generate(lm, list(prompts), None, 0.0, max_new_tokens,
+                                                   system=system)}
+    for name, vec in vectors.items():
+        outs[name] = generate(lm, list(prompts), vec, alpha, max_new_tokens, system=system)
+    conds = list(outs)
+    samples = [{"prompt": p, "outputs": {c: outs[c][i] for c in conds}}
+               for i, p in enumerate(prompts)]
+    return {"alpha": float(alpha), "max_new_tokens": max_new_tokens, "conditions": conds,
+            "samples": samples}
+
+
+def vader_tone(gens: dict[str, Any]) -> dict[str, Any]:
+    """Mean VADER compound sentiment per condition and its shift from unsteered."""
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    sia = SentimentIntensityAnalyzer()
+    per: dict[str, list[float]] = {}
+    for s in gens["samples"]:
+        for c, text in s["outputs"].items():
+            per.setdefault(c, []).append(float(sia.polarity_scores(text)["compound"]))
+    mean = {c: float(np.mean(v)) for c, v in per.items()}
+    base = mean.get("none", math.nan)
+    return {"scorer": "vader", "alpha": gens["alpha"], "n": len(gens["samples"]), "mean": mean,
+            "shift": {c: v - base for c, v in mean.items() if c != "none"}, "per_sample": per}
