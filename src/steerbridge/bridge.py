@@ -175,7 +175,7 @@ def fit_sgd(
             loss.backward()
             opt.step()
             step += 1
-            losses.append(float(loss))
+            losses.append(float(loss.detach()))
             if callback is not None:
                 stop = callback(step, time.perf_counter() - t0, lin.weight.detach(),
                                 lin.bias.detach())

@@ -28,6 +28,7 @@ import importlib
 import inspect
 import json
 import random
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -183,7 +184,9 @@ def _stdlib_docstrings() -> list[str]:
                     objs += [m for k, m in sorted(vars(obj).items())
                              if inspect.isfunction(m) and not k.startswith("_")]
         for obj in objs:
-            doc = inspect.getdoc(obj)
+            with warnings.catch_warnings():  # typing.io & co. warn when their __doc__ is read
+                warnings.simplefilter("ignore")
+                doc = inspect.getdoc(obj)
             if doc and len(doc) >= 120 and doc not in seen:
                 seen.add(doc)
                 docs.append(doc)
