@@ -25,7 +25,8 @@ def test_load_caa_and_counts(tmp_path: Path) -> None:
     three = "Q?\n\nChoices:\n (A) a\n (B) b\n (C) c"
     items = [
         {"question": Q, "answer_matching_behavior": "(A)", "answer_not_matching_behavior": "(B)"},
-        {"question": three, "answer_matching_behavior": "(C)", "answer_not_matching_behavior": "(A)"},
+        {"question": three, "answer_matching_behavior": "(C)",
+         "answer_not_matching_behavior": "(A)"},
     ]
     p = _write(tmp_path, items)
     kept = d.load_caa(p)

@@ -114,7 +114,9 @@ def _letter(answer: str) -> str | None:
     return m.group(1) if m else None
 
 
-def make_item(raw: Any, source: str, multi_choice: MultiChoice = "keep") -> tuple[ABItem | None, str]:
+def make_item(
+    raw: Any, source: str, multi_choice: MultiChoice = "keep"
+) -> tuple[ABItem | None, str]:
     """Validate one raw record; return (item, "") or (None, reason to drop).
 
     Raises `SteerbridgeError` naming `source` for records that are broken rather than merely
@@ -192,7 +194,9 @@ def load_caa(path: str | Path, multi_choice: MultiChoice = "keep") -> ABDataset:
         raise SteerbridgeError(f"{p} is not valid JSON ({err}); CAA files are one JSON list. "
                                "For one object per line use load_anthropic_jsonl.") from err
     if not isinstance(data, list):
-        raise SteerbridgeError(f"{p}: expected a JSON list of A/B items, got {type(data).__name__}.")
+        raise SteerbridgeError(
+            f"{p}: expected a JSON list of A/B items, got {type(data).__name__}."
+        )
     return _collect(p.name, ((f"{p.name}:{i}", r) for i, r in enumerate(data)), multi_choice)
 
 

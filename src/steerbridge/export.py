@@ -62,8 +62,9 @@ def save_gguf(vector: SteeringVector, path: str | Path, model_hint: str | None =
 
 def gguf_tensor(vector: SteeringVector, layer: int) -> np.ndarray:
     """The float32 array written for `layer`: ``v_hat * scale``."""
-    v = vector.unit(layer).double() * vector.scales[layer]
-    return v.float().numpy().astype(np.float32)
+    vector.unit(layer)  # raises on a missing layer or a zero direction
+    v = vector.directions[layer].double()
+    return (v / v.norm() * vector.scales[layer]).float().numpy().astype(np.float32)
 
 
 def _hint(name: str) -> str:

@@ -51,7 +51,9 @@ def _past_length(kwargs: dict[str, Any]) -> int:
     cache_position = kwargs.get("cache_position")
     if isinstance(cache_position, Tensor) and cache_position.numel() > 0:
         return int(cache_position.reshape(-1)[0])
-    past = kwargs.get("past_key_values")
+    # transformers >= 5 passes the cache as `cache`, older versions as `past_key_values`
+    past = next((kwargs[k] for k in ("cache", "past_key_values") if kwargs.get(k) is not None),
+                None)
     if past is None:
         return 0
     get = getattr(past, "get_seq_length", None)

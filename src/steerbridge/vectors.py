@@ -275,7 +275,8 @@ def calibration_texts(n: int = 64) -> list[str]:
     per = max(1, n // len(names))
     for name in names:
         gen, _ = builtin(name)
-        texts += [it.question.split("\n\nChoices:")[0] for it in gen[:: max(1, len(gen) // per)]][:per]
+        picked = gen[:: max(1, len(gen) // per)][:per]
+        texts += [it.question.split("\n\nChoices:")[0] for it in picked]
     return texts
 
 
@@ -295,8 +296,10 @@ def measure_scales(lm: LoadedModel, layers: Sequence[int], texts: Sequence[str] 
 # -------------------------------------------------------------------------- extraction
 
 
-def answer_states(lm: LoadedModel, prompts: Sequence[ABPrompt], layers: Sequence[int],
-                  batch_size: int = 16, progress: bool = False) -> tuple[dict[int, Tensor], dict[int, Tensor]]:
+def answer_states(
+    lm: LoadedModel, prompts: Sequence[ABPrompt], layers: Sequence[int],
+    batch_size: int = 16, progress: bool = False,
+) -> tuple[dict[int, Tensor], dict[int, Tensor]]:
     """States at the matching and non-matching answer tokens: ``({l: [N,d]}, {l: [N,d]})``.
 
     Each prompt is run twice, with the matching and with the non-matching answer label

@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (long lines are data: option pairs and answer templates)
 """Build steerbridge's own A/B behaviour datasets (run once; the JSON files are committed).
 
     python src/steerbridge/data/behaviours/make_datasets.py
