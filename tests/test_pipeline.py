@@ -103,3 +103,22 @@ def test_run_dir_of_other_models_is_refused(tmp_path: Path) -> None:
     with pytest.raises(SteerbridgeError, match="not empty"):
         pipeline.open_run_dir(cfg, foreign)
     assert (foreign / "notes.txt").read_text() == "mine"
+
+
+@pytest.mark.real_models
+def test_real_pair_small_run(tmp_path: Path, real_pair) -> None:
+    """A few items on the real Qwen pair: the A/B format gives the answers most of the mass."""
+    cfg = C.from_dict({
+        "models": {"source": "qwen2.5-coder-0.5b", "target": "qwen2.5-coder-1.5b"},
+        "bridge": {"source_layer": 12, "target_layer": 14, "max_tokens": 3000},
+        "behaviours": [{"name": "positive-tone", "builtin": "positive-tone",
+                        "max_generate": 16, "max_test": 6}],
+        "evaluation": {"alphas": [-0.2, 0.2], "random_seeds": [0], "n_boot": 50,
+                       "side_effects_tokens": 0, "generations": 0, "source_reference": False},
+        "run": {"dir": str(tmp_path / "run")},
+    })
+    res = pipeline.run(cfg, models=real_pair)
+    h = res["behaviours"]["positive-tone"]["summary"]["headline"]
+    assert h["none_answer_mass"] > 0.5
+    assert abs(h["native_dp"]) > 0.05
+    assert (tmp_path / "run" / "report.html").stat().st_size > 20_000
