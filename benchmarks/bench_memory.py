@@ -1,0 +1,95 @@
+"""Memory: peak RSS of fitting a 896 → 1536 bridge by streaming Moments vs materialising arrays.
+
+Each measurement runs in a fresh subprocess (peak RSS = ``ru_maxrss``). Synthetic tokens: source
+rows from a fixed random mixing of Gaussian noise, target = planted affine map + noise, made in
+chunks of 8,192 rows. ``stream`` adds each chunk to float64 Moments and solves ridge at the end;
+``materialise`` keeps float64 X and Y (what scikit-learn's Ridge needs after input validation)
+and forms the same normal equations from them.
+
+    .venv/bin/python benchmarks/bench_memory.py [--stream 125000 1000000]
+        [--materialise 31250 62500 125000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+
+DS, DT, CHUNK = 896, 1536, 8192
+
+
+def _chunks(n: int):  # noqa: ANN202 - generator of (x, y) float32 chunks
+    import torch
+
+    g = torch.Generator().manual_seed(0)
+    mix = torch.randn(DS, DS, generator=g) / DS**0.5
+    w = torch.randn(DT, DS, generator=g) / DS**0.5
+    b = torch.randn(DT, generator=g)
+    done = 0
+    while done < n:
+        k = min(CHUNK, n - done)
+        x = torch.randn(k, DS, generator=g) @ mix + 3.0
+        y = x @ w.T + b + 0.5 * torch.randn(k, DT, generator=g)
+        yield x, y
+        done += k
+
+
+def run(mode: str, n: int) -> dict[str, float]:
+    import torch
+
+    torch.set_num_threads(2)
+    from steerbridge.bridge import fit_ridge
+    from steerbridge.moments import Moments
+
+    t0 = time.perf_counter()
+    if mode == "stream":
+        m = Moments.zeros(DS, DT)
+        for x, y in _chunks(n):
+            m.update(x, y)
+    else:
+        xs = torch.empty(n, DS, dtype=torch.float64)
+        ys = torch.empty(n, DT, dtype=torch.float64)
+        i = 0
+        for x, y in _chunks(n):
+            xs[i:i + x.shape[0]], ys[i:i + x.shape[0]] = x, y
+            i += x.shape[0]
+        m = Moments.from_data(xs, ys)
+    w, b, _ = fit_ridge(m, lam=1e-2)
+    secs = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # MiB (Linux: KiB)
+    return {"mode": mode, "tokens": n, "peak_rss_mib": peak, "seconds": secs}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--stream", type=int, nargs="*", default=[125_000, 1_000_000])
+    ap.add_argument("--materialise", type=int, nargs="*", default=[31_250, 62_500, 125_000])
+    ap.add_argument("--json", default=None)
+    ap.add_argument("--child", nargs=2, default=None, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        print(json.dumps(run(args.child[0], int(args.child[1]))))
+        return
+    results = []
+    for mode, sizes in (("stream", args.stream), ("materialise", args.materialise)):
+        for n in sizes:
+            out = subprocess.run([sys.executable, __file__, "--child", mode, str(n)],
+                                 capture_output=True, text=True, check=True)
+            r = json.loads(out.stdout.strip().splitlines()[-1])
+            results.append(r)
+            print(f"{mode:12s} {n:>9,} tokens: peak RSS {r['peak_rss_mib']:,.0f} MiB "
+                  f"({r['seconds']:.1f} s)")
+    gib = 1024**3
+    print(f"materialised float64 X+Y at 1M tokens would need "
+          f"{1_000_000 * (DS + DT) * 8 / gib:.1f} GiB for the arrays alone")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(results, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
