@@ -162,7 +162,8 @@ def from_dict(data: dict[str, Any], where: str = "") -> Config:
 
 
 def load(path: str | Path) -> Config:
-    """Read and validate a TOML config. Relative paths inside are relative to the file."""
+    """Read and validate a TOML config. Relative paths inside (data, corpus, run dir) are
+    relative to the file."""
     p = Path(path)
     if not p.is_file():
         raise SteerbridgeError(f"Config file {p} does not exist.")
@@ -183,7 +184,8 @@ def _resolve_paths(cfg: Config, base: Path) -> Config:
                   for b in cfg.behaviours]
     corpus = [c if c == "builtin" or Path(c).is_absolute() else str((base / c).resolve())
               for c in cfg.bridge.corpus]
-    return cfg.model_copy(update={"behaviours": behaviours,
+    run = cfg.run.model_copy(update={"dir": fix(cfg.run.dir)})
+    return cfg.model_copy(update={"behaviours": behaviours, "run": run,
                                   "bridge": cfg.bridge.model_copy(update={"corpus": corpus})})
 
 
