@@ -102,7 +102,7 @@ def pairs_cmd(
     max_tokens: int = typer.Option(200_000, help="Tokens fed to the models for the full fits."),
     sample_tokens: int = typer.Option(4096, help="Train tokens for the all-pairs screen."),
     top_k: int = typer.Option(4, help="How many of the best screened pairs to fit fully."),
-    many_to_one: int = typer.Option(3, help="Also fit k best source layers → best target "
+    many_to_one: int = typer.Option(2, help="Also fit k best source layers → best target "
                                             "(0 = off)."),
     window: int = typer.Option(128, help="Tokens per window."),
     batch_size: int = typer.Option(8, help="Windows per forward batch."),
