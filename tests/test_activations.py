@@ -126,3 +126,42 @@ def test_nan_names_batch_and_keeps_partial(lm):
     partial = info.value.partial
     assert partial is not None and partial.batches_done == 1
     assert partial.n_tokens == len(WINDOWS[0]) - 1
+
+
+def _installed(alias: str) -> bool:
+    from steerbridge import zoo
+
+    return not zoo.check_installed(alias)
+
+
+@pytest.mark.real_models
+@pytest.mark.skipif(not _installed("qwen2.5-coder-0.5b"), reason="qwen2.5-coder-0.5b not installed")
+def test_real_model_early_exit_and_padding():
+    from steerbridge.models import load
+
+    m = load("qwen2.5-coder-0.5b", dtype="float32")
+    tok = m.tokenizer
+    texts = ["The quick brown fox jumps over the lazy dog.", "def f(x):\n    return x"]
+    wins = [tok.encode(t) for t in texts]
+    ids, mask = pad_batch(wins, tok.pad_token_id, "right")
+    with torch.no_grad():
+        full = m.model(input_ids=ids, attention_mask=mask, output_hidden_states=True)
+    got = hidden_states_at(m, ids, mask, [12])[12]
+    torch.testing.assert_close(got[mask.bool()], full.hidden_states[13][mask.bool()])
+    ids_l, mask_l = pad_batch(wins, tok.pad_token_id, "left")
+    left = hidden_states_at(m, ids_l, mask_l, [12])[12]
+    torch.testing.assert_close(left[mask_l.bool()], got[mask.bool()], rtol=1e-3, atol=1e-2)
+
+
+@pytest.mark.real_models
+@pytest.mark.skipif(not (_installed("qwen2.5-coder-0.5b") and _installed("qwen2.5-coder-1.5b")),
+                    reason="the Qwen pair is not installed")
+def test_real_pair_tokenizers_agree():
+    from transformers import AutoTokenizer
+
+    from steerbridge import zoo
+    from steerbridge.corpus import check_tokenizers
+
+    a = AutoTokenizer.from_pretrained(str(zoo.model_path("qwen2.5-coder-0.5b")))
+    b = AutoTokenizer.from_pretrained(str(zoo.model_path("qwen2.5-coder-1.5b")))
+    check_tokenizers(a, b)

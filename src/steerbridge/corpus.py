@@ -31,7 +31,7 @@ import random
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -198,12 +198,14 @@ def _chat_prompts() -> list[str]:
     return [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
 
 
+@lru_cache(maxsize=2)
 def default_corpus(seed: int = 0) -> Corpus:
     """The built-in corpus: Python's own documentation, as plain text and as chat turns.
 
     Documents alternate plain / chat so any prefix of the windows mixes both. A third of the
     chat items end at the assistant's turn (``add_generation_prompt``), the rest carry an
     assistant answer that paraphrases nothing: it is the next documentation passage.
+    Cached per process: treat the returned corpus as read-only.
     """
     texts = _pydoc_topics() + _stdlib_docstrings()
     paras = [p for t in texts for p in _paragraphs(t)]
