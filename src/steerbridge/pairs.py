@@ -145,7 +145,8 @@ def screen(
     keep_all: list[Tensor] = []
     val_rows: list[Tensor] = []
     n_batches = (len(sub) + batch_size - 1) // batch_size
-    with progress_context(progress, n_batches, "screen: collect sample") as advance:
+    total = n_batches + len(src)  # one progress count: sample batches, then source layers
+    with progress_context(progress, total, "screen layer pairs") as advance:
         for pb in pair_batches(source, target, sub, pairs, batch_size, outlier_factor):
             keep = torch.stack(list(pb.keep.values())).all(0)
             keep_all.append(keep)
@@ -160,21 +161,20 @@ def screen(
                 xs[s].append(pb.xs[s][keep].half())
             for t in tgt:
                 ys[t].append(pb.ys[t][keep].half())
-            advance(pb.index + 1, n_batches)
-    valmask = torch.cat(val_rows)[torch.cat(keep_all)].bool()
-    n_train, n_val = int((~valmask).sum()), int(valmask.sum())
-    r2 = torch.empty(len(src), len(tgt))
-    cka = torch.empty(len(src), len(tgt))
-    y_parts: dict[int, tuple[Tensor, Tensor, float, float]] = {}
-    for t in tgt:
-        y = torch.cat(ys.pop(t)).float()
-        ytr, yva = y[~valmask], y[valmask]
-        mu = ytr.mean(0)
-        ytr_c = ytr - mu
-        yy = float(torch.linalg.matrix_norm(ytr_c.T @ ytr_c))
-        sst = float(((yva - yva.mean(0)) ** 2).sum())
-        y_parts[t] = (ytr_c, yva - mu, yy, sst)
-    with progress_context(progress, len(src), "screen: fit pairs") as advance:
+            advance(pb.index + 1, total)
+        valmask = torch.cat(val_rows)[torch.cat(keep_all)].bool()
+        n_train, n_val = int((~valmask).sum()), int(valmask.sum())
+        r2 = torch.empty(len(src), len(tgt))
+        cka = torch.empty(len(src), len(tgt))
+        y_parts: dict[int, tuple[Tensor, Tensor, float, float]] = {}
+        for t in tgt:
+            y = torch.cat(ys.pop(t)).float()
+            ytr, yva = y[~valmask], y[valmask]
+            mu = ytr.mean(0)
+            ytr_c = ytr - mu
+            yy = float(torch.linalg.matrix_norm(ytr_c.T @ ytr_c))
+            sst = float(((yva - yva.mean(0)) ** 2).sum())
+            y_parts[t] = (ytr_c, yva - mu, yy, sst)
         for i, s in enumerate(src):
             x = torch.cat(xs.pop(s)).double()
             xtr, xva = x[~valmask], x[valmask]
@@ -193,7 +193,7 @@ def screen(
                 cka[i, j] = float(a.double().pow(2).sum()) / (xx * yy)
                 pred = proj @ a
                 r2[i, j] = 1.0 - float(((pred - yva_c) ** 2).sum()) / sst
-            advance(i + 1, len(src))
+            advance(n_batches + i + 1, total)
     return Screen(src, tgt, r2, cka, n_train, n_val)
 
 
