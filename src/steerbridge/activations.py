@@ -266,7 +266,7 @@ def collect(
 ) -> Collected:
     """Collect hidden states of `lm` over token `windows` at `layers` and `positions`.
 
-    Keeps every selected token in memory as float32 (use `steerbridge.moments.collect_moments`
+    Keeps every selected token in memory as float32 (use `moments.collect_pair_moments`
     to stream a large corpus into O(d^2) statistics instead). `progress` is True for a rich
     progress bar, False for none, or a callback ``(batches_done, n_batches)``.
 
