@@ -21,7 +21,6 @@ import argparse
 import json
 import statistics
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -78,23 +77,8 @@ def speed(args: argparse.Namespace) -> None:
 # --------------------------------------------------------------------------- transfer
 
 
-@dataclass
-class RidgeBridge:
-    """A minimal bridge with the attributes `vectors.transfer` reads."""
-
-    W: torch.Tensor
-    b: torch.Tensor
-    source_layers: list[int]
-    target_layer: int
-    source_name: str
-    target_name: str
-    source_fingerprint: str
-    target_fingerprint: str
-    fingerprint: str
-    r2: float
-
-
-def token_windows(lm: LoadedModel, n_text: int, n_chat: int, width: int = 64) -> list[list[int]]:
+def token_windows(lm: LoadedModel, n_text: int, n_chat: int, width: int = 48) -> list[list[int]]:
+    """Plain-text windows (Jane Austen) plus chat-formatted built-in questions."""
     text = CORPUS.read_text(encoding="utf-8")[200_000:1_200_000]
     ids = lm.tokenizer.encode(text, add_special_tokens=False)
     windows = [ids[i:i + width] for i in range(0, n_text * width * 3, width * 3)][:n_text]
@@ -107,31 +91,33 @@ def token_windows(lm: LoadedModel, n_text: int, n_chat: int, width: int = 64) ->
     return windows
 
 
-def fit_ridge(src: LoadedModel, tgt: LoadedModel, pairs: list[tuple[int, int]],
-              windows: list[list[int]], lam: float = 0.01) -> list[RidgeBridge]:
+def fit_bridges(src: LoadedModel, tgt: LoadedModel, pairs: list[tuple[int, int]],
+                windows: list[list[int]]) -> list[Any]:
+    """Quick ridge bridges (steerbridge.bridge.fit_ridge, λ chosen on every 10th window)."""
+    from steerbridge.bridge import Bridge, fit_ridge
+    from steerbridge.moments import Moments
+
     xs = activations.collect(src, windows, [a for a, _ in pairs], batch_size=8)
     ys = activations.collect(tgt, windows, [b for _, b in pairs], batch_size=8)
     keep = torch.ones(xs.n_tokens, dtype=torch.bool)
     for states in (*xs.states.values(), *ys.states.values()):
         norms = states.norm(dim=-1)
         keep &= norms < 5 * norms.median()
-    held = (xs.window % 10) == 0
-    print(f"ridge: {int(keep.sum())} of {xs.n_tokens} tokens kept (outliers > 5x median dropped)")
+    val = (xs.window % 10) == 0
+    print(f"bridge sample: {int(keep.sum())} of {xs.n_tokens} tokens kept (position 0 and norms "
+          "> 5x median dropped)", flush=True)
     out = []
     for ls, lt in pairs:
-        x, y = xs.states[ls][keep].double(), ys.states[lt][keep].double()
-        tr = ~held[keep]
-        mx, my = x[tr].mean(0), y[tr].mean(0)
-        xc, yc = x[tr] - mx, y[tr] - my
-        xtx = xc.T @ xc
-        reg = lam * float(xtx.diagonal().mean())
-        w = torch.linalg.solve(xtx + reg * torch.eye(x.shape[1], dtype=x.dtype), xc.T @ yc).T
-        b = my - w @ mx
-        pred = x[~tr] @ w.T + b
-        r2 = 1 - float(((pred - y[~tr]) ** 2).sum() / ((y[~tr] - y[~tr].mean(0)) ** 2).sum())
-        print(f"ridge {ls}->{lt}: held-out R2 {r2:.3f} on {int((~tr).sum())} tokens", flush=True)
-        out.append(RidgeBridge(w.float(), b.float(), [ls], lt, src.name, tgt.name, src.fingerprint,
-                               tgt.fingerprint, f"ridge{ls}to{lt}", r2))
+        x, y = xs.states[ls], ys.states[lt]
+        tr, va = keep & ~val, keep & val
+        w, b, info = fit_ridge(Moments.from_data(x[tr], y[tr]), Moments.from_data(x[va], y[va]))
+        r2 = Moments.from_data(x[va], y[va]).r2(w, b)
+        print(f"ridge {ls}->{lt}: validation R2 {r2:.3f} (lambda_rel {info['lambda_rel']:g})",
+              flush=True)
+        out.append(Bridge(W=w.float(), b=b.float(), source_layers=[ls], target_layer=lt,
+                          source_name=src.name, target_name=tgt.name,
+                          source_fingerprint=src.fingerprint, target_fingerprint=tgt.fingerprint,
+                          metrics={"val_r2": r2, **info}))
     return out
 
 
@@ -147,14 +133,16 @@ def transfer(args: argparse.Namespace) -> None:
     pairs = [tuple(int(x) for x in p.split(":")) for p in args.pairs.split(",")]
     gen, _ = datasets.builtin(args.behaviour)
     prompts = datasets.builtin_open_prompts(args.behaviour)[:5]
-    src = load(SOURCE)
-    v_src = vectors.extract(src, gen, [a for a, _ in pairs], dataset_name=args.behaviour)
+    src = load(SOURCE, dtype=args.dtype)
+    v_src = vectors.extract(src, gen[: args.items], [a for a, _ in pairs],
+                            dataset_name=args.behaviour)
     for layer in v_src.layers:
         print(f"source layer {layer}: |v|/scale = {v_src.relative_norm(layer):.3f}", flush=True)
-    tgt = load(TARGET)
-    bridges = fit_ridge(src, tgt, pairs, token_windows(src, args.text_windows, args.chat_windows))
+    tgt = load(TARGET, dtype=args.dtype)
+    bridges = fit_bridges(src, tgt, pairs, token_windows(src, args.text_windows, args.chat_windows))
     del src
-    v_nat = vectors.extract(tgt, gen, [b for _, b in pairs], dataset_name=args.behaviour)
+    v_nat = (vectors.extract(tgt, gen[: args.native_items], [b for _, b in pairs],
+                             dataset_name=args.behaviour) if args.native_items else None)
     sia = vader()
     base = steering.generate(tgt, prompts, max_new_tokens=args.tokens)
     base_scores = [sia.polarity_scores(t)["compound"] for t in base]
@@ -165,13 +153,17 @@ def transfer(args: argparse.Namespace) -> None:
         ls, lt = br.source_layers[0], br.target_layer
         v_tr = vectors.transfer(br, v_src, target=tgt)
         v_tr.save(out_dir / f"transferred_{ls}to{lt}.safetensors")
-        cos = float(torch.cosine_similarity(v_tr.directions[lt], v_nat.directions[lt], 0))
-        record["bridges"].append({"pair": [ls, lt], "r2": br.r2, "cos_native": cos,
-                                  "transferred_rel_norm": v_tr.relative_norm(lt),
-                                  "native_rel_norm": v_nat.relative_norm(lt)})
-        print(f"pair {ls}->{lt}: cos(W v, native) = {cos:.3f}", flush=True)
-        controls = {"transferred": v_tr, "random": vectors.random_like(v_tr, seed=0),
-                    "native": v_nat.select([lt])}
+        entry = {"pair": [ls, lt], "val_r2": br.metrics["val_r2"],
+                 "source_rel_norm": v_src.relative_norm(ls),
+                 "transferred_rel_norm": v_tr.relative_norm(lt), "target_scale": v_tr.scales[lt]}
+        controls = {"transferred": v_tr, "random": vectors.random_like(v_tr, seed=0)}
+        if v_nat is not None:
+            entry["cos_native"] = float(torch.cosine_similarity(v_tr.directions[lt],
+                                                                v_nat.directions[lt], 0))
+            entry["native_rel_norm"] = v_nat.relative_norm(lt)
+            controls["native"] = v_nat.select([lt])
+        record["bridges"].append(entry)
+        print(f"pair {ls}->{lt}: {entry}", flush=True)
         for alpha in args.alphas:
             for kind, vec in controls.items():
                 texts = steering.generate(tgt, prompts, vec, alpha, max_new_tokens=args.tokens)
@@ -210,14 +202,18 @@ def main() -> None:
     s.add_argument("--repeats", type=int, default=5)
     t = sub.add_parser("transfer")
     t.add_argument("--behaviour", default="positive-tone")
-    t.add_argument("--pairs", default="9:10,12:14")
-    t.add_argument("--alphas", type=float, nargs="+", default=[-0.3, -0.15, 0.15, 0.3])
+    t.add_argument("--pairs", default="9:10")
+    t.add_argument("--alphas", type=float, nargs="+", default=[0.1, 0.2, 0.3])
     t.add_argument("--tokens", type=int, default=40)
-    t.add_argument("--text-windows", type=int, default=200)
-    t.add_argument("--chat-windows", type=int, default=120)
+    t.add_argument("--items", type=int, default=80, help="generate items for the source vector")
+    t.add_argument("--native-items", type=int, default=0, help="0 = skip the native vector")
+    t.add_argument("--text-windows", type=int, default=70)
+    t.add_argument("--chat-windows", type=int, default=40)
+    t.add_argument("--dtype", default="float32")
+    t.add_argument("--threads", type=int, default=1)
     t.add_argument("--out", default="/tmp/steerbridge-transfer")
     args = ap.parse_args()
-    torch.set_num_threads(2)
+    torch.set_num_threads(getattr(args, "threads", 2))
     speed(args) if args.mode == "speed" else transfer(args)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from steerbridge.commands import bridge_cmd, console, models_cmd, run_cmd
+from steerbridge.commands import bridge_cmd, console, models_cmd, run_cmd, steer_cmd
 
 app = typer.Typer(
     name="steerbridge",
@@ -16,7 +16,7 @@ app = typer.Typer(
 app.add_typer(models_cmd.app, name="models")
 
 # Command modules register themselves on `app` here, one line each.
-for _register in (bridge_cmd.register, run_cmd.register):
+for _register in (bridge_cmd.register, run_cmd.register, steer_cmd.register):
     _register(app)
 
 

@@ -264,7 +264,7 @@ def load(path: str | Path, model: LoadedModel | None = None) -> SteeringVector:
 # ------------------------------------------------------------------------------ scales
 
 
-def calibration_texts(n: int = 64) -> list[str]:
+def calibration_texts(n: int = 30) -> list[str]:
     """The fixed plain text on which layer scales are measured: questions of the built-ins.
 
     Plain text (no chat template) so that template tokens with outlier norms do not enter;

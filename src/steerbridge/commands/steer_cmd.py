@@ -1,0 +1,153 @@
+"""`steerbridge extract | transfer | generate`: steering vectors from the command line."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from steerbridge.commands.console import console, err_console
+from steerbridge.errors import SteerbridgeError
+
+
+def _layers(text: str) -> list[int]:
+    try:
+        return [int(x) for x in text.replace(" ", "").split(",") if x]
+    except ValueError as err:
+        raise SteerbridgeError(f"--layers {text!r}: comma-separated integers, e.g. 9,12.") from err
+
+
+def extract(
+    model: str = typer.Argument(..., help="Model alias, HF directory or .gguf file."),
+    dataset: str = typer.Option("positive-tone", "--dataset", "-d",
+                                help="Built-in behaviour name, CAA .json or evals .jsonl."),
+    layers: str = typer.Option("12", "--layers", "-l", help="Layers (block outputs), e.g. 9,12."),
+    method: str = typer.Option("mean_diff", help="mean_diff, pca_diff or logistic_probe."),
+    out: Path = typer.Option(Path("vector.safetensors"), "--out", "-o",
+                             help="Output .safetensors (or .gguf for a llama.cpp control vector)."),
+    limit: int = typer.Option(0, help="Use only the first N items (0 = all)."),
+    multi_choice: str = typer.Option("keep", help="Over two choices: keep or drop."),
+    dtype: str = typer.Option("bfloat16", help="bfloat16 or float32."),
+    batch_size: int = typer.Option(16, help="Sequences per forward."),
+) -> None:
+    """Extract a steering vector from A/B items and save it."""
+    from steerbridge import datasets, vectors
+    from steerbridge.models import load
+
+    if multi_choice not in ("keep", "drop"):
+        raise SteerbridgeError(f"--multi-choice {multi_choice!r}: use keep or drop.")
+    ds = datasets.load(dataset, multi_choice)  # type: ignore[arg-type]
+    items = ds.items[:limit] if limit > 0 else ds.items
+    err_console.print(ds.summary())
+    with err_console.status(f"loading {model}"):
+        lm = load(model, dtype=dtype)
+    t0 = time.perf_counter()
+    vec = vectors.extract(lm, items, _layers(layers), method=method, batch_size=batch_size,
+                          dataset_name=ds.name, progress=True)
+    dt = time.perf_counter() - t0
+    _save(vec, out)
+    table = Table(title=f"{method} on {lm.name} from {vec.info['n_items']} items "
+                        f"({vec.info['n_items'] / dt:.1f} items/s)")
+    for col in ("layer", "|v|", "scale (median norm)", "|v| / scale"):
+        table.add_column(col, justify="right")
+    for layer in vec.layers:
+        table.add_row(str(layer), f"{float(vec.directions[layer].norm()):.3f}",
+                      f"{vec.scales[layer]:.2f}", f"{vec.relative_norm(layer):.3f}")
+    console.print(table)
+    console.print(f"vector written to [bold]{out}[/]")
+
+
+def _save(vec: object, out: Path) -> None:
+    from steerbridge.export import save_gguf
+    from steerbridge.vectors import SteeringVector
+
+    assert isinstance(vec, SteeringVector)
+    if out.suffix == ".gguf":
+        save_gguf(vec, out)
+    else:
+        vec.save(out)
+
+
+def transfer(
+    vector: Path = typer.Argument(..., help="Source-model vector (.safetensors)."),
+    bridge: Path = typer.Argument(..., help="Bridge .safetensors file."),
+    out: Path = typer.Option(Path("transferred.safetensors"), "--out", "-o",
+                             help="Output .safetensors or .gguf."),
+    target: str = typer.Option(None, help="Target model, to measure its layer scale "
+                                          "(unless --target-scale or the bridge stores it)."),
+    target_scale: float = typer.Option(None, help="Typical token norm of the target layer."),
+    with_bias: bool = typer.Option(False, "--with-bias", help="W·v + b (paper), not W·v."),
+) -> None:
+    """Carry a vector into the bridge's target model (W·v by default)."""
+    from steerbridge import vectors
+    from steerbridge.bridge import Bridge
+
+    br = Bridge.load(bridge)
+    vec = vectors.load(vector)
+    tgt = None
+    if target is not None and target_scale is None:
+        from steerbridge.models import load
+
+        with err_console.status(f"loading {target}"):
+            tgt = load(target)
+    moved = vectors.transfer(br, vec, with_bias=with_bias, target=tgt, target_scale=target_scale)
+    _save(moved, out)
+    lt = moved.layers[0]
+    console.print(f"{vec.model_name} layers {list(br.source_layers)} -> {moved.model_name} layer "
+                  f"{lt}: |W·v| / scale = {moved.relative_norm(lt):.3f}")
+    console.print(f"lineage: {' | '.join(moved.lineage)}")
+    console.print(f"vector written to [bold]{out}[/]")
+
+
+def generate(
+    model: str = typer.Argument(..., help="Model alias, HF directory or .gguf file."),
+    vector: Path = typer.Option(..., "--vector", "-v", help="Vector .safetensors/.gguf."),
+    prompts: list[str] = typer.Option(None, "--prompt", "-p",
+                                      help="Prompt (repeatable); default: the behaviour's own."),
+    behaviour: str = typer.Option("positive-tone", help="Built-in behaviour for default prompts."),
+    alphas: str = typer.Option("-0.2,0.2", help="Comma-separated alphas (units of median norm)."),
+    max_new_tokens: int = typer.Option(40, help="Tokens to generate."),
+    positions: str = typer.Option("all", help="all, prompt or generated."),
+    random_control: bool = typer.Option(False, "--random", help="Also a random direction of "
+                                        "equal norm at each alpha."),
+    dtype: str = typer.Option("bfloat16", help="bfloat16 or float32."),
+) -> None:
+    """Unsteered and steered greedy continuations side by side."""
+    from steerbridge import datasets, steering, vectors
+    from steerbridge.models import load
+
+    try:
+        alpha_list = [float(a) for a in alphas.split(",") if a.strip()]
+    except ValueError as err:
+        raise SteerbridgeError(f"--alphas {alphas!r}: give comma-separated numbers.") from err
+    texts = list(prompts) if prompts else datasets.builtin_open_prompts(behaviour)[:3]
+    with err_console.status(f"loading {model}"):
+        lm = load(model, dtype=dtype)
+    vec = vectors.load(vector, lm)
+    runs: list[tuple[str, list[str]]] = [("unsteered", steering.generate(
+        lm, texts, max_new_tokens=max_new_tokens))]
+    for a in alpha_list:
+        with err_console.status(f"alpha {a:+}"):
+            runs.append((f"alpha {a:+}", steering.generate(
+                lm, texts, vec, a, max_new_tokens=max_new_tokens,
+                positions=positions)))  # type: ignore[arg-type]
+            if random_control:
+                runs.append((f"random {a:+}", steering.generate(
+                    lm, texts, vectors.random_like(vec), a, max_new_tokens=max_new_tokens,
+                    positions=positions)))  # type: ignore[arg-type]
+    for i, prompt in enumerate(texts):
+        table = Table(title=prompt, show_lines=True)
+        table.add_column("run", style="bold")
+        table.add_column("continuation")
+        for label, outs in runs:
+            table.add_row(label, outs[i])
+        console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    """Add `extract`, `transfer` and `generate` to the main app."""
+    app.command("extract")(extract)
+    app.command("transfer")(transfer)
+    app.command("generate")(generate)
