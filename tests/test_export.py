@@ -104,3 +104,27 @@ def test_safetensors_not_a_vector(tmp_path: Path) -> None:
     save_file({"W": torch.zeros(2, 2)}, str(p), metadata={"format": "steerbridge.bridge"})
     with pytest.raises(SteerbridgeError, match="not a steerbridge steering vector"):
         V.load(p)
+
+
+def test_cli_extract_gguf_and_generate(tmp_path: Path) -> None:
+    """`steerbridge extract` to .gguf, then `generate` with it, on a saved tiny model."""
+    from typer.testing import CliRunner
+
+    from steerbridge.cli import app
+
+    lm = tiny_model("qwen2", 32, 4, seed=0)
+    model_dir = tmp_path / "tiny"
+    lm.model.save_pretrained(model_dir)
+    lm.tokenizer.save_pretrained(model_dir)
+    out = tmp_path / "v.gguf"
+    runner = CliRunner()
+    res = runner.invoke(app, ["extract", str(model_dir), "-d", "caution", "--limit", "4",
+                              "-l", "1,2", "-o", str(out), "--dtype", "float32"])
+    assert res.exit_code == 0, res.output
+    assert "|v| / scale" in res.output and out.exists()
+    assert sorted(t.name for t in gguf.GGUFReader(str(out)).tensors) == ["direction.1",
+                                                                          "direction.2"]
+    res = runner.invoke(app, ["generate", str(model_dir), "-v", str(out), "-p", "Hello",
+                              "--alphas", "0.5", "--max-new-tokens", "3", "--dtype", "float32"])
+    assert res.exit_code == 0, res.output
+    assert "unsteered" in res.output and "alpha +0.5" in res.output
