@@ -26,7 +26,9 @@ builtin = "sentiment"
 
 def test_minimal_config_gets_defaults() -> None:
     cfg = C.loads(BASE)
-    assert cfg.models.dtype == "bfloat16"
+    assert cfg.models.dtype == "auto"
+    assert C.resolve_dtype("auto") in ("bfloat16", "float32")
+    assert C.resolve_dtype("float32") == "float32"
     assert cfg.evaluation.alphas == sorted(cfg.evaluation.alphas)
     assert cfg.bridge.method == "ridge"
     assert cfg.behaviours[0].name == "sentiment"

@@ -61,12 +61,15 @@ class Context:
 
     def models(self) -> tuple[LoadedModel, LoadedModel]:
         if self.source is None or self.target is None:
+            from steerbridge.config import resolve_dtype
             from steerbridge.models import load
 
             t0 = time.perf_counter()
-            self.hooks.stage(f"loading {self.cfg.models.source} and {self.cfg.models.target}")
-            self.source = load(self.cfg.models.source, dtype=self.cfg.models.dtype)
-            self.target = load(self.cfg.models.target, dtype=self.cfg.models.dtype)
+            dtype = resolve_dtype(self.cfg.models.dtype)
+            self.hooks.stage(f"loading {self.cfg.models.source} and {self.cfg.models.target} "
+                             f"({dtype})")
+            self.source = load(self.cfg.models.source, dtype=dtype)
+            self.target = load(self.cfg.models.target, dtype=dtype)
             self.timings["load_models_s"] = time.perf_counter() - t0
         return self.source, self.target
 
@@ -354,7 +357,8 @@ def run(cfg: Config, run_dir: str | Path | None = None, hooks: Hooks | None = No
         "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "config": cfg.to_dict(), "config_hash": digest(cfg.to_dict()),
         "run_dir": str(d),
-        "models": {"source": {"name": src.name, "fingerprint": src.fingerprint,
+        "models": {"dtype": str(tgt.dtype).replace("torch.", ""),
+                   "source": {"name": src.name, "fingerprint": src.fingerprint,
                               "layer": cfg.bridge.source_layer},
                    "target": {"name": tgt.name, "fingerprint": tgt.fingerprint,
                               "layer": cfg.bridge.target_layer}},
