@@ -58,6 +58,25 @@ def _summary(rows: list[dict[str, Any]], title: str) -> Table:
     return table
 
 
+def parse_layers(spec: str, n_layers: int) -> list[int]:
+    """``all`` → every layer; ``4-16:2`` → 4, 6, ..., 16; ``1,2,5`` → those."""
+    from steerbridge.errors import SteerbridgeError
+
+    spec = spec.strip()
+    if spec == "all":
+        return list(range(n_layers))
+    try:
+        if "-" in spec:
+            rng, _, step = spec.partition(":")
+            lo, hi = (int(v) for v in rng.split("-"))
+            return list(range(lo, hi + 1, int(step or 1)))
+        return [int(v) for v in spec.split(",")]
+    except ValueError as err:
+        raise SteerbridgeError(
+            f"Cannot read layers {spec!r}: use all, START-STOP[:STEP] or a comma list."
+        ) from err
+
+
 def fit_bridge_cmd(
     source: str = typer.Option(DEFAULT_SOURCE, help="Source (small) model."),
     target: str = typer.Option(DEFAULT_TARGET, help="Target (large) model."),
@@ -101,6 +120,9 @@ def pairs_cmd(
     corpus: list[str] = typer.Option(None, "--corpus", help="default, .txt, .jsonl or hf:NAME."),
     max_tokens: int = typer.Option(200_000, help="Tokens fed to the models for the full fits."),
     sample_tokens: int = typer.Option(4096, help="Train tokens for the all-pairs screen."),
+    source_layers: str = typer.Option("all", help="Source layers to screen: all, or "
+                                                  "START-STOP[:STEP] (inclusive), or 1,2,5."),
+    target_layers: str = typer.Option("all", help="Target layers to screen (same syntax)."),
     top_k: int = typer.Option(4, help="How many of the best screened pairs to fit fully."),
     many_to_one: int = typer.Option(2, help="Also fit k best source layers → best target "
                                             "(0 = off)."),
@@ -119,6 +141,8 @@ def pairs_cmd(
     src, tgt = _load_pair(source, target, dtype)
     windows = _windows(corpus, src.tokenizer, window, max_tokens)
     result = screen_pairs(src, tgt, windows, top_k=top_k, many_to_one=many_to_one,
+                          source_layers=parse_layers(source_layers, src.num_layers),
+                          target_layers=parse_layers(target_layers, tgt.num_layers),
                           sample_tokens=sample_tokens, batch_size=batch_size,
                           outlier_factor=outlier_factor, cache_dir=cache_dir)
     csv_path, json_path = write_table(result, out_dir)
