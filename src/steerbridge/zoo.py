@@ -373,15 +373,15 @@ def convert_gguf_to_hf(
     gguf_path: Path,
     out_dir: Path,
     progress: ProgressFn | None = None,
-    dtype: str = "bfloat16",
+    dtype: str = "float32",
 ) -> dict:
     """Load a GGUF with transformers (dequantised to float32), save it as HF safetensors.
 
     `save_pretrained` refuses a GGUF-loaded model, so the model is rebuilt from its config with
     the quantization settings removed and the dequantised state dict loaded into it. It is
-    stored in `dtype`: bfloat16 by default (the default compute dtype: later bf16 loads are a
-    plain memory map, bit-identical to casting the float32 dequantisation), or float32 to keep
-    the exact dequantised values for float32 work.
+    stored in `dtype`: float32 by default, which keeps the exact dequantised values and is a
+    plain memory map for float32 loads (the fast dtype on CPUs without bf16 units); bfloat16
+    halves the disk and is bit-identical to casting the float32 values at load time.
     """
     from steerbridge.models import require_gguf_support, resolve_dtype
 
@@ -417,7 +417,7 @@ def install(
     alias: str,
     force: bool = False,
     progress: ProgressFn | None = None,
-    dtype: str = "bfloat16",
+    dtype: str = "float32",
     on_bytes_total: Callable[[int], Callable[[int], None]] | None = None,
 ) -> Path:
     """Install `alias` into the cache and return its HF directory. Idempotent and atomic."""

