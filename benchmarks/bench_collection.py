@@ -19,7 +19,7 @@ import torch
 
 from steerbridge.activations import hidden_states_at, pad_batch
 from steerbridge.corpus import load_corpus, tokenize
-from steerbridge.models import LoadedModel, load
+from steerbridge.models import LoadedModel, load, resolve_dtype
 
 
 def matmul_rate(dtype: torch.dtype, n: int = 2048, reps: int = 3) -> float:
@@ -83,8 +83,8 @@ def main() -> None:
     ap.add_argument("--target-layer", type=int, default=14)
     ap.add_argument("--batches", type=int, default=2)
     ap.add_argument("--batch-size", type=int, default=4)
-    ap.add_argument("--dtype", default="float32",
-                    help="float32 (fast on AVX2-only CPUs) or bfloat16 (fast with AMX)")
+    ap.add_argument("--dtype", default="auto",
+                    help="auto, float32 (fast on AVX2-only CPUs) or bfloat16 (fast with AMX)")
     ap.add_argument("--json", default=None)
     args = ap.parse_args()
     torch.set_num_threads(2)
@@ -95,23 +95,24 @@ def main() -> None:
                for i in range(0, len(full), args.batch_size)]
     rates = {str(dt).replace("torch.", ""): matmul_rate(dt)
              for dt in (torch.bfloat16, torch.float32)}
-    peak = rates["bfloat16" if args.dtype in ("bfloat16", "bf16") else "float32"]
+    used = str(resolve_dtype(args.dtype)).replace("torch.", "")
+    peak = rates.get(used, rates["float32"])
     res = {"source": bench_model(src, args.source_layer, batches),
            "target": bench_model(tgt, args.target_layer, batches), "matmul_flop_s": rates,
-           "dtype": args.dtype}
+           "dtype": used}
     n = res["source"]["tokens"]
     naive_pair = res["source"]["naive_s"] + res["target"]["naive_s"]
     ours_pair = res["source"]["ours_s"] + res["target"]["ours_s"]
     res["pair"] = {"naive_tok_s": n / naive_pair, "ours_tok_s": n / ours_pair,
                    "speedup": naive_pair / ours_pair}
     print("matmul rate (2048^3, 2 threads): " + ", ".join(
-        f"{k} {v / 1e9:.1f} GFLOP/s" for k, v in rates.items()) + f"; forward in {args.dtype}")
+        f"{k} {v / 1e9:.1f} GFLOP/s" for k, v in rates.items()) + f"; forward in {used}")
     for role, layer in (("source", args.source_layer), ("target", args.target_layer)):
         r = res[role]
         print(f"{role} layer {layer}: naive {r['naive_tok_s']:.0f} tok/s, steerbridge "
               f"{r['ours_tok_s']:.0f} tok/s ({r['naive_s'] / r['ours_s']:.2f}x); achieved "
               f"{r['ours_flop_s'] / 1e9:.1f} GFLOP/s = {r['ours_flop_s'] / peak:.0%} of the "
-              f"{args.dtype} matmul rate (naive {r['naive_flop_s'] / 1e9:.1f} GFLOP/s)")
+              f"{used} matmul rate (naive {r['naive_flop_s'] / 1e9:.1f} GFLOP/s)")
     p = res["pair"]
     print(f"pair (same {n} tokens through both): naive {p['naive_tok_s']:.0f} tok/s, "
           f"steerbridge {p['ours_tok_s']:.0f} tok/s, speedup {p['speedup']:.2f}x")

@@ -91,7 +91,8 @@ def fit_bridge_cmd(
     batch_size: int = typer.Option(8, help="Windows per forward batch."),
     outlier_factor: float = typer.Option(5.0, help="Drop tokens with norm > this x median; 0 "
                                                    "keeps all."),
-    dtype: str = typer.Option("bfloat16", help="bfloat16 or float32."),
+    dtype: str = typer.Option("auto", help="auto (bf16 only where the CPU has bf16 units), "
+                                          "bfloat16 or float32."),
     cache_dir: Path = typer.Option(Path("~/.cache/steerbridge/moments"),
                                    help="Where collected statistics are cached."),
     out: Path = typer.Option(Path("bridge.safetensors"), "--out", "-o", help="Bridge file."),
@@ -129,7 +130,8 @@ def pairs_cmd(
     window: int = typer.Option(128, help="Tokens per window."),
     batch_size: int = typer.Option(8, help="Windows per forward batch."),
     outlier_factor: float = typer.Option(5.0, help="Drop tokens with norm > this x median."),
-    dtype: str = typer.Option("bfloat16", help="bfloat16 or float32."),
+    dtype: str = typer.Option("auto", help="auto (bf16 only where the CPU has bf16 units), "
+                                          "bfloat16 or float32."),
     cache_dir: Path = typer.Option(Path("~/.cache/steerbridge/moments"),
                                    help="Where collected statistics are cached."),
     out_dir: Path = typer.Option(Path("pairs"), "--out-dir", "-o", help="Output directory."),
