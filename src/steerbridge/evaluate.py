@@ -236,11 +236,14 @@ def evaluate_behaviour(
     system: str | None = None,
     n_boot: int = 1000,
     progress: Progress | None = None,
+    source_conditions: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """All A/B conditions for one behaviour, and the transfer metrics over them.
 
     Random controls have the norm of the transferred vector (what they control for) and the
-    target layer's scale, so at one alpha every condition pushes equally hard.
+    target layer's scale, so at one alpha every condition pushes equally hard. The source
+    reference is either run here (`source` + `source_vector`) or given precomputed as
+    `source_conditions` (``source_sweep``'s result, so the source model can be freed first).
     """
     from steerbridge.vectors import random_like
 
@@ -252,13 +255,15 @@ def evaluate_behaviour(
         vecs[f"random:{s}"] = random_like(transferred, seed=int(s))
     conds = sweep(target, prompts, vecs, alphas, batch_size, positions, progress=progress)
     if source is not None and source_vector is not None:
-        sp = prepare(source, test_items, system)
-        if [p.item for p in sp] != [p.item for p in prompts]:
-            raise SteerbridgeError("Source and target dropped different test items; the "
-                                   "source reference cannot be compared item by item.")
-        sres = sweep(source, sp, {"source": source_vector}, alphas, batch_size, positions,
-                     progress=progress)
-        conds["source_none"], conds["source"] = sres["none"], sres["source"]
+        source_conditions = source_sweep(source, test_items, source_vector, alphas, batch_size,
+                                         positions, system, progress)
+    if source_conditions is not None:
+        if source_conditions.get("items") != [p.item.source for p in prompts]:
+            raise SteerbridgeError("Source and target kept different test items; the source "
+                                   "reference cannot be compared item by item.")
+        for c in ("source_none", "source"):
+            conds[c] = {k: np.asarray(v) if k != "nan_alphas" else v
+                        for k, v in source_conditions[c].items()}
     summary = metrics.summarize_behaviour(alphas, conds, n_boot=n_boot)
     lt = transferred.layers[0]
     cos = {name: metrics.cosine(v.direction(lt), native.direction(lt))
@@ -275,6 +280,18 @@ def evaluate_behaviour(
                                 "relative": v.relative_norm(v.layers[0])}
                          for name, v in vecs.items()},
     }
+
+
+def source_sweep(source: LoadedModel, test_items: Sequence[ABItem], vector: SteeringVector,
+                 alphas: Sequence[float], batch_size: int = 8, positions: Positions = "all",
+                 system: str | None = None, progress: Progress | None = None) -> dict[str, Any]:
+    """The source model steered by its own vector: ``{"items", "source_none", "source"}``."""
+    sp = prepare(source, test_items, system)
+    res = sweep(source, sp, {"source": vector}, alphas, batch_size, positions, progress=progress)
+    as_json = {c: {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in d.items()}
+               for c, d in res.items()}
+    return {"items": [p.item.source for p in sp], "source_none": as_json["none"],
+            "source": as_json["source"]}
 
 
 def total_steps(n_items: int, n_vectors: int, n_alphas: int) -> int:

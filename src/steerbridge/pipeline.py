@@ -25,6 +25,7 @@ In Python::
 from __future__ import annotations
 
 import datetime as _dt
+import gc
 import json
 import time
 from collections.abc import Callable
@@ -220,35 +221,62 @@ def behaviour_items(beh: Any) -> tuple[list[Any], list[Any], list[str]]:
     return gen, test, opens
 
 
-def stage_vectors(ctx: Context, beh: Any, gen_items: list[Any]) -> tuple[Any, Any]:
-    """Extract (or load) the source vector and the target's native vector for one behaviour."""
+def stage_vector(ctx: Context, beh: Any, gen_items: list[Any], role: str) -> Any:
+    """Extract (or load) the ``source`` vector or the target's ``native`` vector."""
     from steerbridge.vectors import SteeringVector, extract
 
-    src, tgt = ctx.models()
+    lm = ctx.source if role == "source" else ctx.target
+    assert lm is not None
+    layer = ctx.cfg.bridge.source_layer if role == "source" else ctx.cfg.bridge.target_layer
     h = stage_hash(ctx.cfg, "vectors", beh.name)
-    out = []
-    for role, lm, layer in (("source", src, ctx.cfg.bridge.source_layer),
-                            ("native", tgt, ctx.cfg.bridge.target_layer)):
-        path = ctx.run_dir / "vectors" / f"{beh.name}-{h}-{role}.safetensors"
-        if path.exists():
-            out.append(SteeringVector.load(path, lm))
-            continue
-        t0 = time.perf_counter()
-        ctx.hooks.stage(f"{beh.name}: extracting the {role} vector on {lm.name} layer {layer} "
-                        f"from {len(gen_items)} items")
-        vec = extract(lm, gen_items, [layer], ctx.cfg.vectors.method,
-                      system=ctx.cfg.vectors.system_prompt, dataset_name=beh.name)
-        vec.save(path)
-        ctx.timings[f"vectors_{beh.name}_{role}_s"] = time.perf_counter() - t0
-        out.append(vec)
-    return out[0], out[1]
+    path = ctx.run_dir / "vectors" / f"{beh.name}-{h}-{role}.safetensors"
+    if path.exists():
+        return SteeringVector.load(path, lm)
+    t0 = time.perf_counter()
+    ctx.hooks.stage(f"{beh.name}: extracting the {role} vector on {lm.name} layer {layer} "
+                    f"from {len(gen_items)} items")
+    vec = extract(lm, gen_items, [layer], ctx.cfg.vectors.method,
+                  system=ctx.cfg.vectors.system_prompt, dataset_name=beh.name)
+    vec.save(path)
+    ctx.timings[f"vectors_{beh.name}_{role}_s"] = time.perf_counter() - t0
+    return vec
+
+
+def stage_source(ctx: Context, beh: Any, gen_items: list[Any], test_items: list[Any]
+                 ) -> tuple[Any, dict[str, Any] | None]:
+    """Source-side work of one behaviour: its vector and (if asked) the source reference sweep.
+
+    Done for every behaviour before the target work so the source model can then be freed
+    (two float32 models and a colleague's job do not fit in 24 GB together).
+    """
+    from steerbridge import evaluate
+
+    src_vec = stage_vector(ctx, beh, gen_items, "source")
+    ev = ctx.cfg.evaluation
+    if not ev.source_reference:
+        return src_vec, None
+    path = ctx.run_dir / "eval" / (f"{beh.name}-{stage_hash(ctx.cfg, 'evaluation', beh.name)}"
+                                   "-source.json")
+    if path.exists():
+        return src_vec, dict(json.loads(path.read_text(encoding="utf-8")))
+    assert ctx.source is not None
+    t0 = time.perf_counter()
+    ctx.hooks.stage(f"{beh.name}: source reference, {len(test_items)} items × "
+                    f"{len(ev.alphas)} alphas on {ctx.source.name}")
+    advance = ctx.hooks.task(f"{beh.name}: source sweep", len(test_items) * len(ev.alphas))
+    res = evaluate.source_sweep(ctx.source, test_items, src_vec, ev.alphas, ev.batch_size,
+                                ev.positions, ctx.cfg.vectors.system_prompt, advance)
+    ctx.timings[f"source_{beh.name}_s"] = time.perf_counter() - t0
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _atomic_json(path, res)
+    return src_vec, res
 
 
 def _neutral_windows(ctx: Context, n_tokens: int) -> list[list[int]]:
     from steerbridge.corpus import load_corpus, tokenize
 
-    src, _ = ctx.models()
-    w = tokenize(load_corpus("default"), src.tokenizer, window=128, max_tokens=n_tokens * 4)
+    tok = (ctx.target or ctx.models()[1]).tokenizer
+    w = tokenize(load_corpus("default"), tok, window=128, max_tokens=n_tokens * 4)
     plain = [ids for ids, s in zip(w.ids, w.source, strict=True) if s == "plain"]
     out, total = [], 0
     for ids in plain:
@@ -259,19 +287,25 @@ def _neutral_windows(ctx: Context, n_tokens: int) -> list[list[int]]:
     return out
 
 
-def stage_evaluate(ctx: Context, beh: Any, bridge: Any, gen_items: list[Any],
-                   test_items: list[Any], opens: list[str]) -> dict[str, Any]:
-    """Evaluate one behaviour under every condition; cached as JSON."""
+def eval_path(ctx: Context, beh: Any) -> Path:
+    return ctx.run_dir / "eval" / f"{beh.name}-{stage_hash(ctx.cfg, 'evaluation', beh.name)}.json"
+
+
+def stage_evaluate(ctx: Context, bridge: Any, beh: Any, gen_items: list[Any],
+                   test_items: list[Any], opens: list[str], src_vec: Any,
+                   source_conditions: dict[str, Any] | None) -> dict[str, Any]:
+    """Evaluate one behaviour under every condition on the target; cached as JSON."""
     from steerbridge import evaluate
     from steerbridge.vectors import random_like, transfer
 
     ev = ctx.cfg.evaluation
-    path = ctx.run_dir / "eval" / f"{beh.name}-{stage_hash(ctx.cfg, 'evaluation', beh.name)}.json"
+    path = eval_path(ctx, beh)
     if path.exists():
         ctx.hooks.stage(f"{beh.name}: reusing {path.name}")
         return dict(json.loads(path.read_text(encoding="utf-8")))
-    src, tgt = ctx.models()
-    src_vec, native = stage_vectors(ctx, beh, gen_items)
+    tgt = ctx.target
+    assert tgt is not None
+    native = stage_vector(ctx, beh, gen_items, "native")
     lt = ctx.cfg.bridge.target_layer
     scale = native.scales[lt]
     transferred = transfer(bridge, src_vec, with_bias=False, target_scale=scale)
@@ -279,15 +313,15 @@ def stage_evaluate(ctx: Context, beh: Any, bridge: Any, gen_items: list[Any],
         if ev.bias_variant else None
     t0 = time.perf_counter()
     n_vec = 2 + (bias is not None) + len(ev.random_seeds)
-    total = len(test_items) * len(ev.alphas) * (n_vec + (1 if ev.source_reference else 0))
+    total = len(test_items) * len(ev.alphas) * n_vec
     ctx.hooks.stage(f"{beh.name}: A/B sweep, {len(test_items)} items × {len(ev.alphas)} alphas "
-                    f"× {n_vec} target conditions" + (" + source" if ev.source_reference else ""))
+                    f"× {n_vec} target conditions")
     advance = ctx.hooks.task(f"{beh.name}: A/B sweep", total)
     res = evaluate.evaluate_behaviour(
         tgt, test_items, native, transferred, ev.alphas, transferred_bias=bias,
-        random_seeds=ev.random_seeds, source=src if ev.source_reference else None,
-        source_vector=src_vec, batch_size=ev.batch_size, positions=ev.positions,
-        system=ctx.cfg.vectors.system_prompt, n_boot=ev.n_boot, progress=advance)
+        random_seeds=ev.random_seeds, batch_size=ev.batch_size, positions=ev.positions,
+        system=ctx.cfg.vectors.system_prompt, n_boot=ev.n_boot, progress=advance,
+        source_conditions=source_conditions)
     ctx.timings[f"eval_{beh.name}_s"] = time.perf_counter() - t0
     res["errors"] = []
     best = res["summary"]["best_alpha"]
@@ -341,27 +375,46 @@ def run(cfg: Config, run_dir: str | Path | None = None, hooks: Hooks | None = No
     if models is not None:
         ctx.source, ctx.target = models
     src, tgt = ctx.models()
+    model_info = {"dtype": str(tgt.dtype).replace("torch.", ""),
+                  "source": {"name": src.name, "fingerprint": src.fingerprint,
+                             "layer": cfg.bridge.source_layer},
+                  "target": {"name": tgt.name, "fingerprint": tgt.fingerprint,
+                             "layer": cfg.bridge.target_layer}}
+    del src, tgt
     bridge = stage_bridge(ctx)
     pairs = stage_pairs(ctx)
     behaviours: dict[str, Any] = {}
-    for beh in cfg.behaviours:
+    pending: dict[str, tuple[Any, ...]] = {}
+    for beh in cfg.behaviours:  # source-side work first, then the source model can go
         try:
             gen, test, opens = behaviour_items(beh)
-            behaviours[beh.name] = stage_evaluate(ctx, beh, bridge, gen, test, opens)
+            if eval_path(ctx, beh).exists():
+                pending[beh.name] = (beh, gen, test, opens, None, None)
+                continue
+            src_vec, src_conds = stage_source(ctx, beh, gen, test)
+            pending[beh.name] = (beh, gen, test, opens, src_vec, src_conds)
         except SteerbridgeError as err:
             hooks.stage(f"{beh.name}: FAILED: {err}")
             behaviours[beh.name] = {"errors": [str(err)]}
+    if models is None:
+        ctx.source = None  # free the source model's memory before the long target work
+        gc.collect()
+    for beh in cfg.behaviours:
+        if beh.name not in pending:
+            continue
+        try:
+            behaviours[beh.name] = stage_evaluate(ctx, bridge, *pending[beh.name])
+        except SteerbridgeError as err:
+            hooks.stage(f"{beh.name}: FAILED: {err}")
+            behaviours[beh.name] = {"errors": [str(err)]}
+    behaviours = {b.name: behaviours[b.name] for b in cfg.behaviours if b.name in behaviours}
     ctx.timings["total_s"] = time.perf_counter() - t_start
     results = {
         "format": "steerbridge.results", "steerbridge_version": __version__,
         "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "config": cfg.to_dict(), "config_hash": digest(cfg.to_dict()),
         "run_dir": str(d),
-        "models": {"dtype": str(tgt.dtype).replace("torch.", ""),
-                   "source": {"name": src.name, "fingerprint": src.fingerprint,
-                              "layer": cfg.bridge.source_layer},
-                   "target": {"name": tgt.name, "fingerprint": tgt.fingerprint,
-                              "layer": cfg.bridge.target_layer}},
+        "models": model_info,
         "bridge": {"source_layer": cfg.bridge.source_layer,
                    "target_layer": cfg.bridge.target_layer, "method": bridge.method,
                    "n_tokens": bridge.metrics.get("n_train"),
