@@ -233,13 +233,29 @@ def stage_vector(ctx: Context, beh: Any, gen_items: list[Any], role: str) -> Any
     if path.exists():
         return SteeringVector.load(path, lm)
     t0 = time.perf_counter()
+    scales = layer_scales(ctx, lm, layer)
     ctx.hooks.stage(f"{beh.name}: extracting the {role} vector on {lm.name} layer {layer} "
                     f"from {len(gen_items)} items")
     vec = extract(lm, gen_items, [layer], ctx.cfg.vectors.method,
-                  system=ctx.cfg.vectors.system_prompt, dataset_name=beh.name)
+                  system=ctx.cfg.vectors.system_prompt, dataset_name=beh.name, scales=scales)
     vec.save(path)
     ctx.timings[f"vectors_{beh.name}_{role}_s"] = time.perf_counter() - t0
     return vec
+
+
+def layer_scales(ctx: Context, lm: LoadedModel, layer: int) -> dict[int, float]:
+    """A layer's median token norm, measured once per model and layer and kept in the run dir
+    (it does not depend on the behaviour)."""
+    from steerbridge.vectors import measure_scales
+
+    path = ctx.run_dir / "scales.json"
+    known = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    key = f"{lm.fingerprint}:{layer}"
+    if key not in known:
+        ctx.hooks.stage(f"measuring the typical token norm of {lm.name} layer {layer}")
+        known[key] = measure_scales(lm, [layer])[layer]
+        _atomic_json(path, known)
+    return {layer: float(known[key])}
 
 
 def stage_source(ctx: Context, beh: Any, gen_items: list[Any], test_items: list[Any]
