@@ -47,7 +47,7 @@ def speed(args: argparse.Namespace) -> None:
     items = gen[: args.items]
     results: dict[str, Any] = {}
     for name, layer in ((SOURCE, 12), (TARGET, 14)):
-        lm = load(name)
+        lm = load(name, dtype=args.dtype)
         vectors.extract(lm, items[:4], [layer], scales={layer: 1.0})  # warm-up
         t = timed(lambda lm=lm, layer=layer: vectors.extract(lm, items, [layer],
                                                                scales={layer: 1.0}))
@@ -55,7 +55,7 @@ def speed(args: argparse.Namespace) -> None:
         print(f"extract {name} layer {layer}: {len(items)} items in {t:.1f} s = "
               f"{len(items) / t:.2f} items/s", flush=True)
     # lm is now the target: steered vs unsteered generation
-    vec = vectors.extract(lm, items[:16], [14])
+    vec = vectors.extract(lm, items[:8], [14], scales={14: 40.0})
     prompts = datasets.builtin_open_prompts("positive-tone")[: args.batch]
     steering.generate(lm, prompts[:2], max_new_tokens=4)  # warm-up
     plain, steered = [], []
@@ -196,10 +196,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="mode", required=True)
     s = sub.add_parser("speed")
-    s.add_argument("--items", type=int, default=48)
+    s.add_argument("--items", type=int, default=24)
     s.add_argument("--batch", type=int, default=4)
-    s.add_argument("--tokens", type=int, default=32)
-    s.add_argument("--repeats", type=int, default=5)
+    s.add_argument("--tokens", type=int, default=24)
+    s.add_argument("--repeats", type=int, default=4)
+    s.add_argument("--dtype", default="float32")
+    s.add_argument("--threads", type=int, default=2)
     t = sub.add_parser("transfer")
     t.add_argument("--behaviour", default="positive-tone")
     t.add_argument("--pairs", default="9:10")
