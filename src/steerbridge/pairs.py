@@ -268,12 +268,11 @@ def write_heatmap(result: PairsResult, path: str | Path, title: str = "") -> Pat
     import matplotlib.pyplot as plt
 
     s = result.screen
-    fig, ax = plt.subplots(figsize=(1.5 + 0.3 * len(s.target_layers),
-                                    1.2 + 0.3 * len(s.source_layers)))
+    fig, ax = plt.subplots(figsize=(max(5.5, 1.5 + 0.3 * len(s.target_layers)),
+                                    max(4.0, 1.2 + 0.3 * len(s.source_layers))))
     im = ax.imshow(s.r2.clamp(min=-0.1).numpy(), origin="lower", cmap="viridis", aspect="auto")
     ax.set_xticks(range(len(s.target_layers)), [str(t) for t in s.target_layers], fontsize=7)
     ax.set_yticks(range(len(s.source_layers)), [str(x) for x in s.source_layers], fontsize=7)
-    ax.set_xlabel("target layer")
     ax.set_ylabel("source layer")
     for br in result.bridges:
         if len(br.source_layers) == 1 and br.source_layers[0] in s.source_layers:
@@ -281,7 +280,8 @@ def write_heatmap(result: PairsResult, path: str | Path, title: str = "") -> Pat
             j = s.target_layers.index(br.target_layer)
             r2 = br.metrics.get("test", {}).get("r2", float("nan"))
             ax.text(j, i, f"{r2:.2f}", ha="center", va="center", color="red", fontsize=7)
-    fig.colorbar(im, ax=ax, label=f"screen R² ({s.n_train:,} train tokens); red: full fit")
+    fig.colorbar(im, ax=ax, label=f"screen R² ({s.n_train:,} tokens)")
+    ax.set_xlabel("target layer   (red: held-out R² of the full fit)")
     ax.set_title(title or "affine-map R² by layer pair", fontsize=9)
     fig.tight_layout()
     path = Path(path)
