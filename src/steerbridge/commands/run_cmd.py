@@ -15,7 +15,8 @@ from rich.table import Table
 from steerbridge.commands.console import byte_progress, console, err_console, fail, progress_bar
 from steerbridge.errors import SteerbridgeError
 
-DEMO_BUDGET = {False: "about 20-30 minutes", True: "about 5 minutes"}
+DEMO_BUDGET = {False: "30 minutes or more (float32 on a 2-core AVX2 CPU)",
+               True: "about 10-25 minutes on a 2-core CPU, depending on load"}
 
 
 @contextmanager
@@ -123,7 +124,7 @@ def _demo(quick: bool, run_dir: Path | None) -> None:
         f"[bold]steerbridge demo{' --quick' if quick else ''}[/]: {cfg.models.source} layer "
         f"{b.source_layer} → {cfg.models.target} layer {b.target_layer}, "
         f"{len(cfg.behaviours)} behaviours ({', '.join(x.name for x in cfg.behaviours)}), "
-        f"alphas {cfg.evaluation.alphas}.\nThis takes {DEMO_BUDGET[quick]} on a 2-core CPU "
+        f"alphas {cfg.evaluation.alphas}.\nThis takes {DEMO_BUDGET[quick]} "
         "(less on a rerun: every stage is cached in the run directory)."
     )
     _run(cfg, run_dir)
