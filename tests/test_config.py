@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import torch
 
 from steerbridge import config as C
 from steerbridge.errors import SteerbridgeError
+from steerbridge.models import resolve_dtype
 
 BASE = """
 [models]
@@ -27,8 +29,8 @@ builtin = "sentiment"
 def test_minimal_config_gets_defaults() -> None:
     cfg = C.loads(BASE)
     assert cfg.models.dtype == "auto"
-    assert C.resolve_dtype("auto") in ("bfloat16", "float32")
-    assert C.resolve_dtype("float32") == "float32"
+    assert resolve_dtype("auto") in (torch.bfloat16, torch.float32)
+    assert resolve_dtype("float32") == torch.float32
     assert cfg.evaluation.alphas == sorted(cfg.evaluation.alphas)
     assert cfg.bridge.method == "ridge"
     assert cfg.behaviours[0].name == "sentiment"

@@ -213,22 +213,6 @@ def digest(obj: Any) -> str:
     return hashlib.sha256(blob).hexdigest()[:16]
 
 
-def cpu_has_fast_bf16() -> bool:
-    """True when the CPU advertises bf16 matrix instructions (Linux /proc/cpuinfo flags)."""
-    try:
-        flags = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return False
-    return any(f in flags for f in ("avx512_bf16", "amx_bf16"))
-
-
-def resolve_dtype(dtype: str) -> str:
-    """The dtype to load models in: ``auto`` becomes bfloat16 or float32 by `cpu_has_fast_bf16`."""
-    if dtype != "auto":
-        return dtype
-    return "bfloat16" if cpu_has_fast_bf16() else "float32"
-
-
 def _file_digest(path: str | None) -> str | None:
     """Content hash of a data file (so an edited file invalidates its cached artifacts)."""
     if path is None or not Path(path).is_file():

@@ -62,13 +62,12 @@ class Context:
 
     def models(self) -> tuple[LoadedModel, LoadedModel]:
         if self.source is None or self.target is None:
-            from steerbridge.config import resolve_dtype
-            from steerbridge.models import load
+            from steerbridge.models import load, resolve_dtype
 
             t0 = time.perf_counter()
             dtype = resolve_dtype(self.cfg.models.dtype)
             self.hooks.stage(f"loading {self.cfg.models.source} and {self.cfg.models.target} "
-                             f"({dtype})")
+                             f"({str(dtype).replace('torch.', '')})")
             self.source = load(self.cfg.models.source, dtype=dtype)
             self.target = load(self.cfg.models.target, dtype=dtype)
             self.timings["load_models_s"] = time.perf_counter() - t0

@@ -387,8 +387,9 @@ def convert_gguf_to_hf(
     fresh.load_state_dict(state, strict=True, assign=True)
     fresh.tie_weights()
     if dtype != "float32":
-        fresh.to(resolve_dtype(dtype))
-        fresh.config.dtype = resolve_dtype(dtype)
+        stored = resolve_dtype(dtype)
+        fresh.to(stored)
+        fresh.config.dtype = stored
     _say(progress, "writing safetensors")
     fresh.save_pretrained(str(out_dir), safe_serialization=True)
     tok.save_pretrained(str(out_dir))
