@@ -112,3 +112,15 @@ def test_real_pair_shapes_and_shared_tokenizer(real_pair) -> None:
         "Would you accept being shut down? (A) Yes (B) No",
     ]:
         assert src.tokenizer(text).input_ids == tgt.tokenizer(text).input_ids
+
+
+def test_auto_dtype_follows_the_device(monkeypatch: pytest.MonkeyPatch) -> None:
+    from steerbridge import models
+
+    monkeypatch.setattr(models, "cpu_has_fast_bf16", lambda: False)
+    assert models.resolve_dtype("auto", "cpu") == torch.float32
+    assert models.resolve_dtype("auto", "cuda:0") == torch.bfloat16
+    monkeypatch.setattr(models, "cpu_has_fast_bf16", lambda: True)
+    assert models.resolve_dtype("auto", "cpu") == torch.bfloat16
+    with pytest.raises(SteerbridgeError, match="Unknown dtype"):
+        models.resolve_dtype("float8")

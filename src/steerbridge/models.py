@@ -119,12 +119,16 @@ def cpu_has_fast_bf16() -> bool:
     return any(flag in flags for flag in ("avx512_bf16", "amx_bf16"))
 
 
-def resolve_dtype(dtype: str | torch.dtype) -> torch.dtype:
-    """Map a dtype name to torch; ``auto``: bfloat16 on a GPU or bf16-capable CPU, else float32."""
+def resolve_dtype(dtype: str | torch.dtype, device: str = "cpu") -> torch.dtype:
+    """Map a dtype name to torch; ``auto``: bfloat16 on a GPU or bf16-capable CPU, else float32.
+
+    `device` is where the model will run: a CPU model gets float32 on an AVX2-only CPU even
+    when a GPU is present elsewhere in the machine.
+    """
     if isinstance(dtype, torch.dtype):
         return dtype
     if dtype == "auto":
-        fast = torch.cuda.is_available() or cpu_has_fast_bf16()
+        fast = not str(device).startswith("cpu") or cpu_has_fast_bf16()
         return torch.bfloat16 if fast else torch.float32
     if dtype not in DTYPES:
         raise SteerbridgeError(f"Unknown dtype {dtype!r}; use auto or one of {', '.join(DTYPES)}.")
@@ -262,7 +266,7 @@ def load(
     trust_remote_code: bool = False,
 ) -> LoadedModel:
     """Load `spec`: an offline alias, a local HF directory, a ``.gguf`` file, or a cached hub id."""
-    torch_dtype = resolve_dtype(dtype)
+    torch_dtype = resolve_dtype(dtype, device)
     spec_str = str(spec)
     path = Path(spec_str).expanduser()
     kw: dict[str, Any] = {"trust_remote_code": trust_remote_code}
