@@ -126,6 +126,13 @@ def test_score_of_perfect_map_and_groups():
     assert s["r2_plain"] == pytest.approx(1.0) and s["n_chat"] == 100
 
 
+def _ab_items():
+    from steerbridge.datasets import ABItem
+
+    return [ABItem(f"Is {w} nice?\n\nChoices:\n(A) yes\n(B) no", "(A)", "(B)")
+            for w in ("tea", "rain", "code", "music")]
+
+
 @pytest.fixture(scope="module")
 def tiny_bridge():
     s, t = tiny_pair()
@@ -148,6 +155,15 @@ def test_fit_bridge_end_to_end_and_file_roundtrip(tiny_bridge, tmp_path):
     assert back.provenance["corpus_tokens"] == br.provenance["corpus_tokens"]
     h = torch.randn(5, 32)
     torch.testing.assert_close(back(h), h @ br.W.T + br.b)
+    # The target layer's scale is stored, so a loaded bridge transfers a vector on its own.
+    from steerbridge.vectors import extract, measure_scales
+
+    assert back.target_scale == pytest.approx(measure_scales(t, [3])[3])
+    v = extract(s, _ab_items(), [2])
+    moved = back.transfer(v)
+    assert moved.scales == {3: pytest.approx(back.target_scale)}
+    torch.testing.assert_close(moved.direction(3), (br.W.double() @ v.direction(2).double()).float())
+    assert back.transfer(v, target_scale=2.0).scales == {3: 2.0}
 
 
 def test_load_refuses_wrong_model_and_wrong_version(tiny_bridge, tmp_path):

@@ -281,6 +281,7 @@ class Bridge:
     source_fingerprint: str = ""
     target_fingerprint: str = ""
     method: str = "ridge"
+    target_scale: float | None = None  # median token norm of the target layer (steering units)
     metrics: dict[str, Any] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
     provenance: dict[str, Any] = field(default_factory=dict)
@@ -307,11 +308,15 @@ class Bridge:
         w = self.W.to(h.dtype)
         return h @ w.T + self.b.to(h.dtype)
 
-    def transfer(self, vector: Any, with_bias: bool = False) -> Any:
-        """Carry a steering vector across the bridge (see `steerbridge.vectors.transfer`)."""
+    def transfer(self, vector: Any, with_bias: bool = False,
+                 target_scale: float | None = None) -> Any:
+        """Carry a steering vector across the bridge (see `steerbridge.vectors.transfer`).
+
+        The target layer's scale is the one stored at fit time unless `target_scale` is given.
+        """
         from steerbridge.vectors import transfer
 
-        return transfer(self, vector, with_bias=with_bias)
+        return transfer(self, vector, with_bias=with_bias, target_scale=target_scale)
 
     # -- fitting ---------------------------------------------------------------------------
 
@@ -392,7 +397,8 @@ class Bridge:
             "target_fingerprint": self.target_fingerprint,
             "d_source": self.d_source, "d_target": self.d_target,
             "source_layers": self.source_layers, "target_layer": self.target_layer,
-            "method": self.method, "settings": self.settings, "metrics": self.metrics,
+            "method": self.method, "target_scale": self.target_scale,
+            "settings": self.settings, "metrics": self.metrics,
             "provenance": self.provenance,
         }
 
@@ -434,7 +440,8 @@ class Bridge:
             target_layer=int(meta["target_layer"]), source_name=meta["source_name"],
             target_name=meta["target_name"], source_fingerprint=meta["source_fingerprint"],
             target_fingerprint=meta["target_fingerprint"], method=meta["method"],
-            metrics=meta.get("metrics", {}), settings=meta.get("settings", {}),
+            target_scale=meta.get("target_scale"), metrics=meta.get("metrics", {}),
+            settings=meta.get("settings", {}),
             provenance=meta.get("provenance", {}),
         )
         for role, lm in (("source", source), ("target", target)):
@@ -520,8 +527,16 @@ def fit_bridge(
     return bridge
 
 
-def describe(bridge: Bridge, source: LoadedModel, target: LoadedModel, windows: Any) -> None:
-    """Fill in a bridge's provenance from its models and corpus windows."""
+def describe(bridge: Bridge, source: LoadedModel, target: LoadedModel, windows: Any,
+             target_scale: float | None = None) -> None:
+    """Fill in a bridge's provenance from its models and corpus windows, and store the target
+    layer's scale (measured once on the fixed calibration text unless given), so that
+    `Bridge.transfer` needs no model."""
+    from steerbridge.vectors import measure_scales
+
+    if target_scale is None:
+        target_scale = measure_scales(target, [bridge.target_layer])[bridge.target_layer]
+    bridge.target_scale = float(target_scale)
     bridge.source_name, bridge.target_name = source.name, target.name
     bridge.source_fingerprint, bridge.target_fingerprint = source.fingerprint, target.fingerprint
     bridge.provenance = {
