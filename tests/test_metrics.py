@@ -171,3 +171,33 @@ def test_nan_none_roundtrip() -> None:
     assert j == [[1.0, None], [None, 2.0]]
     back = M.none_to_nan(j)
     assert back[0, 0] == 1.0 and math.isnan(back[0, 1])
+
+
+def test_odd_part_cancels_what_any_push_does() -> None:
+    """A push that shrinks every item's logit difference whatever its sign (what a random
+    direction does at a large alpha) moves plain Δp but has no odd part; steering has one."""
+    rng = np.random.default_rng(1)
+    n, alphas = 80, [-0.2, 0.2, -0.1, 0.1]
+    ld_none = rng.normal(1.5, 1.0, size=n)  # the model already leans to the matching answer
+    sens = rng.uniform(5, 15, size=n)
+
+    def cond(gain: float) -> dict:
+        ld = np.stack([ld_none * (1 - 2 * abs(a)) + gain * a * sens for a in alphas])
+        return {"p": (1 / (1 + np.exp(-ld))).tolist(), "ld": ld.tolist(),
+                "mass": np.full_like(ld, 0.7).tolist()}
+
+    conds = {"none": {"p": (1 / (1 + np.exp(-ld_none))).tolist(), "ld": ld_none.tolist(),
+                      "mass": [0.7] * n},
+             "native": cond(1.0), "transferred": cond(0.5), "random:0": cond(0.0)}
+    assert M.odd_pairs(alphas) == [(3, 2), (1, 0)]
+    odd = M.odd_part(conds["random:0"]["p"], alphas)
+    assert odd.shape == (2, n) and np.abs(odd).max() < 1e-12
+    s = M.summarize_behaviour(alphas, conds, n_boot=100)
+    h = s["headline"]
+    assert s["odd_alphas"] == [0.1, 0.2]
+    assert abs(h["random_retention_mean"]) > 0.1  # plain retention: fooled by the shrink
+    assert abs(h["random_odd_retention_mean"]) < 1e-9  # odd retention: not fooled
+    assert h["native_odd_dp"] > 0.1
+    assert 0.3 < h["transferred_odd_retention"] < 0.9
+    assert h["transferred_corr_odd"] > 0.99
+    assert not s["odd_delta_p"]["random:0"][0]  # exactly zero

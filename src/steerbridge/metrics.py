@@ -68,6 +68,30 @@ def retention(dp_transferred: Sequence[float] | Array, dp_native: Sequence[float
     return out
 
 
+def odd_pairs(alphas: Sequence[float] | Array) -> list[tuple[int, int]]:
+    """Index pairs (i, j) with alphas[i] = a > 0 and alphas[j] = -a, by increasing a."""
+    a = [float(x) for x in alphas]
+    out = []
+    for i, x in sorted(enumerate(a), key=lambda t: t[1]):
+        if x > 0 and -x in a:
+            out.append((i, a.index(-x)))
+    return out
+
+
+def odd_part(values: Sequence[Sequence[float]] | Array, alphas: Sequence[float] | Array) -> Array:
+    """Per-item odd part of a sweep: ``(v(+a) - v(-a)) / 2`` for each a > 0 with -a present.
+
+    ``values`` is ``[n_alphas, n_items]``; the result is ``[n_pairs, n_items]``. Any effect that
+    a push in either direction has alike (pulling p toward 0.5, losing answer mass: what a random
+    direction also does) is even in alpha and cancels; steering along the behaviour is odd.
+    """
+    v = _as2d(values)
+    pairs = odd_pairs(alphas)
+    if not pairs:
+        return np.empty((0, v.shape[1]))
+    return np.stack([(v[i] - v[j]) / 2.0 for i, j in pairs])
+
+
 def best_alpha_index(dp_native: Sequence[float] | Array,
                      alphas: Sequence[float] | Array | None = None,
                      sign: int = 0) -> int | None:
@@ -132,7 +156,8 @@ class Correlation:
 
 
 def correlation(a: Sequence[Sequence[float]] | Array, b: Sequence[Sequence[float]] | Array,
-                n_boot: int = 1000, seed: int = 0, alpha_mask: Sequence[bool] | None = None
+                n_boot: int = 1000, seed: int = 0,
+                alpha_mask: Sequence[bool] | Array | None = None
                 ) -> Correlation:
     """Per-item Pearson r between `a` and `b` ([n_alphas, n_items]) at each alpha, with CIs.
 
@@ -335,6 +360,25 @@ def summarize_behaviour(alphas: Sequence[float], conditions: dict[str, dict[str,
                                        **kw).to_dict()
     out["correlation_raw"], out["correlation_change"] = raw, change
 
+    # Odd (antisymmetric) part: (p(+a) - p(-a)) / 2 removes what any push does in both signs.
+    pairs = odd_pairs(a)
+    odd_alphas = [float(a[i]) for i, _ in pairs]
+    odd_dp: dict[str, list[float]] = {
+        c: [_nanmean(r) for r in odd_part(arr[c]["p"], a)] for c in steered}
+    odd_native = np.asarray(odd_dp.get("native", []), dtype=np.float64)
+    out["odd_alphas"], out["odd_delta_p"] = odd_alphas, odd_dp
+    out["odd_retention"] = {c: retention(odd_dp[c], odd_native).tolist() for c in compared}
+    odd_best = best_alpha_index(odd_native) if pairs else None
+    out["odd_best_alpha"] = odd_alphas[odd_best] if odd_best is not None else None
+    odd_corr: dict[str, dict[str, object]] = {}
+    if pairs:
+        odd_ok = np.array([bool(np.isfinite(native[i]) and np.isfinite(native[j]))
+                           for i, j in pairs])
+        for c in compared:
+            odd_corr[c] = correlation(odd_part(arr["native"]["ld"], a), odd_part(arr[c]["ld"], a),
+                                      n_boot=n_boot, seed=seed, alpha_mask=odd_ok).to_dict()
+    out["correlation_odd"] = odd_corr
+
     rnd = random_conditions(compared)
 
     def rmean(vals: list[float]) -> float:
@@ -376,6 +420,24 @@ def summarize_behaviour(alphas: Sequence[float], conditions: dict[str, dict[str,
             default=math.nan)
         headline["random_answer_mass"] = rmean([mass[c][best] for c in rnd]) if best is not None \
             else math.nan
+    if odd_best is not None:
+        headline["odd_alpha"] = odd_alphas[odd_best]
+        headline["native_odd_dp"] = float(odd_native[odd_best])
+        for c in (*TRANSFER_CONDITIONS, "source"):
+            if c in odd_dp:
+                headline[f"{c}_odd_dp"] = odd_dp[c][odd_best]
+        for c in TRANSFER_CONDITIONS:
+            if c in compared:
+                headline[f"{c}_odd_retention"] = out["odd_retention"][c][odd_best]  # type: ignore[index]
+                headline[f"{c}_corr_odd"] = odd_corr[c]["mean"]
+                headline[f"{c}_corr_odd_ci"] = [odd_corr[c]["mean_ci_low"],
+                                                odd_corr[c]["mean_ci_high"]]
+        if rnd:
+            r_odd = [out["odd_retention"][c][odd_best] for c in rnd]  # type: ignore[index]
+            headline["random_odd_dp_mean"] = rmean([odd_dp[c][odd_best] for c in rnd])
+            headline["random_odd_retention_mean"] = rmean(r_odd)
+            headline["random_odd_retention_max_abs"] = rmax_abs(r_odd)
+            headline["random_corr_odd"] = rmean([float(odd_corr[c]["mean"]) for c in rnd])  # type: ignore[arg-type]
     headline["nan_alphas"] = [float(x) for x in a[nan_alpha]]
     out["headline"] = headline
     return out

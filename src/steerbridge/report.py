@@ -164,7 +164,9 @@ def heatmap_plot(pairs: dict[str, Any]) -> str | None:
 
 SUMMARY_COLUMNS = (
     "behaviour", "items", "best α", "native Δp", "W·v Δp", "retention W·v", "retention W·v+b",
-    "random Δp", "random retention (mean / max |·|)", "corr change W·v [95% CI]",
+    "random Δp", "random retention (mean / max |·|)",
+    "odd α", "odd Δp native / W·v / random", "odd retention W·v", "odd retention random "
+    "(mean / max |·|)", "corr odd W·v [95% CI]", "corr odd random", "corr change W·v [95% CI]",
     "corr change random", "corr raw W·v [95% CI]", "corr raw random", "cos(W·v, native)",
     "cos(random, native)", "KL W·v / native / random", "ppl change W·v / native",
     "answer mass none / native / W·v / random",
@@ -196,6 +198,14 @@ def summary_rows(results: dict[str, Any]) -> list[list[str]]:
             _fmt(h.get("transferred_retention")), _fmt(h.get("transferred_bias_retention")),
             _fmt(h.get("random_dp_mean")),
             f"{_fmt(h.get('random_retention_mean'))} / {_fmt(h.get('random_retention_max_abs'))}",
+            _fmt(h.get("odd_alpha")),
+            f"{_fmt(h.get('native_odd_dp'))} / {_fmt(h.get('transferred_odd_dp'))} / "
+            f"{_fmt(h.get('random_odd_dp_mean'))}",
+            _fmt(h.get("transferred_odd_retention")),
+            f"{_fmt(h.get('random_odd_retention_mean'))} / "
+            f"{_fmt(h.get('random_odd_retention_max_abs'))}",
+            _ci(h.get("transferred_corr_odd"), h.get("transferred_corr_odd_ci")),
+            _fmt(h.get("random_corr_odd")),
             _ci(h.get("transferred_corr_change"), h.get("transferred_corr_change_ci")),
             _fmt(h.get("random_corr_change")),
             _ci(h.get("transferred_corr_raw"), h.get("transferred_corr_raw_ci")),
@@ -223,6 +233,12 @@ def sweep_rows(beh: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
                     + [_fmt(v) for v in s["answer_mass"][c]])
     for c, r in s.get("retention", {}).items():
         rows.append([f"retention {LABELS.get(c, c)}"] + [_fmt(v) for v in r] + [""] * len(alphas))
+    odd_alphas = s.get("odd_alphas") or []
+    for c, r in (s.get("odd_delta_p") or {}).items():
+        by_alpha = dict(zip(odd_alphas, r, strict=True))
+        rows.append([f"odd Δp {LABELS.get(c, c)}"]
+                    + [_fmt(by_alpha.get(a)) if a > 0 else "" for a in alphas]
+                    + [""] * len(alphas))
     return head, rows
 
 
@@ -270,7 +286,10 @@ HOW_TO_READ = (
     "target, is shown raw and as change from unsteered: the raw form is high even for random "
     "directions (items' own spread), so read it only beside the random row. Answer mass is the "
     "probability on the two answer letters out of the whole vocabulary: a vector that moves p "
-    "while mass collapses has broken the model, not steered it."
+    "while mass collapses has broken the model, not steered it. The odd columns use only the "
+    "part of each shift that flips sign with alpha, (p(+α) − p(−α)) / 2: any push of that size "
+    "tends to pull p toward 0.5 whatever its sign (random directions do it too), and that part "
+    "cancels here, so odd retention is the cleaner measure of steering along the behaviour."
 )
 
 CSS = """

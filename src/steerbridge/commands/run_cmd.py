@@ -46,17 +46,20 @@ def _summary_table(results: dict[str, Any]) -> Table:
 
     table = Table(title="How much steering survived the bridge (best native alpha)")
     for col in ("behaviour", "native Δp", "W·v Δp", "retention", "random retention",
-                "corr change W·v", "corr change random", "cos", "answer mass none/W·v"):
+                "odd retention", "odd random", "corr change W·v", "corr change random", "cos",
+                "answer mass none/W·v"):
         table.add_column(col)
     for name, beh in results["behaviours"].items():
         if "summary" not in beh:
-            table.add_row(name, "[red]failed[/]", *[""] * 7)
+            table.add_row(name, "[red]failed[/]", *[""] * 9)
             continue
         h = beh["summary"]["headline"]
         table.add_row(
             name, _fmt(h.get("native_dp")), _fmt(h.get("transferred_dp")),
             f"[bold]{_fmt(h.get('transferred_retention'))}[/]",
-            _fmt(h.get("random_retention_mean")), _fmt(h.get("transferred_corr_change")),
+            _fmt(h.get("random_retention_mean")),
+            f"[bold]{_fmt(h.get('transferred_odd_retention'))}[/]",
+            _fmt(h.get("random_odd_retention_mean")), _fmt(h.get("transferred_corr_change")),
             _fmt(h.get("random_corr_change")), _fmt(beh.get("cosine", {}).get("transferred")),
             f"{_fmt(h.get('none_answer_mass'))}/{_fmt(h.get('transferred_answer_mass'))}",
         )
