@@ -51,3 +51,41 @@ def test_cli_fit_bridge_and_pairs(tmp_path):
     assert res.exit_code == 0, res.output
     assert (tmp_path / "pairs" / "pairs_heatmap.png").exists()
     assert (tmp_path / "pairs" / "pairs.csv").exists()
+
+
+def test_middle_layers_spread_over_the_middle_half():
+    from steerbridge.pairs import middle_layers
+
+    assert middle_layers(24) == [6, 10, 13, 17]
+    assert middle_layers(28) == [7, 11, 16, 20]
+    assert middle_layers(4, k=1) == [1]
+
+
+def test_choose_pairs_per_source_and_many_to_one():
+    from steerbridge.pairs import Screen, choose_pairs
+
+    r2 = torch.tensor([[0.9, 0.5, 0.1],   # source 0: best target 0 (and the best overall)
+                       [0.2, 0.6, 0.3],   # source 1: best target 1
+                       [0.1, 0.4, 0.7]])  # source 2: best target 2
+    scr = Screen([0, 1, 2], [0, 1, 2], r2, r2.clone(), 100, 25)
+    assert choose_pairs(scr, top_k=2) == [((0,), 0), ((2,), 2)]
+    assert choose_pairs(scr, fit_sources=[1, 2]) == [((1,), 1), ((2,), 2)]
+    # many-to-one goes into the best target among the chosen pairs (2, R² 0.7), from the two
+    # sources that screen best for it
+    assert choose_pairs(scr, fit_sources=[1, 2], many_to_one=2)[-1] == ((1, 2), 2)
+
+
+def test_screen_is_cached(tmp_path, monkeypatch):
+    import steerbridge.pairs as P
+
+    s, t = tiny_pair()
+    w = tokenize(load_corpus("default"), s.tokenizer, window=32, max_tokens=3000)
+    first = P.cached_screen(s, t, w, None, None, 800, 8, 5.0, tmp_path, False)
+    assert len(list(tmp_path.glob("screen-*.json"))) == 1
+
+    def boom(*_a, **_k):
+        raise AssertionError("screened again despite the cache")
+
+    monkeypatch.setattr(P, "screen", boom)
+    again = P.cached_screen(s, t, w, None, None, 800, 8, 5.0, tmp_path, False)
+    assert torch.equal(again.r2, first.r2) and again.target_layers == first.target_layers

@@ -16,6 +16,7 @@ Two stages, so the full corpus runs through the models once:
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -48,6 +49,56 @@ class Screen:
         flat = torch.argsort(self.r2.flatten(), descending=True)[:k]
         nt = len(self.target_layers)
         return [(self.source_layers[int(i) // nt], self.target_layers[int(i) % nt]) for i in flat]
+
+    def best_target(self, source_layer: int) -> int:
+        """The target layer whose screen R² is highest for `source_layer`."""
+        if source_layer not in self.source_layers:
+            raise SteerbridgeError(f"Source layer {source_layer} was not screened; screened: "
+                                   f"{self.source_layers[0]}..{self.source_layers[-1]}.")
+        i = self.source_layers.index(source_layer)
+        return self.target_layers[int(torch.argmax(self.r2[i]))]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"source_layers": self.source_layers, "target_layers": self.target_layers,
+                "r2": self.r2.tolist(), "cka": self.cka.tolist(), "n_train": self.n_train,
+                "n_val": self.n_val}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Screen:
+        return cls(list(d["source_layers"]), list(d["target_layers"]),
+                   torch.tensor(d["r2"]), torch.tensor(d["cka"]), int(d["n_train"]),
+                   int(d["n_val"]))
+
+
+def middle_layers(n_layers: int, k: int = 4) -> list[int]:
+    """`k` layers evenly spaced over the middle half of a stack (25 % to 75 % of its depth).
+
+    Why not simply the top screened pairs: the screen's R² is highest for the shallowest pairs
+    (layers 0-3 hold little more than the token embedding, which maps affinely almost
+    perfectly), where steering does nothing; steering lives in the middle of the stack.
+    """
+    lo, hi = round(0.25 * (n_layers - 1)), round(0.75 * (n_layers - 1))
+    if k <= 1:
+        return [(lo + hi) // 2]
+    return sorted({round(lo + i * (hi - lo) / (k - 1)) for i in range(k)})
+
+
+def choose_pairs(scr: Screen, top_k: int = 4, fit_sources: Sequence[int] | None = None,
+                 many_to_one: int = 0) -> list[Pair]:
+    """Pairs to fit fully: each of `fit_sources` with its best screened target, else the
+    `top_k` best screened pairs; plus a many-to-one bridge into the best target if asked."""
+    if fit_sources:
+        chosen: list[Pair] = [((s,), scr.best_target(s)) for s in fit_sources]
+    else:
+        chosen = [((s,), t) for s, t in scr.top(top_k)]
+    if many_to_one >= 2 and chosen:
+        j_of = {t: j for j, t in enumerate(scr.target_layers)}
+        best_t = max(chosen, key=lambda p: float(
+            scr.r2[scr.source_layers.index(p[0][0]), j_of[p[1]]]))[1]
+        j = j_of[best_t]
+        order = torch.argsort(scr.r2[:, j], descending=True)[:many_to_one]
+        chosen.append((tuple(sorted(scr.source_layers[int(i)] for i in order)), best_t))
+    return chosen
 
 
 @dataclass
@@ -197,6 +248,38 @@ def screen(
     return Screen(src, tgt, r2, cka, n_train, n_val)
 
 
+def cached_screen(
+    source: LoadedModel,
+    target: LoadedModel,
+    windows: Windows,
+    source_layers: Sequence[int] | None,
+    target_layers: Sequence[int] | None,
+    sample_tokens: int,
+    batch_size: int,
+    outlier_factor: float,
+    cache_dir: str | Path | None,
+    progress: bool | Callable[[int, int], None],
+) -> Screen:
+    """`screen`, read from / written to `cache_dir` (JSON keyed by everything it depends on)."""
+    path = None
+    if cache_dir is not None:
+        key = {"source": source.fingerprint, "target": target.fingerprint,
+               "windows": windows.fingerprint, "sample_tokens": sample_tokens,
+               "source_layers": list(source_layers) if source_layers is not None else "all",
+               "target_layers": list(target_layers) if target_layers is not None else "all",
+               "outlier_factor": outlier_factor}
+        digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:20]
+        path = Path(cache_dir).expanduser() / f"screen-{digest}.json"
+        if path.is_file():
+            return Screen.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    scr = screen(source, target, windows, source_layers, target_layers, sample_tokens,
+                 batch_size=batch_size, outlier_factor=outlier_factor, progress=progress)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(scr.to_dict()), encoding="utf-8")
+    return scr
+
+
 def screen_pairs(
     source: LoadedModel,
     target: LoadedModel,
@@ -211,20 +294,18 @@ def screen_pairs(
     cache_dir: str | Path | None = None,
     method: str = "ridge",
     progress: bool | Callable[[int, int], None] = True,
+    fit_sources: Sequence[int] | None = None,
 ) -> PairsResult:
-    """Screen all pairs, then fit the `top_k` fully over `windows` (best held-out R² first).
+    """Screen all pairs, then fit some fully over `windows` (best held-out R² first).
 
-    ``many_to_one=k`` (k ≥ 2) also fits one bridge from the k source layers that screen best for
-    the best target layer, concatenated.
+    Fitted: each of `fit_sources` with its best screened target layer when given, else the
+    `top_k` best screened pairs. ``many_to_one=k`` (k ≥ 2) also fits one bridge from the k
+    source layers that screen best for the best chosen target layer, concatenated. With
+    `cache_dir` the screen is cached too, so a refit with other pairs does not screen again.
     """
-    scr = screen(source, target, windows, source_layers, target_layers, sample_tokens,
-                 batch_size=batch_size, outlier_factor=outlier_factor, progress=progress)
-    chosen: list[Pair] = [((s,), t) for s, t in scr.top(top_k)]
-    if many_to_one >= 2:
-        best_t = chosen[0][1]
-        j = scr.target_layers.index(best_t)
-        order = torch.argsort(scr.r2[:, j], descending=True)[:many_to_one]
-        chosen.append((tuple(sorted(scr.source_layers[int(i)] for i in order)), best_t))
+    scr = cached_screen(source, target, windows, source_layers, target_layers, sample_tokens,
+                        batch_size, outlier_factor, cache_dir, progress)
+    chosen = choose_pairs(scr, top_k, fit_sources, many_to_one)
     stats = collect_pair_moments(source, target, windows, chosen, batch_size, outlier_factor,
                                  cache_dir=cache_dir, progress=progress)
     bridges = []
@@ -251,9 +332,7 @@ def write_table(result: PairsResult, out_dir: str | Path) -> tuple[Path, Path]:
     s = result.screen
     json_path.write_text(json.dumps({
         "fitted": rows,
-        "screen": {"source_layers": s.source_layers, "target_layers": s.target_layers,
-                   "r2": s.r2.tolist(), "cka": s.cka.tolist(), "n_train": s.n_train,
-                   "n_val": s.n_val},
+        "screen": s.to_dict(),
         "dropped": result.bridges[0].metrics.get("dropped") if result.bridges else None,
         "provenance": result.bridges[0].provenance if result.bridges else None,
     }, indent=1))

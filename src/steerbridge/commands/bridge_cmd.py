@@ -124,7 +124,11 @@ def pairs_cmd(
     source_layers: str = typer.Option("all", help="Source layers to screen: all, or "
                                                   "START-STOP[:STEP] (inclusive), or 1,2,5."),
     target_layers: str = typer.Option("all", help="Target layers to screen (same syntax)."),
-    top_k: int = typer.Option(4, help="How many of the best screened pairs to fit fully."),
+    fit_sources: str = typer.Option("auto", help="Source layers to fit fully, each with its "
+                                    "best screened target: auto (4 spread over the middle "
+                                    "half of the stack), none (use --top-k), or a layer list."),
+    top_k: int = typer.Option(4, help="With --fit-sources none: how many of the best screened "
+                                      "pairs to fit fully."),
     many_to_one: int = typer.Option(2, help="Also fit k best source layers → best target "
                                             "(0 = off)."),
     window: int = typer.Option(128, help="Tokens per window."),
@@ -137,12 +141,15 @@ def pairs_cmd(
     out_dir: Path = typer.Option(Path("pairs"), "--out-dir", "-o", help="Output directory."),
 ) -> None:
     """Screen every layer pair, fit the best fully; write heatmap, table and the best bridge."""
-    from steerbridge.pairs import screen_pairs, write_heatmap, write_table
+    from steerbridge.pairs import middle_layers, screen_pairs, write_heatmap, write_table
 
     t0 = time.perf_counter()
     src, tgt = _load_pair(source, target, dtype)
     windows = _windows(corpus, src.tokenizer, window, max_tokens)
+    fit = (middle_layers(src.num_layers) if fit_sources == "auto" else None
+           if fit_sources == "none" else parse_layers(fit_sources, src.num_layers))
     result = screen_pairs(src, tgt, windows, top_k=top_k, many_to_one=many_to_one,
+                          fit_sources=fit,
                           source_layers=parse_layers(source_layers, src.num_layers),
                           target_layers=parse_layers(target_layers, tgt.num_layers),
                           sample_tokens=sample_tokens, batch_size=batch_size,

@@ -1,0 +1,127 @@
+"""Does a transferred steering vector move the large model's free text? (issue 4's check)
+
+Extract a mean-difference vector for a built-in behaviour on the source model, carry it into
+the target through a saved bridge (``steerbridge fit-bridge`` / ``pairs``), and compare greedy
+continuations of unseen open-ended prompts on the target: unsteered, the transferred vector
+(W·v), random directions of the same norm (several seeds) and, with ``--native-items``, the
+target's own vector. Tone is scored with VADER (compound, -1..1); a prompt counts as "moved"
+when the score shifts by more than ``--threshold`` in the sign of alpha.
+
+    .venv/bin/python benchmarks/transfer_generation.py --bridge runs/bridge-12-14.safetensors \
+        --alphas -0.3 0.3 --out runs/transfer-gen
+
+Writes ``results.json`` (every text and score) and ``generations.md`` (side by side) to --out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+from pathlib import Path
+from typing import Any
+
+from steerbridge import datasets, steering, vectors
+from steerbridge.bridge import Bridge
+from steerbridge.models import load
+
+
+def vader_scores(texts: list[str]) -> list[float]:
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    sia = SentimentIntensityAnalyzer()
+    return [float(sia.polarity_scores(t)["compound"]) for t in texts]
+
+
+def moved(scores: list[float], base: list[float], alpha: float, threshold: float) -> int:
+    """Prompts whose score moved by more than `threshold` in the direction of alpha's sign."""
+    sign = 1.0 if alpha > 0 else -1.0
+    return sum(1 for s, b in zip(scores, base, strict=True) if sign * (s - b) > threshold)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--bridge", required=True, help="bridge .safetensors (source -> target)")
+    ap.add_argument("--behaviour", default="positive-tone")
+    ap.add_argument("--items", type=int, default=160, help="generate items for the vectors")
+    ap.add_argument("--native-items", type=int, default=160, help="0 = no native vector")
+    ap.add_argument("--prompts", type=int, default=5, help="open-ended prompts (unseen)")
+    ap.add_argument("--alphas", type=float, nargs="+", default=[-0.3, 0.3])
+    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    ap.add_argument("--tokens", type=int, default=48)
+    ap.add_argument("--threshold", type=float, default=0.1)
+    ap.add_argument("--dtype", default="auto")
+    ap.add_argument("--out", default="runs/transfer-gen")
+    args = ap.parse_args()
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    br = Bridge.load(args.bridge)
+    lt = br.target_layer
+    gen, _ = datasets.builtin(args.behaviour)
+    prompts = datasets.builtin_open_prompts(args.behaviour)[: args.prompts]
+
+    src = load(br.source_name, dtype=args.dtype)
+    br.check_model("source", src)
+    v_src = vectors.extract(src, gen[: args.items], br.source_layers, progress=True,
+                            dataset_name=args.behaviour)
+    del src
+    tgt = load(br.target_name, dtype=args.dtype)
+    br.check_model("target", tgt)
+    v_tr = br.transfer(v_src)
+    conds: dict[str, vectors.SteeringVector] = {"transferred": v_tr}
+    if args.native_items:
+        v_nat = vectors.extract(tgt, gen[: args.native_items], [lt], progress=True,
+                                scales={lt: v_tr.scales[lt]}, dataset_name=args.behaviour)
+        conds["native"] = v_nat
+    for s in args.seeds:
+        conds[f"random:{s}"] = vectors.random_like(v_tr, seed=s)
+
+    base = steering.generate(tgt, prompts, max_new_tokens=args.tokens)
+    base_v = vader_scores(base)
+    record: dict[str, Any] = {
+        "bridge": args.bridge, "pair": [br.source_layers, lt], "behaviour": args.behaviour,
+        "threshold": args.threshold, "tokens": args.tokens, "prompts": prompts,
+        "relative_norms": {c: v.relative_norm(lt) for c, v in conds.items()},
+        "source_relative_norm": v_src.relative_norm(br.source_layers[0]),
+        "unsteered": base, "unsteered_vader": base_v, "runs": [],
+    }
+    if "native" in conds:
+        from steerbridge.metrics import cosine
+
+        record["cos_transferred_native"] = cosine(v_tr.direction(lt), conds["native"].direction(lt))
+    print(f"pair {br.source_layers}->{lt}; unsteered mean VADER {statistics.mean(base_v):+.2f}",
+          flush=True)
+    for alpha in args.alphas:
+        for name, vec in conds.items():
+            texts = steering.generate(tgt, prompts, vec, alpha, max_new_tokens=args.tokens)
+            sc = vader_scores(texts)
+            k = moved(sc, base_v, alpha, args.threshold)
+            record["runs"].append({"alpha": alpha, "vector": name, "texts": texts, "vader": sc,
+                                   "moved": k})
+            print(f"  alpha {alpha:+.2f} {name:12s} moved {k}/{len(prompts)}  mean VADER "
+                  f"{statistics.mean(sc):+.2f}", flush=True)
+            (out / "results.json").write_text(json.dumps(record, indent=1), encoding="utf-8")
+    write_markdown(record, out / "generations.md")
+    print(f"results in {out}/results.json and {out}/generations.md")
+
+
+def write_markdown(record: dict[str, Any], path: Path) -> None:
+    lines = [f"# Steered generations ({record['behaviour']}, pair {record['pair']})", "",
+             f"Moved = VADER shift > {record['threshold']} in the sign of alpha.", ""]
+    for r in record["runs"]:
+        lines.append(f"- alpha {r['alpha']:+} {r['vector']}: moved {r['moved']}/"
+                     f"{len(record['prompts'])}")
+    lines.append("")
+    for i, prompt in enumerate(record["prompts"]):
+        lines += [f"## {prompt}", "", f"- **unsteered** ({record['unsteered_vader'][i]:+.2f}): "
+                  f"{record['unsteered'][i]!r}"]
+        for r in record["runs"]:
+            lines.append(f"- **{r['vector']} alpha {r['alpha']:+}** ({r['vader'][i]:+.2f}): "
+                         f"{r['texts'][i]!r}")
+        lines.append("")
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
