@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Callable
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -12,6 +14,7 @@ from rich.progress import (
     DownloadColumn,
     MofNCompleteColumn,
     Progress,
+    TaskID,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
@@ -24,8 +27,67 @@ console = Console(stderr=False)
 err_console = Console(stderr=True)
 
 
-def progress_bar(bytes_mode: bool = False) -> Progress:
-    """A rich progress bar for counts (default) or bytes."""
+class LogProgress:
+    """What `progress_bar` gives when stderr is not a terminal (a log file, CI, nohup).
+
+    A rich bar only draws on a terminal, so a long job written to a log would show nothing
+    until it ends; this prints one plain line per task at most every `every` seconds, and one
+    when the task completes. It offers the part of rich's `Progress` API that steerbridge uses.
+    """
+
+    def __init__(self, console: Console, every: float = 30.0) -> None:
+        self.console = console
+        self.every = every
+        self._tasks: dict[TaskID, dict[str, Any]] = {}
+
+    def __enter__(self) -> LogProgress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for tid in self._tasks:
+            self._report(tid, force=True)
+
+    def add_task(self, description: str, total: float | None = None, **_: Any) -> TaskID:
+        tid = TaskID(len(self._tasks))
+        now = time.monotonic()
+        self._tasks[tid] = {"desc": description, "total": total, "done": 0.0, "t0": now,
+                            "last": now, "final": False}
+        return tid
+
+    def advance(self, task_id: TaskID, advance: float = 1) -> None:
+        self.update(task_id, completed=self._tasks[task_id]["done"] + advance)
+
+    def update(self, task_id: TaskID, completed: float | None = None, **_: Any) -> None:
+        if completed is not None:
+            self._tasks[task_id]["done"] = float(completed)
+        self._report(task_id)
+
+    def _report(self, tid: TaskID, force: bool = False) -> None:
+        t = self._tasks[tid]
+        now = time.monotonic()
+        complete = t["total"] is not None and t["done"] >= t["total"]
+        if t["final"] or not (force or complete or now - t["last"] >= self.every):
+            return
+        t["last"], t["final"] = now, complete
+        elapsed = now - t["t0"]
+        total = t["total"]
+        if total:
+            eta = elapsed * (total - t["done"]) / t["done"] if t["done"] else float("nan")
+            self.console.print(f"{t['desc']}: {t['done']:,.0f}/{total:,.0f} "
+                               f"({100 * t['done'] / total:.0f} %), {elapsed:.0f} s elapsed, "
+                               f"about {eta:.0f} s left", highlight=False)
+        else:
+            self.console.print(f"{t['desc']}: {t['done']:,.0f} after {elapsed:.0f} s",
+                               highlight=False)
+
+
+AnyProgress = Progress | LogProgress
+
+
+def progress_bar(bytes_mode: bool = False) -> AnyProgress:
+    """A rich progress bar for counts (default) or bytes; plain log lines off a terminal."""
+    if not err_console.is_terminal:
+        return LogProgress(err_console)
     cols = [TextColumn("[bold]{task.description}"), BarColumn()]
     if bytes_mode:
         cols += [DownloadColumn(), TransferSpeedColumn()]
@@ -35,7 +97,8 @@ def progress_bar(bytes_mode: bool = False) -> Progress:
     return Progress(*cols, console=err_console, transient=False)
 
 
-def byte_progress(progress: Progress, description: str) -> Callable[[int], Callable[[int], None]]:
+def byte_progress(progress: AnyProgress,
+                  description: str) -> Callable[[int], Callable[[int], None]]:
     """Factory: given a total byte count, add a task and return its advance callback."""
 
     def start(total: int) -> Callable[[int], None]:

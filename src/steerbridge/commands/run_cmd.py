@@ -9,10 +9,16 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.progress import Progress
 from rich.table import Table
 
-from steerbridge.commands.console import byte_progress, console, err_console, fail, progress_bar
+from steerbridge.commands.console import (
+    AnyProgress,
+    byte_progress,
+    console,
+    err_console,
+    fail,
+    progress_bar,
+)
 from steerbridge.errors import SteerbridgeError
 
 DEMO_BUDGET = {False: "30 minutes or more (float32 on a 2-core AVX2 CPU)",
@@ -37,7 +43,7 @@ def _hooks() -> Iterator[Any]:
         yield Hooks(stage=stage, task=task)
 
 
-def _advance(progress: Progress, tid: Any, n: int) -> None:
+def _advance(progress: AnyProgress, tid: Any, n: int) -> None:
     progress.advance(tid, n)
 
 
