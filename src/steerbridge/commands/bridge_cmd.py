@@ -140,7 +140,7 @@ def pairs_cmd(
                                    help="Where collected statistics are cached."),
     out_dir: Path = typer.Option(Path("pairs"), "--out-dir", "-o", help="Output directory."),
 ) -> None:
-    """Screen every layer pair, fit the best fully; write heatmap, table and the best bridge."""
+    """Screen every layer pair, fit the chosen ones fully; write heatmap, table and bridges."""
     from steerbridge.pairs import middle_layers, screen_pairs, write_heatmap, write_table
 
     t0 = time.perf_counter()
@@ -157,13 +157,15 @@ def pairs_cmd(
     csv_path, json_path = write_table(result, out_dir)
     png = write_heatmap(result, out_dir / "pairs_heatmap.png", f"{source} → {target}")
     best = result.bridges[0]
-    bpath = best.save(out_dir / f"bridge_L{'+'.join(map(str, best.source_layers))}"
-                                f"_L{best.target_layer}.safetensors")
+    bpaths = [br.save(out_dir / f"bridge_L{'+'.join(map(str, br.source_layers))}"
+                                f"_L{br.target_layer}.safetensors") for br in result.bridges]
     rows = result.rows()
     console.print(_summary(rows, f"best layer pairs {source} → {target} (held-out test tokens)"))
     console.print(f"dropped tokens: {json.dumps(best.metrics.get('dropped'))}")
-    for p in (png, csv_path, json_path, bpath):
+    for p in (png, csv_path, json_path):
         console.print(f"[green]wrote[/] {p}")
+    console.print(f"[green]wrote[/] {len(bpaths)} bridges, best first: {bpaths[0]}"
+                  + "".join(f", {p.name}" for p in bpaths[1:]))
     console.print(f"done in {time.perf_counter() - t0:.0f} s")
 
 
