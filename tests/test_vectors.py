@@ -194,3 +194,37 @@ def test_transfer_refusals(items) -> None:
         V.transfer(_bridge(src, tgt, layers=(2,)), v)
     with pytest.raises(SteerbridgeError, match="target model given"):
         V.transfer(_bridge(src, tgt, layers=(2,)), v, target=src)
+
+
+@pytest.mark.parametrize("arch", ["qwen2", "llama", "gpt2", "gemma2"])
+def test_shared_prefix_answer_states_equal_two_full_forwards(arch: str, items) -> None:
+    """The KV-cache path (prompt once, each one-token label on its cache) gives the states of
+    two full forwards with the label appended, at batch sizes that mix prompt lengths; and
+    `answer_states` takes that path for one-token labels."""
+    lm_ = tiny_model(arch, 32, 4, seed=3)
+    # The tiny tokenizer splits "(A" into "(" + "A": move the shared "(" into the prompt so the
+    # labels are one token each, as "(A" / "(B" are under the Qwen tokenizer.
+    ps = []
+    for p in d.build_prompts(lm_.tokenizer, items).prompts:
+        assert p.matching_ids[:-1] == p.non_matching_ids[:-1]
+        ps.append(d.ABPrompt(p.item, p.prompt, p.prompt_ids + p.matching_ids[:-1],
+                             p.matching_ids[-1:], p.non_matching_ids[-1:]))
+    assert len({len(p.prompt_ids) for p in ps}) > 1  # mixed lengths: left padding exercised
+    fast = V._answer_states_shared_prefix(lm_, ps, [1, 3], batch_size=5, progress=False)
+    slow = V._answer_states_appended(lm_, ps, [1, 3], batch_size=5, progress=False)
+    for got, want in zip(fast, slow, strict=True):
+        for layer in (1, 3):
+            torch.testing.assert_close(got[layer], want[layer], atol=1e-5, rtol=1e-4)
+    called = []
+    real = V._answer_states_shared_prefix
+
+    def spy(*a, **k):
+        called.append(True)
+        return real(*a, **k)
+
+    V._answer_states_shared_prefix = spy
+    try:
+        V.answer_states(lm_, ps, [1], batch_size=5)
+    finally:
+        V._answer_states_shared_prefix = real
+    assert called

@@ -65,11 +65,15 @@ def position_ids_from_mask(attention_mask: Tensor) -> Tensor:
     return pos.clamp(min=0)
 
 
-def _accepts_position_ids(model: torch.nn.Module) -> bool:
+def _accepts(model: torch.nn.Module, name: str) -> bool:
     try:
-        return "position_ids" in inspect.signature(model.forward).parameters
+        return name in inspect.signature(model.forward).parameters
     except (TypeError, ValueError):
         return False
+
+
+def _accepts_position_ids(model: torch.nn.Module) -> bool:
+    return _accepts(model, "position_ids")
 
 
 def check_layers(lm: LoadedModel, layers: Sequence[int]) -> list[int]:
@@ -86,6 +90,7 @@ def hidden_states_at(
     attention_mask: Tensor,
     layers: Sequence[int],
     positions: Tensor | None = None,
+    cache: Any = None,
 ) -> dict[int, Tensor]:
     """Hidden states of `lm` at `layers` for one padded batch, in float32.
 
@@ -93,6 +98,9 @@ def hidden_states_at(
         input_ids, attention_mask: ``[B, T]``; padding may be on either side.
         layers: block indices (layer ``l`` = output of block ``l`` = HF ``hidden_states[l+1]``).
         positions: optional ``[B]`` token indices into ``T`` (one per row).
+        cache: optional KV cache (e.g. ``transformers.DynamicCache()``), filled for blocks
+            ``0..deepest`` and read on the next call: `input_ids` then continue the cached
+            tokens and `attention_mask` covers cached + new tokens (``[B, past + T]``).
 
     Returns:
         ``{layer: [B, d]}`` at `positions` if given, else ``{layer: [B, T, d]}`` (states at padded
@@ -102,7 +110,9 @@ def hidden_states_at(
     head runs.
     """
     wanted = check_layers(lm, layers)
-    if input_ids.dim() != 2 or input_ids.shape != attention_mask.shape:
+    past = int(cache.get_seq_length()) if cache is not None else 0
+    if (input_ids.dim() != 2 or attention_mask.dim() != 2
+            or attention_mask.shape != (input_ids.shape[0], past + input_ids.shape[1])):
         raise SteerbridgeError(
             f"input_ids {tuple(input_ids.shape)} and attention_mask "
             f"{tuple(attention_mask.shape)} must both be [batch, tokens]."
@@ -127,9 +137,11 @@ def hidden_states_at(
 
     handles = [lm.layers[layer].register_forward_hook(make_hook(layer)) for layer in wanted]
     kwargs: dict[str, Any] = {"input_ids": input_ids, "attention_mask": attention_mask,
-                              "use_cache": False}
+                              "use_cache": cache is not None}
+    if cache is not None:  # transformers >= 5.24 names it `cache`, earlier `past_key_values`
+        kwargs["cache" if _accepts(lm.model, "cache") else "past_key_values"] = cache
     if _accepts_position_ids(lm.model):
-        kwargs["position_ids"] = position_ids_from_mask(attention_mask)
+        kwargs["position_ids"] = position_ids_from_mask(attention_mask)[:, past:]
     try:
         lm.model(**kwargs)
     except _StopForward:
