@@ -250,8 +250,13 @@ def wrap(
 def _from_pretrained(
     source: str, dtype: torch.dtype, device: str, **kw: Any
 ) -> tuple[PreTrainedModel, Any]:
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    import sys
 
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    if not sys.stderr.isatty():  # its per-tensor bar fills a log file with hundreds of lines
+        hf_logging.disable_progress_bar()
     tok = AutoTokenizer.from_pretrained(source, **kw)
     model = AutoModelForCausalLM.from_pretrained(source, dtype=dtype, **kw)
     model.to(torch.device(device))  # type: ignore[arg-type]
