@@ -25,6 +25,9 @@ from steerbridge.errors import SteerbridgeError
 
 console = Console(stderr=False)
 err_console = Console(stderr=True)
+for _c in (console, err_console):
+    if not _c.is_terminal:  # a log file: do not squeeze tables into 80 columns
+        _c.width = max(_c.width, 200)
 
 
 class LogProgress:
