@@ -21,8 +21,17 @@ from steerbridge.commands.console import (
 )
 from steerbridge.errors import SteerbridgeError
 
-DEMO_BUDGET = {False: "30 minutes or more (float32 on a 2-core AVX2 CPU)",
-               True: "about 10-25 minutes on a 2-core CPU, depending on load"}
+
+def _demo_budget(quick: bool) -> str:
+    """What the demo takes here, from measurements (BENCHMARKS.md "Evaluation")."""
+    from steerbridge.models import cpu_has_fast_bf16
+
+    if cpu_has_fast_bf16():
+        return ("a few minutes (a fifth of the full run's work)" if quick else
+                "about 25 minutes (measured: 24 min on a 2-core CPU with AVX512-BF16)")
+    return ("about 20 minutes (measured on a loaded 2-core AVX2 CPU)" if quick else
+            "likely over an hour: this CPU has no bf16 units, so the models run in float32 "
+            "(estimated from an earlier, smaller float32 run; try --quick first)")
 
 
 @contextmanager
@@ -133,7 +142,7 @@ def _demo(quick: bool, run_dir: Path | None) -> None:
         f"[bold]steerbridge demo{' --quick' if quick else ''}[/]: {cfg.models.source} layer "
         f"{b.source_layer} → {cfg.models.target} layer {b.target_layer}, "
         f"{len(cfg.behaviours)} behaviours ({', '.join(x.name for x in cfg.behaviours)}), "
-        f"alphas {cfg.evaluation.alphas}.\nThis takes {DEMO_BUDGET[quick]} "
+        f"alphas {cfg.evaluation.alphas}.\nThis takes {_demo_budget(quick)} "
         "(less on a rerun: every stage is cached in the run directory)."
     )
     _run(cfg, run_dir)
