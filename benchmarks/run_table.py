@@ -1,0 +1,37 @@
+"""The per-behaviour summary table of a run directory, also while the run is unfinished.
+
+`steerbridge run` writes the report only at the end; every behaviour's evaluation is cached in
+``eval/<name>-<hash>.json`` as soon as it is done. This prints the report's summary table
+(Markdown) from those files, so a long run (the CAA benchmark) can be read as it goes.
+
+    .venv/bin/python benchmarks/run_table.py runs/caa
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from steerbridge.report import SUMMARY_COLUMNS, summary_rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("run", type=Path)
+    args = ap.parse_args()
+    behaviours = {}
+    for f in sorted((args.run / "eval").glob("*.json")):
+        if f.name.endswith("-source.json"):
+            continue
+        behaviours[f.name.rsplit("-", 1)[0]] = json.loads(f.read_text(encoding="utf-8"))
+    rows = summary_rows({"behaviours": behaviours})
+    print("| " + " | ".join(SUMMARY_COLUMNS) + " |")
+    print("|" + " --- |" * len(SUMMARY_COLUMNS))
+    for row in rows:
+        print("| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |")
+    print(f"\n{len(rows)} behaviour(s) evaluated in {args.run}")
+
+
+if __name__ == "__main__":
+    main()
