@@ -11,9 +11,9 @@ Nothing here runs a model: seconds on a laptop.
 
     .venv/bin/python benchmarks/transfer_fidelity.py runs/demo runs/caa [--json out.json]
 
-Why: in the runs, retention tracks cos(W·v, native) closely (a unit push along a direction
-with cosine c moves the behaviour by about c times the native push), so raising this cosine is
-what raises retention; PILOT.md asks whether ridge shrinkage of small directions is the cause.
+Why: a unit push along a direction with cosine c to the native vector carries c of the native
+push along it, so this cosine bounds how much of the native effect the transferred vector can
+reproduce; PILOT.md asks whether ridge shrinkage of small directions is what lowers it.
 """
 
 from __future__ import annotations
