@@ -72,10 +72,6 @@ def _accepts(model: torch.nn.Module, name: str) -> bool:
         return False
 
 
-def _accepts_position_ids(model: torch.nn.Module) -> bool:
-    return _accepts(model, "position_ids")
-
-
 def check_layers(lm: LoadedModel, layers: Sequence[int]) -> list[int]:
     """Validate and de-duplicate `layers` (sorted); raise with the valid range if one is bad."""
     if len(layers) == 0:
@@ -115,7 +111,8 @@ def hidden_states_at(
             or attention_mask.shape != (input_ids.shape[0], past + input_ids.shape[1])):
         raise SteerbridgeError(
             f"input_ids {tuple(input_ids.shape)} and attention_mask "
-            f"{tuple(attention_mask.shape)} must both be [batch, tokens]."
+            f"{tuple(attention_mask.shape)} must both be [batch, tokens]"
+            + (f", the mask also covering the {past} cached tokens." if past else ".")
         )
     device = lm.device
     input_ids = input_ids.to(device)
@@ -140,7 +137,7 @@ def hidden_states_at(
                               "use_cache": cache is not None}
     if cache is not None:  # transformers >= 5.24 names it `cache`, earlier `past_key_values`
         kwargs["cache" if _accepts(lm.model, "cache") else "past_key_values"] = cache
-    if _accepts_position_ids(lm.model):
+    if _accepts(lm.model, "position_ids"):
         kwargs["position_ids"] = position_ids_from_mask(attention_mask)[:, past:]
     try:
         lm.model(**kwargs)

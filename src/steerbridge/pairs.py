@@ -267,7 +267,7 @@ def cached_screen(
                "windows": windows.fingerprint, "sample_tokens": sample_tokens,
                "source_layers": list(source_layers) if source_layers is not None else "all",
                "target_layers": list(target_layers) if target_layers is not None else "all",
-               "outlier_factor": outlier_factor}
+               "outlier_factor": outlier_factor, "batch_size": batch_size}
         digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:20]
         path = Path(cache_dir).expanduser() / f"screen-{digest}.json"
         if path.is_file():

@@ -146,8 +146,11 @@ def pairs_cmd(
     t0 = time.perf_counter()
     src, tgt = _load_pair(source, target, dtype)
     windows = _windows(corpus, src.tokenizer, window, max_tokens)
-    fit = (middle_layers(src.num_layers) if fit_sources == "auto" else None
-           if fit_sources == "none" else parse_layers(fit_sources, src.num_layers))
+    fit: list[int] | None = None  # "none": the top-k screened pairs
+    if fit_sources == "auto":
+        fit = middle_layers(src.num_layers)
+    elif fit_sources != "none":
+        fit = parse_layers(fit_sources, src.num_layers)
     result = screen_pairs(src, tgt, windows, top_k=top_k, many_to_one=many_to_one,
                           fit_sources=fit,
                           source_layers=parse_layers(source_layers, src.num_layers),
