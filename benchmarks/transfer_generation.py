@@ -46,6 +46,11 @@ def main() -> None:
     ap.add_argument("--items", type=int, default=160, help="generate items for the vectors")
     ap.add_argument("--native-items", type=int, default=160, help="0 = no native vector")
     ap.add_argument("--prompts", type=int, default=5, help="open-ended prompts (unseen)")
+    ap.add_argument("--prompt-file", default=None,
+                    help="JSON list (or {'prompts': [...]}) to use instead of the behaviour's "
+                         "built-in open prompts")
+    ap.add_argument("--need", type=int, default=4,
+                    help="prompts that must move for a pass (issue 4: 4 of 5)")
     ap.add_argument("--alphas", type=float, nargs="+", default=[-0.3, 0.3])
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--tokens", type=int, default=48)
@@ -59,7 +64,7 @@ def main() -> None:
     br = Bridge.load(args.bridge)
     lt = br.target_layer
     gen, _ = datasets.builtin(args.behaviour)
-    prompts = datasets.builtin_open_prompts(args.behaviour)[: args.prompts]
+    prompts = load_prompts(args.prompt_file, args.behaviour)[: args.prompts]
 
     src = load(br.source_name, dtype=args.dtype)
     br.check_model("source", src)
@@ -102,8 +107,42 @@ def main() -> None:
             print(f"  alpha {alpha:+.2f} {name:12s} moved {k}/{len(prompts)}  mean VADER "
                   f"{statistics.mean(sc):+.2f}", flush=True)
             (out / "results.json").write_text(json.dumps(record, indent=1), encoding="utf-8")
+    record["verdicts"] = verdicts(record["runs"], args.need)
+    for v in record["verdicts"]:
+        print(f"  alpha {v['alpha']:+.2f}: transferred {v['transferred']}, native "
+              f"{v['native']}, random max {v['random_max']} -> "
+              f"{'PASS' if v['pass'] else 'no'}", flush=True)
+    (out / "results.json").write_text(json.dumps(record, indent=1), encoding="utf-8")
     write_markdown(record, out / "generations.md")
     print(f"results in {out}/results.json and {out}/generations.md")
+
+
+def load_prompts(prompt_file: str | None, behaviour: str) -> list[str]:
+    """The behaviour's built-in open prompts, or a JSON list / {"prompts": [...]} file."""
+    if prompt_file is None:
+        return datasets.builtin_open_prompts(behaviour)
+    data = json.loads(Path(prompt_file).read_text(encoding="utf-8"))
+    prompts = data["prompts"] if isinstance(data, dict) else data
+    if not prompts or not all(isinstance(p, str) for p in prompts):
+        raise SystemExit(f"{prompt_file}: expected a non-empty list of prompt strings")
+    return list(prompts)
+
+
+def verdicts(runs: list[dict[str, Any]], need: int) -> list[dict[str, Any]]:
+    """Per alpha: prompts moved by W·v, the native vector and the worst-case random direction.
+
+    A pass needs W·v to move at least `need` prompts while *every* random direction moves
+    fewer, so a lucky seed cannot hide behind an average.
+    """
+    out = []
+    for alpha in dict.fromkeys(r["alpha"] for r in runs):
+        at = {r["vector"]: r["moved"] for r in runs if r["alpha"] == alpha}
+        rand = [k for name, k in at.items() if name.startswith("random")]
+        tr = at.get("transferred", 0)
+        out.append({"alpha": alpha, "transferred": tr, "native": at.get("native"),
+                    "random": rand, "random_max": max(rand, default=0),
+                    "pass": tr >= need and max(rand, default=0) < need})
+    return out
 
 
 def write_markdown(record: dict[str, Any], path: Path) -> None:
@@ -112,6 +151,11 @@ def write_markdown(record: dict[str, Any], path: Path) -> None:
     for r in record["runs"]:
         lines.append(f"- alpha {r['alpha']:+} {r['vector']}: moved {r['moved']}/"
                      f"{len(record['prompts'])}")
+    lines.append("")
+    for v in record.get("verdicts", []):
+        lines.append(f"- **alpha {v['alpha']:+}**: transferred {v['transferred']}, native "
+                     f"{v['native']}, random {v['random']} -> "
+                     f"{'PASS' if v['pass'] else 'no pass'}")
     lines.append("")
     for i, prompt in enumerate(record["prompts"]):
         lines += [f"## {prompt}", "", f"- **unsteered** ({record['unsteered_vader'][i]:+.2f}): "
