@@ -46,6 +46,14 @@ def test_cli_fit_bridge_and_pairs(tmp_path):
     assert "bridge written to" in res.output
     br = Bridge.load(tmp_path / "b.safetensors")
     assert br.source_layers == [1] and br.target_layer == 2 and "test" in br.metrics
+    res = runner.invoke(app, ["fit-bridge", *common, "-s", "1", "-t", "2", "--anchor",
+                              "caution", "--anchor-items", "6", "--anchor-weight", "0.2",
+                              "--out", str(tmp_path / "anchored.safetensors")])
+    assert res.exit_code == 0, res.output
+    anchored = Bridge.load(tmp_path / "anchored.safetensors")
+    assert anchored.provenance["anchors"]["datasets"]["caution"]["items"] == 6
+    res = runner.invoke(app, ["fit-bridge", *common, "--anchor", "no-such-behaviour"])
+    assert res.exit_code != 0 and "no-such-behaviour" in str(res.exception)
     res = runner.invoke(app, ["pairs", *common, "--sample-tokens", "800", "--top-k", "2",
                               "--out-dir", str(tmp_path / "pairs")])
     assert res.exit_code == 0, res.output

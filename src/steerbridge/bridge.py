@@ -24,11 +24,12 @@ chosen so it predicts the training mean; see `baselines`).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -489,12 +490,17 @@ def fit_bridge(
     window: int = 128,
     batch_size: int = 8,
     outlier_factor: float = 5.0,
+    anchors: Mapping[str, Sequence[Any]] | None = None,
+    anchor_weight: float = 1.0,
     **fit_options: Any,
 ) -> Bridge:
     """Tokenize `corpus`, run both models once (cached), fit and score a bridge.
 
     `corpus` is anything `steerbridge.corpus.load_corpus` takes (``"default"``, a path, ...)
     or ready `Windows`. `max_tokens` caps the tokens fed to the models.
+    `anchors` ({name: A/B items}) adds their paired answer-state differences to the fit with
+    total weight `anchor_weight` × the corpus tokens (`steerbridge.anchors`); the held-out
+    metrics stay on corpus tokens.
     """
     from steerbridge.corpus import Windows, check_tokenizers, load_corpus, tokenize
     from steerbridge.moments import collect_pair_moments, collect_pair_rows
@@ -510,6 +516,10 @@ def fit_bridge(
         c = load_corpus(corpus)
         windows = tokenize(c, source.tokenizer, window=window, max_tokens=max_tokens)
     pair = (tuple(layers), target_layer)
+    if anchors and method == "sgd":
+        raise SteerbridgeError("Anchors need a closed-form method (ridge, procrustes or lowrank); "
+                               "drop the anchors or choose another method.")
+    anchor_record: dict[str, Any] | None = None
     if method == "sgd":
         x, y = collect_pair_rows(source, target, windows, pair, "train", batch_size,
                                  outlier_factor, progress)
@@ -522,8 +532,20 @@ def fit_bridge(
     else:
         stats = collect_pair_moments(source, target, windows, [pair], batch_size, outlier_factor,
                                      cache_dir=cache_dir, progress=progress)[pair]
+        if anchors:
+            from steerbridge.anchors import anchor_moments, weighted
+
+            am, datasets = anchor_moments(source, target, anchors, layers, target_layer,
+                                          progress=progress is True)
+            corpus_rows = stats.train.count
+            stats = dataclasses.replace(
+                stats, train=stats.train + weighted(am, corpus_rows, anchor_weight))
+            anchor_record = {"datasets": datasets, "weight": anchor_weight,
+                             "pairs": am.count // 2, "corpus_train_tokens": corpus_rows}
         bridge = Bridge.fit_stats(stats, method, **fit_options)
     describe(bridge, source, target, windows)
+    if anchor_record is not None:
+        bridge.provenance["anchors"] = anchor_record
     return bridge
 
 

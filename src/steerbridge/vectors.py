@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -492,6 +493,7 @@ def transfer(
         out = out + bridge.b.detach().double().cpu()
     scale = _target_scale(bridge, target, target_scale)
     rule = "W·v+b" if with_bias else "W·v"
+    anchored = _anchor_note(bridge, vector)
     tag = getattr(bridge, "fingerprint", None)
     tag = f" {tag}" if isinstance(tag, str) else ""
     lt = int(bridge.target_layer)
@@ -505,11 +507,29 @@ def transfer(
         dataset_fingerprint=vector.dataset_fingerprint,
         read_position=vector.read_position,
         lineage=[*vector.lineage, f"transferred by bridge{tag} {bridge.source_name} layers "
-                 f"{list(bridge.source_layers)} -> {bridge.target_name} layer {lt} as {rule}"],
+                 f"{list(bridge.source_layers)} -> {bridge.target_name} layer {lt} as {rule}"
+                 f"{anchored}"],
         info={**vector.info, "transfer": rule,
               "source_relative_norms": {str(k): vector.relative_norm(k)
                                         for k in bridge.source_layers}},
     )
+
+
+def _anchor_note(bridge: BridgeLike, vector: SteeringVector) -> str:
+    """Lineage text for an anchored bridge; warns when it was anchored on this very behaviour."""
+    from steerbridge.anchors import saw_dataset
+
+    prov = getattr(bridge, "provenance", None)
+    if not isinstance(prov, dict) or "anchors" not in prov:
+        return ""
+    seen = saw_dataset(prov, str(vector.info.get("dataset", "")), vector.dataset_fingerprint)
+    if seen is not None:
+        warnings.warn(
+            f"The bridge was anchored on {seen!r}, the dataset this vector comes from: its "
+            "transfer is not a held-out test. Fit the bridge without that anchor to measure "
+            "transfer.", stacklevel=3)
+    names = ", ".join(prov["anchors"].get("datasets", {}))
+    return f" (bridge anchored on {names}" + (f"; saw {seen}!)" if seen else ")")
 
 
 def _target_scale(bridge: BridgeLike, target: LoadedModel | None, given: float | None) -> float:

@@ -77,6 +77,20 @@ def parse_layers(spec: str, n_layers: int) -> list[int]:
         ) from err
 
 
+def _anchor_items(specs: list[str], n: int) -> dict[str, list[Any]]:
+    """{spec as given: its first `n` items} for each --anchor spec."""
+    from steerbridge import datasets
+    from steerbridge.errors import SteerbridgeError
+
+    out: dict[str, list[Any]] = {}
+    for spec in specs:
+        ds = datasets.load(spec)
+        if not ds.items:
+            raise SteerbridgeError(f"Anchor dataset {spec!r} has no usable items.")
+        out[spec] = list(ds.items[:n])
+    return out
+
+
 def fit_bridge_cmd(
     source: str = typer.Option(DEFAULT_SOURCE, help="Source (small) model."),
     target: str = typer.Option(DEFAULT_TARGET, help="Target (large) model."),
@@ -96,17 +110,26 @@ def fit_bridge_cmd(
     cache_dir: Path = typer.Option(Path("~/.cache/steerbridge/moments"),
                                    help="Where collected statistics are cached."),
     out: Path = typer.Option(Path("bridge.safetensors"), "--out", "-o", help="Bridge file."),
+    anchor: list[str] = typer.Option(None, "--anchor", help="A/B dataset (built-in name, CAA "
+                                     ".json or evals .jsonl) whose paired answer-state "
+                                     "differences join the fit; repeat for several. Leave out "
+                                     "the behaviour you will test transfer on."),
+    anchor_items: int = typer.Option(150, help="Items read from each --anchor dataset."),
+    anchor_weight: float = typer.Option(1.0, help="Total anchor weight relative to the corpus "
+                                                  "tokens (1 = as much as the corpus)."),
 ) -> None:
     """Fit one bridge (layer l = output of decoder block l) and print its held-out metrics."""
     from steerbridge.bridge import fit_bridge
 
     t0 = time.perf_counter()
+    anchors = _anchor_items(anchor or [], anchor_items)  # bad names fail before any model loads
     src, tgt = _load_pair(source, target, dtype)
     windows = _windows(corpus, src.tokenizer, window, max_tokens)
     opts: dict[str, Any] = {"rank": rank} if rank is not None else {}
     bridge = fit_bridge(src, tgt, windows, source_layer, target_layer, method=method,
                         cache_dir=cache_dir, batch_size=batch_size,
-                        outlier_factor=outlier_factor, **opts)
+                        outlier_factor=outlier_factor, anchors=anchors,
+                        anchor_weight=anchor_weight, **opts)
     path = bridge.save(out)
     from steerbridge.pairs import bridge_row
 

@@ -1,0 +1,101 @@
+"""Answer-state anchors: their moments, their weight, and a bridge fitted with them."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from steerbridge import anchors
+from steerbridge.bridge import Bridge, fit_bridge, fit_ridge
+from steerbridge.corpus import load_corpus, tokenize
+from steerbridge.datasets import ABItem
+from steerbridge.errors import SteerbridgeError
+from steerbridge.metrics import cosine
+from steerbridge.moments import Moments
+from steerbridge.testing import tiny_pair
+from steerbridge.vectors import answer_states, extract
+
+
+def _items(words: tuple[str, ...]) -> list[ABItem]:
+    return [ABItem(f"Is {w} nice?\n\nChoices:\n(A) yes\n(B) no", "(A)" if i % 2 else "(B)",
+                   "(B)" if i % 2 else "(A)") for i, w in enumerate(words)]
+
+
+def test_anchors_teach_a_direction_the_corpus_never_shows() -> None:
+    """Corpus rows span all but one direction u; only anchors can tell the map where u goes."""
+    g = torch.Generator().manual_seed(0)
+    dx, dy, n = 12, 10, 400
+    a = torch.randn(dy, dx, generator=g, dtype=torch.float64)
+    u = torch.zeros(dx, dtype=torch.float64)
+    u[0] = 1.0
+    x = torch.randn(n, dx, generator=g, dtype=torch.float64)
+    x[:, 0] = 0.0  # the corpus has no variance along u
+    corpus = Moments.from_data(x + 3.0, (x + 3.0) @ a.T + 1.0)
+    w_plain, b_plain, _ = fit_ridge(corpus, lam=1e-3)
+    assert corpus.r2(w_plain, b_plain) > 0.999
+    assert float((w_plain @ u).norm()) < 1e-6  # ridge maps an unseen direction to nothing
+
+    d = torch.randn(20, dx, generator=g, dtype=torch.float64)  # paired differences, with u
+    anchor = Moments.from_data(torch.cat([d, -d]), torch.cat([d @ a.T, -(d @ a.T)]))
+    both = corpus + anchors.weighted(anchor, corpus.count, 0.1)
+    w, b, _ = fit_ridge(both, lam=1e-3)
+    assert cosine(w @ u, a @ u) > 0.99
+    assert corpus.r2(w, b) > 0.999  # consistent anchors cost the corpus fit nothing
+    # the ± pairs carry no offset: the intercept still comes from the corpus alone
+    assert float(anchor.sx.abs().max()) < 1e-9 and float(anchor.sy.abs().max()) < 1e-9
+
+
+def test_weighted_scales_total_weight_and_refuses_bad_weight() -> None:
+    m = Moments.from_data(torch.randn(8, 3), torch.randn(8, 2))
+    w = anchors.weighted(m, corpus_count=1000, weight=0.5)
+    assert w.count == 500
+    torch.testing.assert_close(w.sxx / w.n, m.sxx / m.n)  # same rows, more weight each
+    for bad in (-1.0, float("nan"), float("inf")):
+        with pytest.raises(SteerbridgeError, match="Anchor weight"):
+            anchors.weighted(m, 1000, bad)
+    with pytest.raises(SteerbridgeError, match="empty"):
+        anchors.weighted(Moments.zeros(3, 2), 1000, 1.0)
+
+
+def test_anchor_moments_are_paired_answer_differences() -> None:
+    s, t = tiny_pair()
+    its = _items(("tea", "rain", "code", "music", "snow"))
+    m, record = anchors.anchor_moments(s, t, {"nice": its}, [1, 2], 3)
+    assert m.count == 2 * len(its) and m.dx == 2 * s.hidden_size and m.dy == t.hidden_size
+    assert record["nice"]["items"] == len(its)
+    from steerbridge.datasets import build_prompts
+
+    ps = build_prompts(s.tokenizer, its).prompts
+    pos_s, neg_s = answer_states(s, ps, [1, 2], 16, False)
+    pos_t, neg_t = answer_states(t, build_prompts(t.tokenizer, its).prompts, [3], 16, False)
+    dx = torch.cat([pos_s[1] - neg_s[1], pos_s[2] - neg_s[2]], dim=-1).double()
+    dy = (pos_t[3] - neg_t[3]).double()
+    torch.testing.assert_close(m.sxy, 2 * dx.T @ dy)
+    torch.testing.assert_close(m.sxx, 2 * dx.T @ dx)
+    with pytest.raises(SteerbridgeError, match="No anchor items"):
+        anchors.anchor_moments(s, t, {}, [1], 3)
+
+
+def test_anchored_bridge_records_anchors_and_warns_on_a_seen_behaviour(tmp_path) -> None:
+    s, t = tiny_pair()
+    w = tokenize(load_corpus("default"), s.tokenizer, window=32, max_tokens=2000)
+    anchor_items = _items(("tea", "rain", "code", "music", "snow", "bread"))
+    br = fit_bridge(s, t, w, 2, 3, progress=False, anchors={"nice": anchor_items},
+                    anchor_weight=0.5)
+    plain = fit_bridge(s, t, w, 2, 3, progress=False)
+    assert not torch.allclose(br.W, plain.W)
+    assert br.metrics["test"]["r2"] == pytest.approx(plain.metrics["test"]["r2"], abs=0.2)
+    back = Bridge.load(br.save(tmp_path / "b.safetensors"))
+    rec = back.provenance["anchors"]
+    assert rec["weight"] == 0.5 and rec["pairs"] == len(anchor_items)
+    assert rec["datasets"]["nice"]["items"] == len(anchor_items)
+
+    unseen = extract(s, _items(("cats", "hills", "boats", "jazz")), [2], dataset_name="other")
+    moved = back.transfer(unseen)
+    assert "anchored on nice)" in moved.lineage[-1]
+    seen = extract(s, anchor_items, [2], dataset_name="nice")
+    with pytest.warns(UserWarning, match="not a held-out test"):
+        again = back.transfer(seen)
+    assert "saw nice" in again.lineage[-1]
+    with pytest.raises(SteerbridgeError, match="closed-form"):
+        fit_bridge(s, t, w, 2, 3, method="sgd", progress=False, anchors={"nice": anchor_items})
