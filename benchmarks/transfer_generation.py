@@ -41,7 +41,7 @@ def moved(scores: list[float], base: list[float], alpha: float, threshold: float
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--bridge", required=True, help="bridge .safetensors (source -> target)")
+    ap.add_argument("--bridge", help="bridge .safetensors (source -> target)")
     ap.add_argument("--behaviour", default="positive-tone")
     ap.add_argument("--items", type=int, default=160, help="generate items for the vectors")
     ap.add_argument("--native-items", type=int, default=160, help="0 = no native vector")
@@ -57,10 +57,20 @@ def main() -> None:
     ap.add_argument("--threshold", type=float, default=0.1)
     ap.add_argument("--dtype", default="auto")
     ap.add_argument("--out", default="runs/transfer-gen")
+    ap.add_argument("--summarize", default=None, metavar="RESULTS_JSON",
+                    help="only re-print the verdicts of a saved results.json (no models)")
     args = ap.parse_args()
+    if args.summarize:
+        rec = json.loads(Path(args.summarize).read_text(encoding="utf-8"))
+        print(f"{args.summarize}: pair {rec['pair']}, cos(W·v, native) "
+              f"{rec.get('cos_transferred_native', float('nan')):.3f}")
+        print_verdicts(verdicts(rec["runs"], args.need, rec["unsteered_vader"]))
+        return
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    if not args.bridge:
+        raise SystemExit("--bridge is required (unless --summarize)")
     br = Bridge.load(args.bridge)
     lt = br.target_layer
     gen, _ = datasets.builtin(args.behaviour)
@@ -107,11 +117,8 @@ def main() -> None:
             print(f"  alpha {alpha:+.2f} {name:12s} moved {k}/{len(prompts)}  mean VADER "
                   f"{statistics.mean(sc):+.2f}", flush=True)
             (out / "results.json").write_text(json.dumps(record, indent=1), encoding="utf-8")
-    record["verdicts"] = verdicts(record["runs"], args.need)
-    for v in record["verdicts"]:
-        print(f"  alpha {v['alpha']:+.2f}: transferred {v['transferred']}, native "
-              f"{v['native']}, random max {v['random_max']} -> "
-              f"{'PASS' if v['pass'] else 'no'}", flush=True)
+    record["verdicts"] = verdicts(record["runs"], args.need, base_v)
+    print_verdicts(record["verdicts"])
     (out / "results.json").write_text(json.dumps(record, indent=1), encoding="utf-8")
     write_markdown(record, out / "generations.md")
     print(f"results in {out}/results.json and {out}/generations.md")
@@ -128,21 +135,44 @@ def load_prompts(prompt_file: str | None, behaviour: str) -> list[str]:
     return list(prompts)
 
 
-def verdicts(runs: list[dict[str, Any]], need: int) -> list[dict[str, Any]]:
+def verdicts(runs: list[dict[str, Any]], need: int,
+             base: list[float] | None = None) -> list[dict[str, Any]]:
     """Per alpha: prompts moved by W·v, the native vector and the worst-case random direction.
 
     A pass needs W·v to move at least `need` prompts while *every* random direction moves
-    fewer, so a lucky seed cannot hide behind an average.
+    fewer, so a lucky seed cannot hide behind an average. With the unsteered scores `base`,
+    each vector's mean VADER shift in the sign of alpha is reported too (a graded view of the
+    same texts).
     """
     out = []
     for alpha in dict.fromkeys(r["alpha"] for r in runs):
-        at = {r["vector"]: r["moved"] for r in runs if r["alpha"] == alpha}
-        rand = [k for name, k in at.items() if name.startswith("random")]
-        tr = at.get("transferred", 0)
-        out.append({"alpha": alpha, "transferred": tr, "native": at.get("native"),
-                    "random": rand, "random_max": max(rand, default=0),
-                    "pass": tr >= need and max(rand, default=0) < need})
+        at = {r["vector"]: r for r in runs if r["alpha"] == alpha}
+        rand = [r["moved"] for name, r in at.items() if name.startswith("random")]
+        tr = at["transferred"]["moved"] if "transferred" in at else 0
+        row: dict[str, Any] = {
+            "alpha": alpha, "transferred": tr,
+            "native": at["native"]["moved"] if "native" in at else None,
+            "random": rand, "random_max": max(rand, default=0),
+            "pass": tr >= need and max(rand, default=0) < need}
+        if base is not None:
+            sign = 1.0 if alpha > 0 else -1.0
+            row["shift"] = {name: sign * statistics.mean(s - b for s, b in
+                                                         zip(r["vader"], base, strict=True))
+                            for name, r in at.items()}
+        out.append(row)
     return out
+
+
+def print_verdicts(rows: list[dict[str, Any]]) -> None:
+    for v in rows:
+        shift = v.get("shift", {})
+        rnd = [x for k, x in shift.items() if k.startswith("random")]
+        extra = (f"; mean shift W·v {shift.get('transferred', float('nan')):+.2f}, native "
+                 f"{shift.get('native', float('nan')):+.2f}, random max {max(rnd):+.2f}"
+                 if rnd else "")
+        print(f"  alpha {v['alpha']:+.2f}: transferred {v['transferred']}, native "
+              f"{v['native']}, random max {v['random_max']} -> "
+              f"{'PASS' if v['pass'] else 'no'}{extra}", flush=True)
 
 
 def write_markdown(record: dict[str, Any], path: Path) -> None:
