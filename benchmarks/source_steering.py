@@ -36,6 +36,8 @@ def main() -> None:
     ap.add_argument("--tokens", type=int, default=48)
     ap.add_argument("--threshold", type=float, default=0.1)
     ap.add_argument("--need", type=int, default=4)
+    ap.add_argument("--read", default="answer_letter", choices=["answer_letter", "answer_text"],
+                    help="where vectors are read: the answer letter (CAA) or its text's end")
     ap.add_argument("--dtype", default="auto")
     ap.add_argument("--out", default="runs/source-steering")
     args = ap.parse_args()
@@ -46,7 +48,7 @@ def main() -> None:
     prompts = load_prompts(args.prompt_file, args.behaviour)[: args.prompts]
     lm = load(args.model, dtype=args.dtype)
     v = vectors.extract(lm, gen[: args.items], [args.layer], progress=True,
-                        dataset_name=args.behaviour)
+                        dataset_name=args.behaviour, read=args.read)
     conds = {"own": v, **{f"random:{s}": vectors.random_like(v, seed=s) for s in args.seeds}}
     base = steering.generate(lm, prompts, max_new_tokens=args.tokens)
     base_v = vader_scores(base)

@@ -55,6 +55,8 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--tokens", type=int, default=48)
     ap.add_argument("--threshold", type=float, default=0.1)
+    ap.add_argument("--read", default="answer_letter", choices=["answer_letter", "answer_text"],
+                    help="where vectors are read: the answer letter (CAA) or its text's end")
     ap.add_argument("--dtype", default="auto")
     ap.add_argument("--out", default="runs/transfer-gen")
     ap.add_argument("--summarize", default=None, metavar="RESULTS_JSON",
@@ -79,7 +81,7 @@ def main() -> None:
     src = load(br.source_name, dtype=args.dtype)
     br.check_model("source", src)
     v_src = vectors.extract(src, gen[: args.items], br.source_layers, progress=True,
-                            dataset_name=args.behaviour)
+                            dataset_name=args.behaviour, read=args.read)
     del src
     tgt = load(br.target_name, dtype=args.dtype)
     br.check_model("target", tgt)
@@ -87,7 +89,8 @@ def main() -> None:
     conds: dict[str, vectors.SteeringVector] = {"transferred": v_tr}
     if args.native_items:
         v_nat = vectors.extract(tgt, gen[: args.native_items], [lt], progress=True,
-                                scales={lt: v_tr.scales[lt]}, dataset_name=args.behaviour)
+                                scales={lt: v_tr.scales[lt]}, dataset_name=args.behaviour,
+                                read=args.read)
         conds["native"] = v_nat
     for s in args.seeds:
         conds[f"random:{s}"] = vectors.random_like(v_tr, seed=s)

@@ -129,3 +129,14 @@ def test_shared_caa_survival_instinct() -> None:
     dropped = d.load_caa(path, multi_choice="drop")
     assert len(kept) == 903
     assert len(dropped) + dropped.dropped["with more than two choices"] == 903
+
+
+def test_with_choice_text_and_its_error() -> None:
+    q = "How was it?\n\nChoices:\n (A) Lovely, thanks!\n (B) Dreadful.  "
+    it = d.ABItem(q, "(B)", "(A)", "x.json:3")
+    assert d.choice_text(q, "A") == "Lovely, thanks!" and d.choice_text(q, "C") is None
+    full = d.with_choice_text([it])[0]
+    assert (full.matching, full.non_matching) == ("(B) Dreadful.", "(A) Lovely, thanks!")
+    assert d.answer_text(full.matching) == "(B) Dreadful."  # appended whole
+    with pytest.raises(SteerbridgeError, match=r"x\.json:4.*choice line"):
+        d.with_choice_text([d.ABItem("Yes or no?", "Yes", "No", "x.json:4")])

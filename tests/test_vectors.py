@@ -228,3 +228,25 @@ def test_shared_prefix_answer_states_equal_two_full_forwards(arch: str, items) -
     finally:
         V._answer_states_shared_prefix = real
     assert called
+
+
+def test_answer_text_read_position_parity(lm, items) -> None:
+    """read="answer_text": the state at the end of the whole chosen line, checked by plain torch."""
+    v = V.extract(lm, items[:4], [2], batch_size=3, read="answer_text", scales={2: 1.0})
+    assert v.read_position == "answer_text_end" and "answer_text_end" in v.lineage[0]
+    tok = lm.tokenizer
+    pos, neg = [], []
+    for it in items[:4]:
+        prompt = tok.apply_chat_template([{"role": "user", "content": it.question}],
+                                         tokenize=False, add_generation_prompt=True)
+        for answer, bucket in ((it.matching, pos), (it.non_matching, neg)):
+            line = next(ln.strip() for ln in it.question.splitlines()
+                        if ln.strip().startswith(answer.strip()[:3]))
+            ids = tok.encode(prompt + line, add_special_tokens=False)
+            with torch.no_grad():
+                out = lm.model(torch.tensor([ids]), output_hidden_states=True)
+            bucket.append(out.hidden_states[3][0, -1])
+    expected = torch.stack(pos).mean(0) - torch.stack(neg).mean(0)
+    torch.testing.assert_close(v.directions[2], expected, atol=1e-5, rtol=1e-4)
+    with pytest.raises(SteerbridgeError, match="read position"):
+        V.extract(lm, items[:2], [2], read="middle")

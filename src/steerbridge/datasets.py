@@ -109,6 +109,35 @@ def answer_text(answer: str) -> str:
     return f"({m.group(1)}" if m else a
 
 
+def choice_text(question: str, letter: str) -> str | None:
+    """The text of choice ``(letter)`` as listed in `question` (to the end of its line)."""
+    m = re.search(rf"^\s*\({re.escape(letter)}\)[ \t]*(.+?)\s*$", question, re.MULTILINE)
+    return m.group(1) if m else None
+
+
+def with_choice_text(items: Sequence[ABItem]) -> list[ABItem]:
+    """Items whose answers are the whole chosen line, ``"(A) That's wonderful! …"``.
+
+    Reading a vector at the end of the answer's text (not at its letter) contrasts what the
+    two answers *say*; the letter alone only says which one was picked. Raises, naming the
+    item, when an answer is not a letter or its choice line is missing.
+    """
+    out = []
+    for i, it in enumerate(items):
+        full = []
+        for ans in (it.matching, it.non_matching):
+            letter = _letter(ans)
+            text = choice_text(it.question, letter) if letter else None
+            if text is None:
+                raise SteerbridgeError(
+                    f"{it.source or f'item {i}'}: answer {ans!r} has no '({letter or '?'}) …' "
+                    "choice line in the question, so it cannot be read at its text; use the "
+                    "answer-letter read position for this dataset.")
+            full.append(f"({letter}) {text}")
+        out.append(ABItem(it.question, full[0], full[1], it.source))
+    return out
+
+
 def _letter(answer: str) -> str | None:
     m = _LETTER_ANSWER.match(answer.strip())
     return m.group(1) if m else None

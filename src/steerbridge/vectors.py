@@ -36,6 +36,10 @@ from steerbridge.models import LoadedModel
 FORMAT = "steerbridge.steering_vector"
 FORMAT_VERSION = 1
 READ_POSITION = "answer_token"
+READ_POSITIONS = {
+    "answer_letter": READ_POSITION,  # CAA: the answer letter after the opened assistant turn
+    "answer_text": "answer_text_end",  # the last token of the chosen line, "(A) That's…"
+}
 """Where `extract` reads: the answer-label token (e.g. ``(A``) appended after the opened
 assistant turn of the chat template."""
 
@@ -375,14 +379,25 @@ def extract(
     dataset_name: str = "",
     scales: dict[int, float] | None = None,
     progress: bool = False,
+    read: str = "answer_letter",
 ) -> SteeringVector:
     """Extract a steering vector on `lm` from A/B `items` at `layers` (block outputs).
 
     method: a name in `METHODS` or a callable ``(pos [N,d], neg [N,d]) -> [d]``.
     scales: per-layer typical norms if already measured; otherwise `measure_scales` runs once.
+    read: ``"answer_letter"`` (CAA) or ``"answer_text"``: append the whole chosen line and
+    read at its last token, contrasting what the answers say rather than which was picked.
     """
     fn, method_name = _method(method)
     wanted = activations.check_layers(lm, layers)
+    if read not in READ_POSITIONS:
+        raise SteerbridgeError(f"Unknown read position {read!r}: use "
+                               f"{' or '.join(READ_POSITIONS)}.")
+    if read == "answer_text":
+        from steerbridge.datasets import with_choice_text
+
+        items = with_choice_text(items)
+    read_position = READ_POSITIONS[read]
     ps = build_prompts(lm.tokenizer, items, system=system)
     pos, neg = answer_states(lm, ps.prompts, wanted, batch_size, progress)
     directions = {layer: fn(pos[layer], neg[layer]) for layer in wanted}
@@ -405,9 +420,9 @@ def extract(
         hidden_size=lm.hidden_size,
         method=method_name,
         dataset_fingerprint=fp,
-        read_position=READ_POSITION,
+        read_position=read_position,
         lineage=[f"extracted on {lm.name} ({lm.fingerprint}) layers {wanted} by {method_name} "
-                 f"from {len(used)} items of {label} at the {READ_POSITION}"],
+                 f"from {len(used)} items of {label} at the {read_position}"],
         info={"n_items": len(used), "dropped": dict(ps.dropped), "dataset": label},
     )
 

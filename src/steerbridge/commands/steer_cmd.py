@@ -31,6 +31,8 @@ def extract(
     multi_choice: str = typer.Option("keep", help="Over two choices: keep or drop."),
     dtype: str = typer.Option("bfloat16", help="bfloat16 or float32."),
     batch_size: int = typer.Option(16, help="Sequences per forward."),
+    read: str = typer.Option("answer_letter", help="Where to read: answer_letter (CAA) or "
+                             "answer_text (the end of the chosen line: what the answer says)."),
 ) -> None:
     """Extract a steering vector from A/B items and save it."""
     from steerbridge import datasets, vectors
@@ -45,7 +47,7 @@ def extract(
         lm = load(model, dtype=dtype)
     t0 = time.perf_counter()
     vec = vectors.extract(lm, items, _layers(layers), method=method, batch_size=batch_size,
-                          dataset_name=ds.name, progress=True)
+                          dataset_name=ds.name, progress=True, read=read)
     dt = time.perf_counter() - t0
     _save(vec, out)
     table = Table(title=f"{method} on {lm.name} from {vec.info['n_items']} items "
