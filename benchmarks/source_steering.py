@@ -17,7 +17,7 @@ import statistics
 from pathlib import Path
 from typing import Any
 
-from transfer_generation import load_prompts, moved, vader_scores, verdicts
+from transfer_generation import load_prompts, sweep, vader_scores, verdicts
 
 from steerbridge import datasets, steering, vectors
 from steerbridge.models import load
@@ -56,20 +56,14 @@ def main() -> None:
                               "unsteered": base, "unsteered_vader": base_v, "runs": []}
     print(f"{args.model} layer {args.layer}; unsteered mean VADER {statistics.mean(base_v):+.2f}",
           flush=True)
-    for alpha in args.alphas:
-        for name, vec in conds.items():
-            texts = steering.generate(lm, prompts, vec, alpha, max_new_tokens=args.tokens)
-            sc = vader_scores(texts)
-            k = moved(sc, base_v, alpha, args.threshold)
-            # "transferred" is the slot `verdicts` judges; here it holds the model's own vector
-            record["runs"].append({"alpha": alpha, "vector": "transferred" if name == "own"
-                                   else name, "texts": texts, "vader": sc, "moved": k})
-            print(f"  alpha {alpha:+.2f} {name:10s} moved {k}/{len(prompts)}  mean VADER "
-                  f"{statistics.mean(sc):+.2f}", flush=True)
-    record["verdicts"] = verdicts(record["runs"], args.need)
+    # "transferred" is the slot `verdicts` judges; here it holds the model's own vector
+    sweep(lm, prompts, conds, args, record, out, rename={"own": "transferred"})
+    record["verdicts"] = verdicts(record["runs"], args.need, base_v)
     for vd in record["verdicts"]:
+        rnd = max(x for k, x in vd["shift"].items() if k.startswith("random"))
         print(f"  alpha {vd['alpha']:+.2f}: own {vd['transferred']}, random max "
-              f"{vd['random_max']} -> {'PASS' if vd['pass'] else 'no'}", flush=True)
+              f"{vd['random_max']} -> {'PASS' if vd['pass'] else 'no'}; mean shift own "
+              f"{vd['shift']['transferred']:+.2f}, best random {rnd:+.2f}", flush=True)
     (out / "results.json").write_text(json.dumps(record, indent=1), encoding="utf-8")
 
 

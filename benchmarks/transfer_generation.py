@@ -110,21 +110,28 @@ def main() -> None:
         record["cos_transferred_native"] = cosine(v_tr.direction(lt), conds["native"].direction(lt))
     print(f"pair {br.source_layers}->{lt}; unsteered mean VADER {statistics.mean(base_v):+.2f}",
           flush=True)
-    for alpha in args.alphas:
-        for name, vec in conds.items():
-            texts = steering.generate(tgt, prompts, vec, alpha, max_new_tokens=args.tokens)
-            sc = vader_scores(texts)
-            k = moved(sc, base_v, alpha, args.threshold)
-            record["runs"].append({"alpha": alpha, "vector": name, "texts": texts, "vader": sc,
-                                   "moved": k})
-            print(f"  alpha {alpha:+.2f} {name:12s} moved {k}/{len(prompts)}  mean VADER "
-                  f"{statistics.mean(sc):+.2f}", flush=True)
-            (out / "results.json").write_text(json.dumps(record, indent=1), encoding="utf-8")
+    sweep(tgt, prompts, conds, args, record, out)
     record["verdicts"] = verdicts(record["runs"], args.need, base_v)
     print_verdicts(record["verdicts"])
     (out / "results.json").write_text(json.dumps(record, indent=1), encoding="utf-8")
     write_markdown(record, out / "generations.md")
     print(f"results in {out}/results.json and {out}/generations.md")
+
+
+def sweep(lm: Any, prompts: list[str], conds: dict[str, vectors.SteeringVector],
+          args: argparse.Namespace, record: dict[str, Any], out: Path,
+          rename: dict[str, str] | None = None) -> None:
+    """Generate under every vector at every alpha; score, count moved, save after each."""
+    for alpha in args.alphas:
+        for name, vec in conds.items():
+            texts = steering.generate(lm, prompts, vec, alpha, max_new_tokens=args.tokens)
+            sc = vader_scores(texts)
+            k = moved(sc, record["unsteered_vader"], alpha, args.threshold)
+            record["runs"].append({"alpha": alpha, "vector": (rename or {}).get(name, name),
+                                   "texts": texts, "vader": sc, "moved": k})
+            print(f"  alpha {alpha:+.2f} {name:12s} moved {k}/{len(prompts)}  mean VADER "
+                  f"{statistics.mean(sc):+.2f}", flush=True)
+            (out / "results.json").write_text(json.dumps(record, indent=1), encoding="utf-8")
 
 
 def load_prompts(prompt_file: str | None, behaviour: str) -> list[str]:
