@@ -17,7 +17,7 @@ import statistics
 from pathlib import Path
 from typing import Any
 
-from transfer_generation import load_prompts, sweep, vader_scores, verdicts
+from transfer_generation import add_common_args, load_prompts, sweep, vader_scores, verdicts
 
 from steerbridge import datasets, steering, vectors
 from steerbridge.models import load
@@ -27,18 +27,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--model", default="qwen2.5-coder-0.5b")
     ap.add_argument("--layer", type=int, default=12)
-    ap.add_argument("--behaviour", default="positive-tone")
-    ap.add_argument("--items", type=int, default=160)
-    ap.add_argument("--prompt-file", default=None)
-    ap.add_argument("--prompts", type=int, default=5)
-    ap.add_argument("--alphas", type=float, nargs="+", default=[-0.2, -0.4, -0.6])
-    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
-    ap.add_argument("--tokens", type=int, default=48)
-    ap.add_argument("--threshold", type=float, default=0.1)
-    ap.add_argument("--need", type=int, default=4)
-    ap.add_argument("--read", default="answer_letter", choices=["answer_letter", "answer_text"],
-                    help="where vectors are read: the answer letter (CAA) or its text's end")
-    ap.add_argument("--dtype", default="auto")
+    add_common_args(ap)
     ap.add_argument("--out", default="runs/source-steering")
     args = ap.parse_args()
 

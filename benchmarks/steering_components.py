@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from transfer_generation import load_prompts, moved, vader_scores
+from transfer_generation import add_common_args, load_prompts, moved, vader_scores
 
 from steerbridge import datasets, steering, vectors
 from steerbridge.bridge import Bridge
@@ -38,14 +38,7 @@ def with_direction(v: vectors.SteeringVector, layer: int, d: torch.Tensor,
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--bridge", required=True)
-    ap.add_argument("--behaviour", default="positive-tone")
-    ap.add_argument("--items", type=int, default=160)
-    ap.add_argument("--prompt-file", default=None)
-    ap.add_argument("--prompts", type=int, default=5)
-    ap.add_argument("--alphas", type=float, nargs="+", default=[-0.4, -0.6])
-    ap.add_argument("--tokens", type=int, default=48)
-    ap.add_argument("--threshold", type=float, default=0.1)
-    ap.add_argument("--dtype", default="auto")
+    add_common_args(ap)
     ap.add_argument("--out", default="runs/steering-components")
     args = ap.parse_args()
 

@@ -42,22 +42,8 @@ def moved(scores: list[float], base: list[float], alpha: float, threshold: float
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--bridge", help="bridge .safetensors (source -> target)")
-    ap.add_argument("--behaviour", default="positive-tone")
-    ap.add_argument("--items", type=int, default=160, help="generate items for the vectors")
+    add_common_args(ap)
     ap.add_argument("--native-items", type=int, default=160, help="0 = no native vector")
-    ap.add_argument("--prompts", type=int, default=5, help="open-ended prompts (unseen)")
-    ap.add_argument("--prompt-file", default=None,
-                    help="JSON list (or {'prompts': [...]}) to use instead of the behaviour's "
-                         "built-in open prompts")
-    ap.add_argument("--need", type=int, default=4,
-                    help="prompts that must move for a pass (issue 4: 4 of 5)")
-    ap.add_argument("--alphas", type=float, nargs="+", default=[-0.3, 0.3])
-    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    ap.add_argument("--tokens", type=int, default=48)
-    ap.add_argument("--threshold", type=float, default=0.1)
-    ap.add_argument("--read", default="answer_letter", choices=["answer_letter", "answer_text"],
-                    help="where vectors are read: the answer letter (CAA) or its text's end")
-    ap.add_argument("--dtype", default="auto")
     ap.add_argument("--out", default="runs/transfer-gen")
     ap.add_argument("--summarize", default=None, metavar="RESULTS_JSON",
                     help="only re-print the verdicts of a saved results.json (no models)")
@@ -116,6 +102,25 @@ def main() -> None:
     (out / "results.json").write_text(json.dumps(record, indent=1), encoding="utf-8")
     write_markdown(record, out / "generations.md")
     print(f"results in {out}/results.json and {out}/generations.md")
+
+
+def add_common_args(ap: argparse.ArgumentParser) -> None:
+    """Options every free-text steering benchmark shares (behaviour, prompts, scoring)."""
+    ap.add_argument("--behaviour", default="positive-tone")
+    ap.add_argument("--items", type=int, default=160, help="generate items for the vectors")
+    ap.add_argument("--prompts", type=int, default=5, help="open-ended prompts (unseen)")
+    ap.add_argument("--prompt-file", default=None,
+                    help="JSON list (or {'prompts': [...]}) to use instead of the behaviour's "
+                         "built-in open prompts")
+    ap.add_argument("--alphas", type=float, nargs="+", default=[-0.4, -0.2, 0.2, 0.4])
+    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
+    ap.add_argument("--tokens", type=int, default=48)
+    ap.add_argument("--threshold", type=float, default=0.1)
+    ap.add_argument("--need", type=int, default=4,
+                    help="prompts that must move for a pass (issue 4: 4 of 5)")
+    ap.add_argument("--read", default="answer_letter", choices=["answer_letter", "answer_text"],
+                    help="where vectors are read: the answer letter (CAA) or its text's end")
+    ap.add_argument("--dtype", default="auto")
 
 
 def sweep(lm: Any, prompts: list[str], conds: dict[str, vectors.SteeringVector],
