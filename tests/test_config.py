@@ -101,3 +101,17 @@ def test_shipped_demo_configs_validate(quick: bool) -> None:
     cfg = C.demo_config(quick)
     assert len(cfg.behaviours) >= 3
     assert cfg.models.source != cfg.models.target
+
+
+def test_read_position_setting_and_its_hash() -> None:
+    a = C.loads(BASE)
+    assert a.vectors.read == "answer_letter"
+    t = C.loads(BASE + '\n[vectors]\nread = "answer_text"\n')
+    assert C.stage_hash(a, "vectors", "sentiment") != C.stage_hash(t, "vectors", "sentiment")
+    # the default leaves the key of runs made before the setting existed unchanged
+    d = a.to_dict()
+    del d["vectors"]["read"]
+    parts = {"models": d["models"], "layers": [1, 2], "vectors": d["vectors"]}
+    assert C.stage_hash(a, "vectors") == C.digest(parts)
+    with pytest.raises(SteerbridgeError, match="read"):
+        C.loads(BASE + '\n[vectors]\nread = "middle"\n')

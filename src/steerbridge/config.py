@@ -64,6 +64,10 @@ class VectorsConfig(_Strict):
 
     method: Literal["mean_diff", "pca", "probe"] = "mean_diff"
     system_prompt: str | None = Field(default=None, description="None keeps the template's own")
+    read: Literal["answer_letter", "answer_text"] = Field(
+        default="answer_letter",
+        description="answer_letter (CAA) or answer_text: the end of the chosen line, which "
+                    "contrasts what the answers say (steers free text better; RESULTS.md §2)")
 
 
 class BehaviourConfig(_Strict):
@@ -234,7 +238,9 @@ def stage_hash(cfg: Config, stage: Literal["bridge", "vectors", "evaluation"],
         parts["bridge"] = d["bridge"]
         return digest(parts)
     parts["layers"] = [d["bridge"]["source_layer"], d["bridge"]["target_layer"]]
-    parts["vectors"] = d["vectors"]
+    parts["vectors"] = dict(d["vectors"])
+    if parts["vectors"].get("read") == "answer_letter":  # added later: old runs keep their keys
+        del parts["vectors"]["read"]
     if behaviour is not None:
         b = next(x for x in d["behaviours"] if x["name"] == behaviour)
         parts["behaviour"] = {k: b[k] for k in ("builtin", "generate", "test", "max_generate")}

@@ -236,7 +236,8 @@ def stage_vector(ctx: Context, beh: Any, gen_items: list[Any], role: str) -> Any
     ctx.hooks.stage(f"{beh.name}: extracting the {role} vector on {lm.name} layer {layer} "
                     f"from {len(gen_items)} items")
     vec = extract(lm, gen_items, [layer], ctx.cfg.vectors.method,
-                  system=ctx.cfg.vectors.system_prompt, dataset_name=beh.name, scales=scales)
+                  system=ctx.cfg.vectors.system_prompt, dataset_name=beh.name, scales=scales,
+                  read=ctx.cfg.vectors.read)
     vec.save(path)
     ctx.timings[f"vectors_{beh.name}_{role}_s"] = time.perf_counter() - t0
     return vec
