@@ -58,7 +58,12 @@ def speed(args: argparse.Namespace) -> None:
                                                        max_new_tokens=args.tokens)))
         print(f"  unsteered {plain[-1]:.2f} s  steered {steered[-1]:.2f} s", flush=True)
     p, s = statistics.median(plain), statistics.median(steered)
-    results.update(unsteered_s=p, steered_s=s, overhead=s / p - 1)
+    pair_ratios = sorted(b / a for a, b in zip(plain, steered, strict=True))
+    results.update(unsteered_s=p, steered_s=s, overhead=s / p - 1, unsteered_all=plain,
+                   steered_all=steered, paired_overhead_median=statistics.median(pair_ratios) - 1,
+                   paired_overhead_range=[pair_ratios[0] - 1, pair_ratios[-1] - 1])
+    print(f"paired overhead: median {100 * (statistics.median(pair_ratios) - 1):+.1f} %, range "
+          f"{100 * (pair_ratios[0] - 1):+.1f} .. {100 * (pair_ratios[-1] - 1):+.1f} %")
     ratio = results[f"extract_items_per_s[{SOURCE}]"] / results[f"extract_items_per_s[{TARGET}]"]
     print(f"generation {args.batch} prompts x {args.tokens} tokens on {TARGET}: unsteered "
           f"{p:.2f} s, steered {s:.2f} s (median of {args.repeats}): overhead "
