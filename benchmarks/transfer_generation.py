@@ -47,12 +47,19 @@ def main() -> None:
     ap.add_argument("--out", default="runs/transfer-gen")
     ap.add_argument("--summarize", default=None, metavar="RESULTS_JSON",
                     help="only re-print the verdicts of a saved results.json (no models)")
+    ap.add_argument("--blocks", type=int, default=0,
+                    help="with --summarize: also judge each block of this many prompts")
     args = ap.parse_args()
     if args.summarize:
         rec = json.loads(Path(args.summarize).read_text(encoding="utf-8"))
         print(f"{args.summarize}: pair {rec['pair']}, cos(W·v, native) "
               f"{rec.get('cos_transferred_native', float('nan')):.3f}")
         print_verdicts(verdicts(rec["runs"], args.need, rec["unsteered_vader"]))
+        for lo in range(0, len(rec["prompts"]), args.blocks or len(rec["prompts"]) + 1):
+            hi = lo + args.blocks
+            print(f"prompts {lo + 1}-{hi}:")
+            print_verdicts(verdicts(block(rec, lo, hi, args.threshold), args.need,
+                                    rec["unsteered_vader"][lo:hi]))
         return
 
     out = Path(args.out)
@@ -176,6 +183,13 @@ def verdicts(runs: list[dict[str, Any]], need: int,
                             for name, r in at.items()}
         out.append(row)
     return out
+
+
+def block(rec: dict[str, Any], lo: int, hi: int, threshold: float) -> list[dict[str, Any]]:
+    """The saved runs restricted to prompts lo..hi-1, with "moved" recounted there."""
+    base = rec["unsteered_vader"][lo:hi]
+    return [{**r, "vader": r["vader"][lo:hi],
+             "moved": moved(r["vader"][lo:hi], base, r["alpha"], threshold)} for r in rec["runs"]]
 
 
 def print_verdicts(rows: list[dict[str, Any]]) -> None:
