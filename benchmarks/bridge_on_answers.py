@@ -60,15 +60,20 @@ def behaviour_items(n: int) -> dict[str, list[datasets.ABItem]]:
 
 
 def cached_states(model_name: str, layers: list[int], items: dict[str, list[datasets.ABItem]],
-                  cache: Path, dtype: str) -> dict[str, dict[str, torch.Tensor]]:
+                  cache: Path, dtype: str, read: str = "answer_letter",
+                  ) -> dict[str, dict[str, torch.Tensor]]:
     """{behaviour: {"pos.L", "neg.L": [N, d]}} on `model_name`, read once and kept on disk."""
     cache.mkdir(parents=True, exist_ok=True)
     out: dict[str, dict[str, torch.Tensor]] = {}
     lm = None
     for name, its in items.items():
-        path = cache / f"{model_name}-{name}-{len(its)}-{'_'.join(map(str, layers))}.safetensors"
+        tag = "" if read == "answer_letter" else f"-{read}"
+        path = cache / (f"{model_name}-{name}-{len(its)}-{'_'.join(map(str, layers))}{tag}"
+                        ".safetensors")
         if not path.exists():
             lm = lm or load(model_name, dtype=dtype)
+            if read == "answer_text":
+                its = datasets.with_choice_text(its)
             ps = datasets.build_prompts(lm.tokenizer, its)
             pos, neg = vectors.answer_states(lm, ps.prompts, layers, progress=True)
             t = {f"pos.{k}": v.float() for k, v in pos.items()}
@@ -111,6 +116,7 @@ def main() -> None:
     ap.add_argument("--weights", type=float, nargs="+", default=[5, 25, 100])
     ap.add_argument("--cache", default="runs/answer-states")
     ap.add_argument("--dtype", default="auto")
+    ap.add_argument("--read", default="answer_letter", choices=["answer_letter", "answer_text"])
     ap.add_argument("--out", default="runs/bridge-on-answers.json")
     ap.add_argument("--save", nargs=3, metavar=("CORPUS_BRIDGE", "VARIANT", "HELD_OUT"),
                     help="also write the VARIANT bridge fitted without HELD_OUT, copying models "
@@ -123,8 +129,8 @@ def main() -> None:
         raise SystemExit("one source layer only in this experiment")
     ls = src_layers[0]
     items = behaviour_items(args.items)
-    s = cached_states(args.source, [ls], items, Path(args.cache), args.dtype)
-    t = cached_states(args.target, [lt], items, Path(args.cache), args.dtype)
+    s = cached_states(args.source, [ls], items, Path(args.cache), args.dtype, args.read)
+    t = cached_states(args.target, [lt], items, Path(args.cache), args.dtype, args.read)
     names = list(items)
     xs = {n: (s[n][f"pos.{ls}"], s[n][f"neg.{ls}"]) for n in names}
     ys = {n: (t[n][f"pos.{lt}"], t[n][f"neg.{lt}"]) for n in names}
