@@ -72,6 +72,11 @@ def test_anchor_moments_are_paired_answer_differences() -> None:
     dy = (pos_t[3] - neg_t[3]).double()
     torch.testing.assert_close(m.sxy, 2 * dx.T @ dy)
     torch.testing.assert_close(m.sxx, 2 * dx.T @ dx)
+    mt, rec_t = anchors.anchor_moments(s, t, {"nice": its}, [1, 2], 3, read="answer_text")
+    assert rec_t["nice"]["read"] == "answer_text" and mt.count == m.count
+    assert not torch.allclose(mt.sxy, m.sxy)  # read at the end of "(A) yes", not at "(A"
+    with pytest.raises(SteerbridgeError, match="read position"):
+        anchors.anchor_moments(s, t, {"nice": its}, [1], 3, read="middle")
     with pytest.raises(SteerbridgeError, match="No anchor items"):
         anchors.anchor_moments(s, t, {}, [1], 3)
 

@@ -28,11 +28,21 @@ from steerbridge.moments import Moments
 
 def paired_differences(
     lm: LoadedModel, items: Sequence[ABItem], layers: Sequence[int], batch_size: int = 16,
-    system: str | None = None, progress: bool = False,
+    system: str | None = None, progress: bool = False, read: str = "answer_letter",
 ) -> torch.Tensor:
-    """``[N, d·len(layers)]``: matching minus non-matching answer state, layers concatenated."""
+    """``[N, d·len(layers)]``: matching minus non-matching answer state, layers concatenated.
+
+    read: ``"answer_letter"`` or ``"answer_text"``, as in `steerbridge.vectors.extract`; anchor
+    at the position the vectors you will transfer are read at.
+    """
+    from steerbridge.datasets import with_choice_text
     from steerbridge.vectors import answer_states
 
+    if read == "answer_text":
+        items = with_choice_text(items)
+    elif read != "answer_letter":
+        raise SteerbridgeError(f"Unknown read position {read!r}: use answer_letter or "
+                               "answer_text.")
     ps = build_prompts(lm.tokenizer, items, system=system)
     pos, neg = answer_states(lm, ps.prompts, list(layers), batch_size, progress)
     return torch.cat([(pos[layer] - neg[layer]).double() for layer in layers], dim=-1)
@@ -41,7 +51,7 @@ def paired_differences(
 def anchor_moments(
     source: LoadedModel, target: LoadedModel, datasets: Mapping[str, Sequence[ABItem]],
     source_layers: Sequence[int], target_layer: int, batch_size: int = 16,
-    system: str | None = None, progress: bool = False,
+    system: str | None = None, progress: bool = False, read: str = "answer_letter",
 ) -> tuple[Moments, dict[str, Any]]:
     """Moments of ± paired differences over every dataset, and a record of what went in."""
     if not datasets or not any(datasets.values()):
@@ -51,13 +61,15 @@ def anchor_moments(
     m = Moments.zeros(dx, target.hidden_size)
     record: dict[str, Any] = {}
     for name, items in datasets.items():
-        xs = paired_differences(source, items, source_layers, batch_size, system, progress)
-        ys = paired_differences(target, items, [target_layer], batch_size, system, progress)
+        xs = paired_differences(source, items, source_layers, batch_size, system, progress, read)
+        ys = paired_differences(target, items, [target_layer], batch_size, system, progress,
+                                read)
         if not (torch.isfinite(xs).all() and torch.isfinite(ys).all()):
             raise SteerbridgeError(f"Anchor states of {name!r} are not finite; try "
                                    "dtype='float32'.")
         m.update(torch.cat([xs, -xs]), torch.cat([ys, -ys]))
-        record[name] = {"items": len(items), "dataset_fingerprint": dataset_fingerprint(items)}
+        record[name] = {"items": len(items), "dataset_fingerprint": dataset_fingerprint(items),
+                        "read": read}
     return m, record
 
 

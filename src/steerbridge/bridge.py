@@ -492,6 +492,7 @@ def fit_bridge(
     outlier_factor: float = 5.0,
     anchors: Mapping[str, Sequence[Any]] | None = None,
     anchor_weight: float = 1.0,
+    anchor_read: str = "answer_letter",
     **fit_options: Any,
 ) -> Bridge:
     """Tokenize `corpus`, run both models once (cached), fit and score a bridge.
@@ -499,8 +500,8 @@ def fit_bridge(
     `corpus` is anything `steerbridge.corpus.load_corpus` takes (``"default"``, a path, ...)
     or ready `Windows`. `max_tokens` caps the tokens fed to the models.
     `anchors` ({name: A/B items}) adds their paired answer-state differences to the fit with
-    total weight `anchor_weight` × the corpus tokens (`steerbridge.anchors`); the held-out
-    metrics stay on corpus tokens.
+    total weight `anchor_weight` × the corpus tokens (`steerbridge.anchors`), read at
+    `anchor_read` (answer_letter or answer_text); the held-out metrics stay on corpus tokens.
     """
     from steerbridge.corpus import Windows, check_tokenizers, load_corpus, tokenize
     from steerbridge.moments import collect_pair_moments, collect_pair_rows
@@ -536,7 +537,7 @@ def fit_bridge(
             from steerbridge.anchors import anchor_moments, weighted
 
             am, datasets = anchor_moments(source, target, anchors, layers, target_layer,
-                                          progress=progress is True)
+                                          progress=progress is True, read=anchor_read)
             corpus_rows = stats.train.count
             stats = dataclasses.replace(
                 stats, train=stats.train + weighted(am, corpus_rows, anchor_weight))

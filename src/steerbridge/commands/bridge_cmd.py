@@ -117,6 +117,8 @@ def fit_bridge_cmd(
     anchor_items: int = typer.Option(150, help="Items read from each --anchor dataset."),
     anchor_weight: float = typer.Option(1.0, help="Total anchor weight relative to the corpus "
                                                   "tokens (1 = as much as the corpus)."),
+    anchor_read: str = typer.Option("answer_letter", help="Where anchors are read: "
+                                    "answer_letter or answer_text (match the vectors' --read)."),
 ) -> None:
     """Fit one bridge (layer l = output of decoder block l) and print its held-out metrics."""
     from steerbridge.bridge import fit_bridge
@@ -129,7 +131,7 @@ def fit_bridge_cmd(
     bridge = fit_bridge(src, tgt, windows, source_layer, target_layer, method=method,
                         cache_dir=cache_dir, batch_size=batch_size,
                         outlier_factor=outlier_factor, anchors=anchors,
-                        anchor_weight=anchor_weight, **opts)
+                        anchor_weight=anchor_weight, anchor_read=anchor_read, **opts)
     path = bridge.save(out)
     from steerbridge.pairs import bridge_row
 
