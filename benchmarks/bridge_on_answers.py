@@ -40,7 +40,7 @@ from typing import Any
 import torch
 from safetensors.torch import load_file, save_file
 
-from steerbridge import datasets, vectors
+from steerbridge import anchors, datasets, vectors
 from steerbridge.bridge import Bridge, fit_ridge
 from steerbridge.metrics import cosine
 from steerbridge.models import load
@@ -81,11 +81,6 @@ def cached_states(model_name: str, layers: list[int], items: dict[str, list[data
             save_file({k: v.contiguous() for k, v in t.items()}, str(path))
         out[name] = load_file(str(path))
     return out
-
-
-def scaled(m: Moments, w: float) -> Moments:
-    """Moments of the same rows counted `w` times each."""
-    return Moments(*(t * w for t in (m.n, m.sx, m.sy, m.sxx, m.sxy, m.syy)))
 
 
 def save_variant(corpus_bridge: str, variant: str, held_out: str,
@@ -148,14 +143,14 @@ def main() -> None:
         for n in others:
             for x, y in zip(xs[n], ys[n], strict=True):
                 ans.update(x, y)
-            dx, dy = xs[n][0] - xs[n][1], ys[n][0] - ys[n][1]
-            dif.update(torch.cat([dx, -dx]), torch.cat([dy, -dy]))
+            dif = dif + anchors.symmetric_moments(xs[n][0] - xs[n][1], ys[n][0] - ys[n][1])
         variants: dict[str, tuple[Moments, float | None]] = {"corpus": (stats.train, None)}
         for w in args.weights:
-            # w is relative: answer rows weigh w × (their count / corpus count) of the corpus
-            k = w * n_corpus / max(ans.count, 1) / 100
-            variants[f"corpus+answers×{w:g}%"] = (stats.train + scaled(ans, k), None)
-            variants[f"corpus+diffs×{w:g}%"] = (stats.train + scaled(dif, k), None)
+            # w is a percentage: the anchors weigh w % of the corpus tokens in total
+            variants[f"corpus+answers×{w:g}%"] = (
+                stats.train + anchors.weighted(ans, n_corpus, w / 100), None)
+            variants[f"corpus+diffs×{w:g}%"] = (
+                stats.train + anchors.weighted(dif, n_corpus, w / 100), None)
         variants["diffs"] = (dif, 1e-2)
         others_mean = torch.stack([v_nat[n] / v_nat[n].norm() for n in others]).mean(0)
         row: dict[str, Any] = {"held_out": h, "others_mean": cosine(others_mean, v_nat[h])}

@@ -54,6 +54,12 @@ def test_cli_fit_bridge_and_pairs(tmp_path):
     assert anchored.provenance["anchors"]["datasets"]["caution"]["items"] == 6
     res = runner.invoke(app, ["fit-bridge", *common, "--anchor", "no-such-behaviour"])
     assert res.exit_code != 0 and "no-such-behaviour" in str(res.exception)
+    res = runner.invoke(app, ["fit-bridge", *common, "--anchor", "caution", "--anchor-read",
+                              "middle"])
+    assert res.exit_code != 0 and "read position" in str(res.exception)
+    res = runner.invoke(app, ["fit-bridge", *common, "-s", "1", "-t", "2", "--anchor",
+                              "caution", "--anchor-weight", "-1"])
+    assert res.exit_code != 0 and "Anchor weight" in str(res.exception)
     res = runner.invoke(app, ["pairs", *common, "--sample-tokens", "800", "--top-k", "2",
                               "--out-dir", str(tmp_path / "pairs")])
     assert res.exit_code == 0, res.output

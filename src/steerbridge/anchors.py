@@ -15,6 +15,7 @@ much weight as the corpus tokens.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -35,14 +36,9 @@ def paired_differences(
     read: ``"answer_letter"`` or ``"answer_text"``, as in `steerbridge.vectors.extract`; anchor
     at the position the vectors you will transfer are read at.
     """
-    from steerbridge.datasets import with_choice_text
-    from steerbridge.vectors import answer_states
+    from steerbridge.vectors import answer_states, items_for_read
 
-    if read == "answer_text":
-        items = with_choice_text(items)
-    elif read != "answer_letter":
-        raise SteerbridgeError(f"Unknown read position {read!r}: use answer_letter or "
-                               "answer_text.")
+    items, _ = items_for_read(items, read)
     ps = build_prompts(lm.tokenizer, items, system=system)
     pos, neg = answer_states(lm, ps.prompts, list(layers), batch_size, progress)
     return torch.cat([(pos[layer] - neg[layer]).double() for layer in layers], dim=-1)
@@ -67,15 +63,21 @@ def anchor_moments(
         if not (torch.isfinite(xs).all() and torch.isfinite(ys).all()):
             raise SteerbridgeError(f"Anchor states of {name!r} are not finite; try "
                                    "dtype='float32'.")
-        m.update(torch.cat([xs, -xs]), torch.cat([ys, -ys]))
+        m = m + symmetric_moments(xs, ys)
         record[name] = {"items": len(items), "dataset_fingerprint": dataset_fingerprint(items),
                         "read": read}
     return m, record
 
 
+def symmetric_moments(dx: torch.Tensor, dy: torch.Tensor) -> Moments:
+    """Moments of the difference rows ``(dx, dy)`` and their negatives: zero mean, so a fit
+    with an intercept learns only ``W`` from them."""
+    return Moments.from_data(torch.cat([dx, -dx]), torch.cat([dy, -dy]))
+
+
 def weighted(anchors: Moments, corpus_count: int, weight: float) -> Moments:
     """`anchors` rescaled so that their total weight is ``weight × corpus_count`` rows."""
-    if weight < 0 or not torch.isfinite(torch.tensor(weight)):
+    if not math.isfinite(weight) or weight < 0:
         raise SteerbridgeError(f"Anchor weight must be a finite number ≥ 0, got {weight}.")
     if anchors.count == 0:
         raise SteerbridgeError("The anchor moments are empty.")

@@ -520,6 +520,8 @@ def fit_bridge(
     if anchors and method == "sgd":
         raise SteerbridgeError("Anchors need a closed-form method (ridge, procrustes or lowrank); "
                                "drop the anchors or choose another method.")
+    if anchors and (not math.isfinite(anchor_weight) or anchor_weight < 0):
+        raise SteerbridgeError(f"Anchor weight must be a finite number ≥ 0, got {anchor_weight}.")
     anchor_record: dict[str, Any] | None = None
     if method == "sgd":
         x, y = collect_pair_rows(source, target, windows, pair, "train", batch_size,

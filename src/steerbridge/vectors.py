@@ -36,12 +36,12 @@ from steerbridge.models import LoadedModel
 FORMAT = "steerbridge.steering_vector"
 FORMAT_VERSION = 1
 READ_POSITION = "answer_token"
+"""Where `extract` reads by default: the answer-label token (e.g. ``(A``) appended after the
+opened assistant turn of the chat template."""
 READ_POSITIONS = {
     "answer_letter": READ_POSITION,  # CAA: the answer letter after the opened assistant turn
     "answer_text": "answer_text_end",  # the last token of the chosen line, "(A) That's…"
 }
-"""Where `extract` reads: the answer-label token (e.g. ``(A``) appended after the opened
-assistant turn of the chat template."""
 
 Aggregator = Callable[[Tensor, Tensor], Tensor]
 
@@ -369,6 +369,22 @@ def _answer_states_shared_prefix(
     return pos, neg
 
 
+def items_for_read(items: Sequence[ABItem], read: str) -> tuple[list[ABItem], str]:
+    """The items as `answer_states` must see them to read at `read`, and its lineage name.
+
+    ``answer_text`` turns each answer label into its whole choice line; ``answer_letter``
+    keeps the items as they are.
+    """
+    if read not in READ_POSITIONS:
+        raise SteerbridgeError(f"Unknown read position {read!r}: use "
+                               f"{' or '.join(READ_POSITIONS)}.")
+    if read == "answer_text":
+        from steerbridge.datasets import with_choice_text
+
+        return with_choice_text(items), READ_POSITIONS[read]
+    return list(items), READ_POSITIONS[read]
+
+
 def extract(
     lm: LoadedModel,
     items: Sequence[ABItem],
@@ -390,14 +406,7 @@ def extract(
     """
     fn, method_name = _method(method)
     wanted = activations.check_layers(lm, layers)
-    if read not in READ_POSITIONS:
-        raise SteerbridgeError(f"Unknown read position {read!r}: use "
-                               f"{' or '.join(READ_POSITIONS)}.")
-    if read == "answer_text":
-        from steerbridge.datasets import with_choice_text
-
-        items = with_choice_text(items)
-    read_position = READ_POSITIONS[read]
+    items, read_position = items_for_read(items, read)
     ps = build_prompts(lm.tokenizer, items, system=system)
     pos, neg = answer_states(lm, ps.prompts, wanted, batch_size, progress)
     directions = {layer: fn(pos[layer], neg[layer]) for layer in wanted}

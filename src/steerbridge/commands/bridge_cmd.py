@@ -77,10 +77,12 @@ def parse_layers(spec: str, n_layers: int) -> list[int]:
         ) from err
 
 
-def _anchor_items(specs: list[str], n: int) -> dict[str, list[Any]]:
-    """{spec as given: its first `n` items} for each --anchor spec."""
+def _anchor_items(specs: list[str], n: int, read: str) -> dict[str, list[Any]]:
+    """{spec as given: its first `n` items} for each --anchor spec, checked readable at `read`
+    (so a bad name, read position or choice line fails before any model loads)."""
     from steerbridge import datasets
     from steerbridge.errors import SteerbridgeError
+    from steerbridge.vectors import items_for_read
 
     out: dict[str, list[Any]] = {}
     for spec in specs:
@@ -88,6 +90,7 @@ def _anchor_items(specs: list[str], n: int) -> dict[str, list[Any]]:
         if not ds.items:
             raise SteerbridgeError(f"Anchor dataset {spec!r} has no usable items.")
         out[spec] = list(ds.items[:n])
+        items_for_read(out[spec], read)
     return out
 
 
@@ -124,7 +127,7 @@ def fit_bridge_cmd(
     from steerbridge.bridge import fit_bridge
 
     t0 = time.perf_counter()
-    anchors = _anchor_items(anchor or [], anchor_items)  # bad names fail before any model loads
+    anchors = _anchor_items(anchor or [], anchor_items, anchor_read)
     src, tgt = _load_pair(source, target, dtype)
     windows = _windows(corpus, src.tokenizer, window, max_tokens)
     opts: dict[str, Any] = {"rank": rank} if rank is not None else {}

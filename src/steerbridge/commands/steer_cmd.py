@@ -42,6 +42,7 @@ def extract(
         raise SteerbridgeError(f"--multi-choice {multi_choice!r}: use keep or drop.")
     ds = datasets.load(dataset, multi_choice)  # type: ignore[arg-type]
     items = ds.items[:limit] if limit > 0 else ds.items
+    vectors.items_for_read(items, read)  # a bad --read or choice line fails before loading
     err_console.print(ds.summary())
     with err_console.status(f"loading {model}"):
         lm = load(model, dtype=dtype)
