@@ -17,9 +17,10 @@ import time
 
 import torch
 
-from steerbridge.activations import hidden_states_at, pad_batch
-from steerbridge.corpus import load_corpus, tokenize
-from steerbridge.models import LoadedModel, load, resolve_dtype
+from steerbridge.bridge.corpus import load_corpus, tokenize
+from steerbridge.models.dtypes import resolve_dtype
+from steerbridge.models.hidden_states import hidden_states_at, pad_batch
+from steerbridge.models.loading import LoadedModel, load
 
 
 def matmul_rate(dtype: torch.dtype, n: int = 2048, reps: int = 3) -> float:

@@ -18,10 +18,10 @@ import time
 
 import torch
 
-from steerbridge.bridge import fit_ridge, fit_sgd
-from steerbridge.corpus import load_corpus, tokenize
-from steerbridge.models import load
-from steerbridge.moments import Moments, pair_batches
+from steerbridge.bridge.affine import fit_ridge, fit_sgd
+from steerbridge.bridge.corpus import load_corpus, tokenize
+from steerbridge.bridge.moments import Moments, pair_batches
+from steerbridge.models.loading import load
 
 
 def main() -> None:

@@ -19,8 +19,9 @@ from typing import Any
 
 import torch
 
-from steerbridge import datasets, steering, vectors
-from steerbridge.models import load
+from steerbridge.models.loading import load
+from steerbridge.vectors import datasets, steering
+from steerbridge.vectors import vector as vectors
 
 SOURCE, TARGET = "qwen2.5-coder-0.5b", "qwen2.5-coder-1.5b"
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "jane_austen.txt"

@@ -40,11 +40,13 @@ from typing import Any
 import torch
 from safetensors.torch import load_file, save_file
 
-from steerbridge import anchors, datasets, vectors
-from steerbridge.bridge import Bridge, fit_ridge
-from steerbridge.metrics import cosine
-from steerbridge.models import load
-from steerbridge.moments import Moments, PairStats
+from steerbridge.bridge import anchors
+from steerbridge.bridge.affine import Bridge, fit_ridge
+from steerbridge.bridge.moments import Moments, PairStats
+from steerbridge.evaluation.metrics import cosine
+from steerbridge.models.loading import load
+from steerbridge.vectors import datasets
+from steerbridge.vectors import vector as vectors
 
 SHARED_CAA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "caa" / "generate"
 

@@ -16,12 +16,15 @@ import time
 
 import torch
 
-from steerbridge import datasets, evaluate, metrics
-from steerbridge.bridge import Bridge, describe
-from steerbridge.corpus import load_corpus, tokenize
-from steerbridge.models import load
-from steerbridge.moments import collect_pair_moments
-from steerbridge.vectors import extract, transfer
+from steerbridge.bridge.affine import Bridge, describe
+from steerbridge.bridge.corpus import load_corpus, tokenize
+from steerbridge.bridge.moments import collect_pair_moments
+from steerbridge.bridge.transfer import transfer
+from steerbridge.evaluation import ab as evaluate
+from steerbridge.evaluation import metrics
+from steerbridge.models.loading import load
+from steerbridge.vectors import datasets
+from steerbridge.vectors.vector import extract
 
 
 def main() -> None:

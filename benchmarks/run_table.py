@@ -13,7 +13,7 @@ import argparse
 import json
 from pathlib import Path
 
-from steerbridge.report import SUMMARY_COLUMNS, summary_rows
+from steerbridge.evaluation.report import SUMMARY_COLUMNS, summary_rows
 
 
 def main() -> None:

@@ -19,8 +19,9 @@ from typing import Any
 
 from transfer_generation import add_common_args, load_prompts, sweep, vader_scores, verdicts
 
-from steerbridge import datasets, steering, vectors
-from steerbridge.models import load
+from steerbridge.models.loading import load
+from steerbridge.vectors import datasets, steering
+from steerbridge.vectors import vector as vectors
 
 
 def main() -> None:

@@ -22,9 +22,10 @@ from typing import Any
 import torch
 from transfer_generation import add_common_args, load_prompts, moved, vader_scores
 
-from steerbridge import datasets, steering, vectors
-from steerbridge.bridge import Bridge
-from steerbridge.models import load
+from steerbridge.bridge.affine import Bridge
+from steerbridge.models.loading import load
+from steerbridge.vectors import datasets, steering
+from steerbridge.vectors import vector as vectors
 
 
 def with_direction(v: vectors.SteeringVector, layer: int, d: torch.Tensor,

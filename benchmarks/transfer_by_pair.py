@@ -19,10 +19,11 @@ from pathlib import Path
 
 import torch
 
-from steerbridge import datasets, vectors
-from steerbridge.bridge import Bridge
-from steerbridge.metrics import cosine
-from steerbridge.models import load
+from steerbridge.bridge.affine import Bridge
+from steerbridge.evaluation.metrics import cosine
+from steerbridge.models.loading import load
+from steerbridge.vectors import datasets
+from steerbridge.vectors import vector as vectors
 
 
 def main() -> None:

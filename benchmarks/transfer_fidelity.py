@@ -25,9 +25,9 @@ from typing import Any
 
 import torch
 
-from steerbridge.bridge import DEFAULT_LAMBDAS, fit_lowrank, fit_procrustes, fit_ridge
-from steerbridge.moments import PairStats
-from steerbridge.vectors import SteeringVector
+from steerbridge.bridge.affine import DEFAULT_LAMBDAS, fit_lowrank, fit_procrustes, fit_ridge
+from steerbridge.bridge.moments import PairStats
+from steerbridge.vectors.vector import SteeringVector
 
 
 def mean(xs: list[float]) -> float:

@@ -21,9 +21,10 @@ import statistics
 from pathlib import Path
 from typing import Any
 
-from steerbridge import datasets, steering, vectors
-from steerbridge.bridge import Bridge
-from steerbridge.models import load
+from steerbridge.bridge.affine import Bridge
+from steerbridge.models.loading import load
+from steerbridge.vectors import datasets, steering
+from steerbridge.vectors import vector as vectors
 
 
 def vader_scores(texts: list[str]) -> list[float]:
@@ -98,7 +99,7 @@ def main() -> None:
         "unsteered": base, "unsteered_vader": base_v, "runs": [],
     }
     if "native" in conds:
-        from steerbridge.metrics import cosine
+        from steerbridge.evaluation.metrics import cosine
 
         record["cos_transferred_native"] = cosine(v_tr.direction(lt), conds["native"].direction(lt))
     print(f"pair {br.source_layers}->{lt}; unsteered mean VADER {statistics.mean(base_v):+.2f}",

@@ -17,7 +17,7 @@ REAL_TARGET = "qwen2.5-coder-1.5b"
 
 
 def real_pair_installed() -> bool:
-    from steerbridge import zoo
+    from steerbridge.models import zoo
 
     return zoo.is_installed(REAL_SOURCE) and zoo.is_installed(REAL_TARGET)
 
@@ -34,6 +34,6 @@ def real_pair():
     """The real Qwen pair (bf16), skipped when not installed."""
     if not real_pair_installed():
         pytest.skip("real models not installed: run `steerbridge models install`")
-    from steerbridge.models import load
+    from steerbridge.models.loading import load
 
     return load(REAL_SOURCE), load(REAL_TARGET)

@@ -5,15 +5,15 @@ from __future__ import annotations
 import pytest
 import torch
 
-from steerbridge.activations import (
+from steerbridge.errors import SteerbridgeError
+from steerbridge.models.hidden_states import (
     NonFiniteActivationsError,
     collect,
     hidden_states_at,
     pad_batch,
     select_tokens,
 )
-from steerbridge.errors import SteerbridgeError
-from steerbridge.testing import tiny_model
+from steerbridge.models.tiny import tiny_model
 
 WINDOWS = [[5, 9, 30, 41, 7, 12, 99], [17, 3, 8], [44, 45, 46, 47, 48]]
 
@@ -129,7 +129,7 @@ def test_nan_names_batch_and_keeps_partial(lm):
 
 
 def _installed(alias: str) -> bool:
-    from steerbridge import zoo
+    from steerbridge.models import zoo
 
     return not zoo.check_installed(alias)
 
@@ -137,7 +137,7 @@ def _installed(alias: str) -> bool:
 @pytest.mark.real_models
 @pytest.mark.skipif(not _installed("qwen2.5-coder-0.5b"), reason="qwen2.5-coder-0.5b not installed")
 def test_real_model_early_exit_and_padding():
-    from steerbridge.models import load
+    from steerbridge.models.loading import load
 
     m = load("qwen2.5-coder-0.5b", dtype="float32")
     tok = m.tokenizer
@@ -159,8 +159,8 @@ def test_real_model_early_exit_and_padding():
 def test_real_pair_tokenizers_agree():
     from transformers import AutoTokenizer
 
-    from steerbridge import zoo
-    from steerbridge.corpus import check_tokenizers
+    from steerbridge.bridge.corpus import check_tokenizers
+    from steerbridge.models import zoo
 
     a = AutoTokenizer.from_pretrained(str(zoo.model_path("qwen2.5-coder-0.5b")))
     b = AutoTokenizer.from_pretrained(str(zoo.model_path("qwen2.5-coder-1.5b")))

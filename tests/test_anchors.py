@@ -5,15 +5,15 @@ from __future__ import annotations
 import pytest
 import torch
 
-from steerbridge import anchors
-from steerbridge.bridge import Bridge, fit_bridge, fit_ridge
-from steerbridge.corpus import load_corpus, tokenize
-from steerbridge.datasets import ABItem
+from steerbridge.bridge import anchors
+from steerbridge.bridge.affine import Bridge, fit_bridge, fit_ridge
+from steerbridge.bridge.corpus import load_corpus, tokenize
+from steerbridge.bridge.moments import Moments
 from steerbridge.errors import SteerbridgeError
-from steerbridge.metrics import cosine
-from steerbridge.moments import Moments
-from steerbridge.testing import tiny_pair
-from steerbridge.vectors import answer_states, extract
+from steerbridge.evaluation.metrics import cosine
+from steerbridge.models.tiny import tiny_pair
+from steerbridge.vectors.datasets import ABItem
+from steerbridge.vectors.vector import answer_states, extract
 
 
 def _items(words: tuple[str, ...]) -> list[ABItem]:
@@ -63,7 +63,7 @@ def test_anchor_moments_are_paired_answer_differences() -> None:
     m, record = anchors.anchor_moments(s, t, {"nice": its}, [1, 2], 3)
     assert m.count == 2 * len(its) and m.dx == 2 * s.hidden_size and m.dy == t.hidden_size
     assert record["nice"]["items"] == len(its)
-    from steerbridge.datasets import build_prompts
+    from steerbridge.vectors.datasets import build_prompts
 
     ps = build_prompts(s.tokenizer, its).prompts
     pos_s, neg_s = answer_states(s, ps, [1, 2], 16, False)

@@ -10,11 +10,11 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import save_file
 
-from steerbridge.bridge import Bridge, fit_bridge, fit_sgd, score
-from steerbridge.corpus import load_corpus, tokenize
+from steerbridge.bridge.affine import Bridge, fit_bridge, fit_sgd, score
+from steerbridge.bridge.corpus import load_corpus, tokenize
+from steerbridge.bridge.moments import Moments
 from steerbridge.errors import SteerbridgeError
-from steerbridge.moments import Moments
-from steerbridge.testing import tiny_model, tiny_pair
+from steerbridge.models.tiny import tiny_model, tiny_pair
 
 F64 = torch.float64
 
@@ -36,7 +36,7 @@ def rel(a, b):
 def test_ridge_recovers_planted_map_without_noise():
     x, y, w, b = planted()
     m = Moments.from_data(x, y)
-    from steerbridge.bridge import fit_ridge
+    from steerbridge.bridge.affine import fit_ridge
 
     w_hat, b_hat, _ = fit_ridge(m, lam=0.0)
     assert rel(w_hat, w) < 1e-6 and rel(b_hat, b) < 1e-6
@@ -127,7 +127,7 @@ def test_score_of_perfect_map_and_groups():
 
 
 def _ab_items():
-    from steerbridge.datasets import ABItem
+    from steerbridge.vectors.datasets import ABItem
 
     return [ABItem(f"Is {w} nice?\n\nChoices:\n(A) yes\n(B) no", "(A)", "(B)")
             for w in ("tea", "rain", "code", "music")]
@@ -156,7 +156,7 @@ def test_fit_bridge_end_to_end_and_file_roundtrip(tiny_bridge, tmp_path):
     h = torch.randn(5, 32)
     torch.testing.assert_close(back(h), h @ br.W.T + br.b)
     # The target layer's scale is stored, so a loaded bridge transfers a vector on its own.
-    from steerbridge.vectors import extract, measure_scales
+    from steerbridge.vectors.vector import extract, measure_scales
 
     assert back.target_scale == pytest.approx(measure_scales(t, [3])[3])
     v = extract(s, _ab_items(), [2])

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from steerbridge import config as C
 from steerbridge.errors import SteerbridgeError
-from steerbridge.models import resolve_dtype
+from steerbridge.models.dtypes import resolve_dtype
+from steerbridge.run import config as C
 
 BASE = """
 [models]

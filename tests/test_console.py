@@ -6,7 +6,7 @@ import io
 
 from rich.console import Console
 
-from steerbridge.commands.console import LogProgress
+from steerbridge.cli.console import LogProgress
 
 
 def test_log_progress_prints_lines_when_due_and_at_the_end():

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from steerbridge.corpus import (
+from steerbridge.bridge.corpus import (
     Corpus,
     Document,
     check_tokenizers,
@@ -16,7 +16,7 @@ from steerbridge.corpus import (
     tokenize,
 )
 from steerbridge.errors import SteerbridgeError
-from steerbridge.testing import tiny_tokenizer
+from steerbridge.models.tiny import tiny_tokenizer
 
 
 def test_default_corpus_mixes_plain_and_chat_and_is_stable():

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from steerbridge import datasets as d
 from steerbridge.errors import SteerbridgeError
-from steerbridge.testing import tiny_tokenizer
+from steerbridge.models.tiny import tiny_tokenizer
+from steerbridge.vectors import datasets as d
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "caa"
 Q = "Is this fine?\n\nChoices:\n (A) Yes\n (B) No"

@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 import torch
 
-from steerbridge import evaluate as E
-from steerbridge.datasets import ABItem
 from steerbridge.errors import SteerbridgeError
-from steerbridge.models import LoadedModel
-from steerbridge.testing import tiny_model
-from steerbridge.vectors import SteeringVector
+from steerbridge.evaluation import ab as E
+from steerbridge.models.loading import LoadedModel
+from steerbridge.models.tiny import tiny_model
+from steerbridge.vectors.datasets import ABItem
+from steerbridge.vectors.vector import SteeringVector
 
 
 def items(n: int = 10, letters: tuple[str, str] = ("A", "B")) -> list[ABItem]:

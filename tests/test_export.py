@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 import torch
 
-from steerbridge import datasets, export
-from steerbridge import vectors as V
 from steerbridge.errors import SteerbridgeError
-from steerbridge.testing import tiny_model
+from steerbridge.models.tiny import tiny_model
+from steerbridge.vectors import datasets, export
+from steerbridge.vectors import vector as V
 
 gguf = pytest.importorskip("gguf")
 
@@ -41,7 +41,7 @@ def test_gguf_layout_read_by_gguf_reader(tmp_path: Path, vec) -> None:
 
 def test_gguf_round_trip_identical_numbers(tmp_path: Path, vec) -> None:
     p = export.save_gguf(vec, tmp_path / "v.gguf")
-    back = V.load(p)
+    back = export.load(p)
     assert back.layers == vec.layers and back.scales == vec.scales
     assert back.model_fingerprint == vec.model_fingerprint and back.method == vec.method
     assert back.lineage[:-1] == vec.lineage and "GGUF" in back.lineage[-1]
@@ -103,7 +103,7 @@ def test_safetensors_not_a_vector(tmp_path: Path) -> None:
     p = tmp_path / "b.safetensors"
     save_file({"W": torch.zeros(2, 2)}, str(p), metadata={"format": "steerbridge.bridge"})
     with pytest.raises(SteerbridgeError, match="not a steerbridge steering vector"):
-        V.load(p)
+        export.load(p)
 
 
 def test_cli_extract_gguf_and_generate(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from steerbridge import metrics as M
+from steerbridge.evaluation import metrics as M
 
 
 def test_delta_p_and_retention_signed() -> None:

@@ -8,10 +8,10 @@ import pytest
 import torch
 from torch import nn
 
-from steerbridge import zoo
 from steerbridge.errors import SteerbridgeError
-from steerbridge.models import find_decoder_layers, fingerprint_model, load
-from steerbridge.testing import ARCHITECTURES, tiny_model
+from steerbridge.models import dtypes, zoo
+from steerbridge.models.loading import find_decoder_layers, fingerprint_model, load
+from steerbridge.models.tiny import ARCHITECTURES, tiny_model
 
 
 @pytest.mark.parametrize("arch", ARCHITECTURES)
@@ -115,12 +115,11 @@ def test_real_pair_shapes_and_shared_tokenizer(real_pair) -> None:
 
 
 def test_auto_dtype_follows_the_device(monkeypatch: pytest.MonkeyPatch) -> None:
-    from steerbridge import models
 
-    monkeypatch.setattr(models, "cpu_has_fast_bf16", lambda: False)
-    assert models.resolve_dtype("auto", "cpu") == torch.float32
-    assert models.resolve_dtype("auto", "cuda:0") == torch.bfloat16
-    monkeypatch.setattr(models, "cpu_has_fast_bf16", lambda: True)
-    assert models.resolve_dtype("auto", "cpu") == torch.bfloat16
+    monkeypatch.setattr(dtypes, "cpu_has_fast_bf16", lambda: False)
+    assert dtypes.resolve_dtype("auto", "cpu") == torch.float32
+    assert dtypes.resolve_dtype("auto", "cuda:0") == torch.bfloat16
+    monkeypatch.setattr(dtypes, "cpu_has_fast_bf16", lambda: True)
+    assert dtypes.resolve_dtype("auto", "cpu") == torch.bfloat16
     with pytest.raises(SteerbridgeError, match="Unknown dtype"):
-        models.resolve_dtype("float8")
+        dtypes.resolve_dtype("float8")

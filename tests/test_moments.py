@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 import torch
 
-from steerbridge.activations import NonFiniteActivationsError
-from steerbridge.corpus import load_corpus, tokenize
-from steerbridge.moments import Moments, PairStats, collect_pair_moments
-from steerbridge.testing import tiny_pair
+from steerbridge.bridge.corpus import load_corpus, tokenize
+from steerbridge.bridge.moments import Moments, PairStats, collect_pair_moments
+from steerbridge.models.hidden_states import NonFiniteActivationsError
+from steerbridge.models.tiny import tiny_pair
 
 
 def _data(n=500, dx=6, dy=4, seed=0):
@@ -73,7 +73,7 @@ def pair_and_windows():
 
 
 def test_pair_moments_match_direct_rows(pair_and_windows):
-    from steerbridge.moments import collect_pair_rows
+    from steerbridge.bridge.moments import collect_pair_rows
 
     s, t, w = pair_and_windows
     pair = ((1,), 2)

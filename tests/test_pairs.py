@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import torch
 
-from steerbridge.corpus import load_corpus, tokenize
-from steerbridge.pairs import screen, screen_pairs, write_heatmap, write_table
-from steerbridge.testing import tiny_pair
+from steerbridge.bridge.corpus import load_corpus, tokenize
+from steerbridge.bridge.pairs import screen, screen_pairs, write_heatmap, write_table
+from steerbridge.models.tiny import tiny_pair
 
 
 def test_screen_and_full_fits(tmp_path):
@@ -29,7 +29,7 @@ def test_screen_and_full_fits(tmp_path):
 def test_cli_fit_bridge_and_pairs(tmp_path):
     from typer.testing import CliRunner
 
-    from steerbridge.bridge import Bridge
+    from steerbridge.bridge.affine import Bridge
     from steerbridge.cli import app
 
     s, t = tiny_pair()
@@ -68,7 +68,7 @@ def test_cli_fit_bridge_and_pairs(tmp_path):
 
 
 def test_middle_layers_spread_over_the_middle_half():
-    from steerbridge.pairs import middle_layers
+    from steerbridge.bridge.pairs import middle_layers
 
     assert middle_layers(24) == [6, 10, 13, 17]
     assert middle_layers(28) == [7, 11, 16, 20]
@@ -76,7 +76,7 @@ def test_middle_layers_spread_over_the_middle_half():
 
 
 def test_choose_pairs_per_source_and_many_to_one():
-    from steerbridge.pairs import Screen, choose_pairs
+    from steerbridge.bridge.pairs import Screen, choose_pairs
 
     r2 = torch.tensor([[0.9, 0.5, 0.1],   # source 0: best target 0 (and the best overall)
                        [0.2, 0.6, 0.3],   # source 1: best target 1
@@ -90,7 +90,7 @@ def test_choose_pairs_per_source_and_many_to_one():
 
 
 def test_screen_is_cached(tmp_path, monkeypatch):
-    import steerbridge.pairs as P
+    import steerbridge.bridge.pairs as P
 
     s, t = tiny_pair()
     w = tokenize(load_corpus("default"), s.tokenizer, window=32, max_tokens=3000)

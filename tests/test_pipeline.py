@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from steerbridge import config as C
-from steerbridge import pipeline
 from steerbridge.errors import SteerbridgeError
-from steerbridge.testing import tiny_pair
+from steerbridge.models.tiny import tiny_pair
+from steerbridge.run import config as C
+from steerbridge.run import pipeline
 
 
 def write_items(path: Path, n: int, seed: int, letters: tuple[str, str] = ("A", "B")) -> None:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from steerbridge import metrics as M
-from steerbridge import report
+from steerbridge.evaluation import metrics as M
+from steerbridge.evaluation import report
 
 
 def synthetic_results(seed: int = 0, n: int = 30) -> dict:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 import torch
 
-from steerbridge import activations, datasets, steering
-from steerbridge import vectors as V
 from steerbridge.errors import SteerbridgeError
-from steerbridge.testing import tiny_model
+from steerbridge.models import hidden_states as activations
+from steerbridge.models.tiny import tiny_model
+from steerbridge.vectors import datasets, steering
+from steerbridge.vectors import vector as V
 
 PROMPTS = ["Hello there", "The weather is lovely today, and everyone is happy."]
 

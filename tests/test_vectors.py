@@ -8,10 +8,12 @@ from pathlib import Path
 import pytest
 import torch
 
-from steerbridge import datasets as d
-from steerbridge import vectors as V
+from steerbridge.bridge import transfer as T
 from steerbridge.errors import SteerbridgeError
-from steerbridge.testing import tiny_model, tiny_pair
+from steerbridge.models.tiny import tiny_model, tiny_pair
+from steerbridge.vectors import datasets as d
+from steerbridge.vectors import export
+from steerbridge.vectors import vector as V
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +108,7 @@ def test_custom_and_unknown_method(lm, items) -> None:
 
 def test_save_load_round_trip(tmp_path: Path, vec, lm) -> None:
     p = vec.save(tmp_path / "v.safetensors")
-    back = V.load(p, lm)
+    back = export.load(p, lm)
     for layer in vec.layers:
         assert torch.equal(back.directions[layer], vec.directions[layer])
     assert back.scales == vec.scales and back.lineage == vec.lineage
@@ -117,7 +119,7 @@ def test_load_refuses_other_model(tmp_path: Path, vec) -> None:
     other = tiny_model("qwen2", 32, 4, seed=7)
     p = vec.save(tmp_path / "v.safetensors")
     with pytest.raises(SteerbridgeError, match=r"made for tiny-qwen2-32x4-seed0.*seed7"):
-        V.load(p, other)
+        export.load(p, other)
 
 
 def test_missing_layer_error(vec) -> None:
@@ -160,14 +162,14 @@ def test_transfer_is_W_v(items) -> None:
     src, tgt = tiny_pair()
     v = V.extract(src, items[:6], [1, 2])
     br = _bridge(src, tgt)
-    out = V.transfer(br, v, target=tgt)
+    out = T.transfer(br, v, target=tgt)
     expected = (br.W.double() @ v.directions[1].double()).float()
     torch.testing.assert_close(out.directions[3], expected)
     assert out.model_fingerprint == tgt.fingerprint and out.hidden_size == 48
     assert out.scales[3] == pytest.approx(V.measure_scales(tgt, [3])[3])
     assert "transferred by bridge" in out.lineage[-1] and "W·v" in out.lineage[-1]
     assert out.lineage[:-1] == v.lineage
-    biased = V.transfer(br, v, with_bias=True, target_scale=2.0)
+    biased = T.transfer(br, v, with_bias=True, target_scale=2.0)
     torch.testing.assert_close(biased.directions[3], (br.W.double() @ v.directions[1].double()
                                                       + br.b.double()).float())
     assert biased.scales[3] == 2.0 and "W·v+b" in biased.lineage[-1]
@@ -177,7 +179,7 @@ def test_transfer_many_to_one(items) -> None:
     src, tgt = tiny_pair()
     v = V.extract(src, items[:4], [1, 2])
     br = _bridge(src, tgt, layers=(1, 2))
-    out = V.transfer(br, v, target_scale=1.0)
+    out = T.transfer(br, v, target_scale=1.0)
     cat = torch.cat([v.directions[1], v.directions[2]]).double()
     torch.testing.assert_close(out.directions[3], (br.W.double() @ cat).float())
 
@@ -186,14 +188,14 @@ def test_transfer_refusals(items) -> None:
     src, tgt = tiny_pair()
     v = V.extract(src, items[:4], [2])
     with pytest.raises(SteerbridgeError, match=r"reads .* \[1\] but the vector has .* \[2\]"):
-        V.transfer(_bridge(src, tgt), v, target_scale=1.0)
+        T.transfer(_bridge(src, tgt), v, target_scale=1.0)
     wrong = _bridge(tgt, tgt)
     with pytest.raises(SteerbridgeError, match=r"32x4-seed0 .* from tiny-qwen2-48x6-seed1"):
-        V.transfer(wrong, v, target_scale=1.0)
+        T.transfer(wrong, v, target_scale=1.0)
     with pytest.raises(SteerbridgeError, match="typical token norm"):
-        V.transfer(_bridge(src, tgt, layers=(2,)), v)
+        T.transfer(_bridge(src, tgt, layers=(2,)), v)
     with pytest.raises(SteerbridgeError, match="target model given"):
-        V.transfer(_bridge(src, tgt, layers=(2,)), v, target=src)
+        T.transfer(_bridge(src, tgt, layers=(2,)), v, target=src)
 
 
 @pytest.mark.parametrize("arch", ["qwen2", "llama", "gpt2", "gemma2"])

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from steerbridge import zoo
 from steerbridge.errors import SteerbridgeError
+from steerbridge.models import zoo
 
 
 def _chunks(tmp: Path, blobs: list[bytes]) -> list[tuple[zoo.ChunkPackage, Path]]:

@@ -15,6 +15,7 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -29,6 +30,23 @@ def items(n: int, seed: int) -> list[dict[str, str]]:
         out.append({"question": f"Is the weather {w} today?\n\n(A) Yes\n(B) No\nItem {i}.",
                     "answer_matching_behavior": m, "answer_not_matching_behavior": nm})
     return out
+
+
+def api() -> tuple[Any, Any, Any, Any, Any]:
+    """config, pipeline, tiny_pair, Bridge, SteeringVector: from the sub-package layout, or
+    from the flat layout before it (the fixtures were written by the flat one)."""
+    try:
+        from steerbridge.bridge.affine import Bridge
+        from steerbridge.models.tiny import tiny_pair
+        from steerbridge.run import config, pipeline
+        from steerbridge.vectors.vector import SteeringVector
+    except ImportError:
+        from steerbridge.testing import tiny_pair  # type: ignore[import-not-found,no-redef]
+
+        from steerbridge import config, pipeline  # type: ignore[attr-defined,no-redef]
+        from steerbridge.bridge import Bridge  # type: ignore[attr-defined,no-redef]
+        from steerbridge.vectors import SteeringVector  # type: ignore[attr-defined,no-redef]
+    return config, pipeline, tiny_pair, Bridge, SteeringVector
 
 
 def config_dict(tmp: Path) -> dict[str, object]:
@@ -47,8 +65,7 @@ def config_dict(tmp: Path) -> dict[str, object]:
 
 
 def main(out: Path) -> None:
-    from steerbridge import config, pipeline  # the layout under test provides both
-    from steerbridge.testing import tiny_pair
+    config, pipeline, tiny_pair, _, _ = api()
 
     torch.set_num_threads(1)
     out.mkdir(parents=True, exist_ok=True)
@@ -70,9 +87,7 @@ def main(out: Path) -> None:
 
 def write_transferred(out: Path) -> None:
     """W·v of the fixture's source vector, through the fixture's bridge (the old code's)."""
-    from steerbridge.bridge import Bridge
-    from steerbridge.vectors import SteeringVector
-
+    _, _, _, Bridge, SteeringVector = api()
     source = SteeringVector.load(next(out.glob("*-source.safetensors")))
     Bridge.load(out / "bridge.safetensors").transfer(source).save(out / "transferred.safetensors")
 

@@ -365,7 +365,7 @@ def convert_gguf_to_hf(
     plain memory map for float32 loads (the fast dtype on CPUs without bf16 units); bfloat16
     halves the disk and is bit-identical to casting the float32 values at load time.
     """
-    from steerbridge.models import require_gguf_support, resolve_dtype
+    from steerbridge.models.dtypes import require_gguf_support, resolve_dtype
 
     require_gguf_support()
     import torch

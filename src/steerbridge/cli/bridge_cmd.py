@@ -10,21 +10,21 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from steerbridge.commands.console import console, err_console
+from steerbridge.cli.console import console, err_console
 
 DEFAULT_SOURCE = "qwen2.5-coder-0.5b"
 DEFAULT_TARGET = "qwen2.5-coder-1.5b"
 
 
 def _load_pair(source: str, target: str, dtype: str) -> tuple[Any, Any]:
-    from steerbridge.models import load
+    from steerbridge.models.loading import load
 
     with err_console.status(f"loading {source} and {target}"):
         return load(source, dtype=dtype), load(target, dtype=dtype)
 
 
 def _windows(corpus: list[str], tokenizer: Any, window: int, max_tokens: int) -> Any:
-    from steerbridge.corpus import load_corpus, tokenize
+    from steerbridge.bridge.corpus import load_corpus, tokenize
 
     w = tokenize(load_corpus(corpus or ["default"]), tokenizer, window=window,
                  max_tokens=max_tokens)
@@ -80,9 +80,9 @@ def parse_layers(spec: str, n_layers: int) -> list[int]:
 def _anchor_items(specs: list[str], n: int, read: str) -> dict[str, list[Any]]:
     """{spec as given: its first `n` items} for each --anchor spec, checked readable at `read`
     (so a bad name, read position or choice line fails before any model loads)."""
-    from steerbridge import datasets
     from steerbridge.errors import SteerbridgeError
-    from steerbridge.vectors import items_for_read
+    from steerbridge.vectors import datasets
+    from steerbridge.vectors.vector import items_for_read
 
     out: dict[str, list[Any]] = {}
     for spec in specs:
@@ -124,7 +124,7 @@ def fit_bridge_cmd(
                                     "answer_letter or answer_text (match the vectors' --read)."),
 ) -> None:
     """Fit one bridge (layer l = output of decoder block l) and print its held-out metrics."""
-    from steerbridge.bridge import fit_bridge
+    from steerbridge.bridge.affine import fit_bridge
 
     t0 = time.perf_counter()
     anchors = _anchor_items(anchor or [], anchor_items, anchor_read)
@@ -136,7 +136,7 @@ def fit_bridge_cmd(
                         outlier_factor=outlier_factor, anchors=anchors,
                         anchor_weight=anchor_weight, anchor_read=anchor_read, **opts)
     path = bridge.save(out)
-    from steerbridge.pairs import bridge_row
+    from steerbridge.bridge.pairs import bridge_row
 
     console.print(_summary([bridge_row(bridge)], f"bridge {source} → {target} ({method})"))
     console.print(f"dropped tokens: {bridge.metrics.get('dropped')}")
@@ -169,7 +169,7 @@ def pairs_cmd(
     out_dir: Path = typer.Option(Path("pairs"), "--out-dir", "-o", help="Output directory."),
 ) -> None:
     """Screen every layer pair, fit the chosen ones fully; write heatmap, table and bridges."""
-    from steerbridge.pairs import middle_layers, screen_pairs, write_heatmap, write_table
+    from steerbridge.bridge.pairs import middle_layers, screen_pairs, write_heatmap, write_table
 
     t0 = time.perf_counter()
     src, tgt = _load_pair(source, target, dtype)

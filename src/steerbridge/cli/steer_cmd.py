@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from steerbridge.commands.console import console, err_console
+from steerbridge.cli.console import console, err_console
 from steerbridge.errors import SteerbridgeError
 
 
@@ -35,8 +35,9 @@ def extract(
                              "answer_text (the end of the chosen line: what the answer says)."),
 ) -> None:
     """Extract a steering vector from A/B items and save it."""
-    from steerbridge import datasets, vectors
-    from steerbridge.models import load
+    from steerbridge.models.loading import load
+    from steerbridge.vectors import datasets
+    from steerbridge.vectors import vector as vectors
 
     if multi_choice not in ("keep", "drop"):
         raise SteerbridgeError(f"--multi-choice {multi_choice!r}: use keep or drop.")
@@ -63,8 +64,8 @@ def extract(
 
 
 def _save(vec: object, out: Path) -> None:
-    from steerbridge.export import save_gguf
-    from steerbridge.vectors import SteeringVector
+    from steerbridge.vectors.export import save_gguf
+    from steerbridge.vectors.vector import SteeringVector
 
     assert isinstance(vec, SteeringVector)
     if out.suffix == ".gguf":
@@ -84,18 +85,19 @@ def transfer(
     with_bias: bool = typer.Option(False, "--with-bias", help="W·v + b (paper), not W·v."),
 ) -> None:
     """Carry a vector into the bridge's target model (W·v by default)."""
-    from steerbridge import vectors
-    from steerbridge.bridge import Bridge
+    from steerbridge.bridge.affine import Bridge
+    from steerbridge.bridge.transfer import transfer
+    from steerbridge.vectors.export import load as load_vector
 
     br = Bridge.load(bridge)
-    vec = vectors.load(vector)
+    vec = load_vector(vector)
     tgt = None
     if target is not None and target_scale is None:
-        from steerbridge.models import load
+        from steerbridge.models.loading import load
 
         with err_console.status(f"loading {target}"):
             tgt = load(target)
-    moved = vectors.transfer(br, vec, with_bias=with_bias, target=tgt, target_scale=target_scale)
+    moved = transfer(br, vec, with_bias=with_bias, target=tgt, target_scale=target_scale)
     _save(moved, out)
     lt = moved.layers[0]
     console.print(f"{vec.model_name} layers {list(br.source_layers)} -> {moved.model_name} layer "
@@ -118,8 +120,10 @@ def generate(
     dtype: str = typer.Option("bfloat16", help="bfloat16 or float32."),
 ) -> None:
     """Unsteered and steered greedy continuations side by side."""
-    from steerbridge import datasets, steering, vectors
-    from steerbridge.models import load
+    from steerbridge.models.loading import load
+    from steerbridge.vectors import datasets, steering
+    from steerbridge.vectors import vector as vectors
+    from steerbridge.vectors.export import load as load_vector
 
     try:
         alpha_list = [float(a) for a in alphas.split(",") if a.strip()]
@@ -128,7 +132,7 @@ def generate(
     texts = list(prompts) if prompts else datasets.builtin_open_prompts(behaviour)[:3]
     with err_console.status(f"loading {model}"):
         lm = load(model, dtype=dtype)
-    vec = vectors.load(vector, lm)
+    vec = load_vector(vector, lm)
     runs: list[tuple[str, list[str]]] = [("unsteered", steering.generate(
         lm, texts, max_new_tokens=max_new_tokens))]
     for a in alpha_list:

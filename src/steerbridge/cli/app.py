@@ -1,10 +1,14 @@
-"""The `steerbridge` command: one typer app; each command group lives in `steerbridge.commands`."""
+"""The `steerbridge` command: one typer app; each command group lives in its own module here."""
 
 from __future__ import annotations
 
 import typer
 
-from steerbridge.commands import bridge_cmd, console, models_cmd, run_cmd, steer_cmd
+from steerbridge import progress
+from steerbridge.cli import bridge_cmd, console, models_cmd, run_cmd, steer_cmd
+
+# `progress=True` in the library draws the CLI's rich bars (the library itself draws nothing).
+progress.set_factory(console.bar_progress)
 
 app = typer.Typer(
     name="steerbridge",

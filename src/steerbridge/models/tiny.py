@@ -12,7 +12,7 @@ from typing import Any
 
 import torch
 
-from steerbridge.models import LoadedModel, wrap
+from steerbridge.models.loading import LoadedModel, wrap
 
 ARCHITECTURES = ("qwen2", "llama", "mistral", "gemma2", "gemma3", "gpt2", "gpt_neox", "opt", "phi")
 

@@ -39,9 +39,10 @@ from safetensors import safe_open
 from safetensors.torch import save_file
 from torch import Tensor
 
+from steerbridge.bridge.moments import F64, Moments, PairStats
 from steerbridge.errors import SteerbridgeError
-from steerbridge.models import LoadedModel
-from steerbridge.moments import F64, Moments, PairStats
+from steerbridge.models.loading import LoadedModel
+from steerbridge.progress import Progress
 
 FORMAT_VERSION = 1
 METHODS = ("ridge", "procrustes", "lowrank", "sgd")
@@ -311,11 +312,11 @@ class Bridge:
 
     def transfer(self, vector: Any, with_bias: bool = False,
                  target_scale: float | None = None) -> Any:
-        """Carry a steering vector across the bridge (see `steerbridge.vectors.transfer`).
+        """Carry a steering vector across the bridge (see `steerbridge.bridge.transfer.transfer`).
 
         The target layer's scale is the one stored at fit time unless `target_scale` is given.
         """
-        from steerbridge.vectors import transfer
+        from steerbridge.bridge.transfer import transfer
 
         return transfer(self, vector, with_bias=with_bias, target_scale=target_scale)
 
@@ -486,7 +487,7 @@ def fit_bridge(
     method: str = "ridge",
     max_tokens: int | None = 200_000,
     cache_dir: str | Path | None = None,
-    progress: bool | Callable[[int, int], None] = True,
+    progress: Progress = True,
     window: int = 128,
     batch_size: int = 8,
     outlier_factor: float = 5.0,
@@ -503,8 +504,8 @@ def fit_bridge(
     total weight `anchor_weight` × the corpus tokens (`steerbridge.anchors`), read at
     `anchor_read` (answer_letter or answer_text); the held-out metrics stay on corpus tokens.
     """
-    from steerbridge.corpus import Windows, check_tokenizers, load_corpus, tokenize
-    from steerbridge.moments import collect_pair_moments, collect_pair_rows
+    from steerbridge.bridge.corpus import Windows, check_tokenizers, load_corpus, tokenize
+    from steerbridge.bridge.moments import collect_pair_moments, collect_pair_rows
 
     check_tokenizers(source.tokenizer, target.tokenizer, source.name, target.name)
     layers = [source_layers] if isinstance(source_layers, int) else list(source_layers)
@@ -536,7 +537,7 @@ def fit_bridge(
         stats = collect_pair_moments(source, target, windows, [pair], batch_size, outlier_factor,
                                      cache_dir=cache_dir, progress=progress)[pair]
         if anchors:
-            from steerbridge.anchors import anchor_moments, weighted
+            from steerbridge.bridge.anchors import anchor_moments, weighted
 
             am, datasets = anchor_moments(source, target, anchors, layers, target_layer,
                                           progress=progress is True, read=anchor_read)
@@ -557,7 +558,7 @@ def describe(bridge: Bridge, source: LoadedModel, target: LoadedModel, windows: 
     """Fill in a bridge's provenance from its models and corpus windows, and store the target
     layer's scale (measured once on the fixed calibration text unless given), so that
     `Bridge.transfer` needs no model."""
-    from steerbridge.vectors import measure_scales
+    from steerbridge.vectors.vector import measure_scales
 
     if target_scale is None:
         target_scale = measure_scales(target, [bridge.target_layer])[bridge.target_layer]

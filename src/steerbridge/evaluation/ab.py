@@ -31,12 +31,12 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from steerbridge import metrics
-from steerbridge.datasets import ABItem, ABPrompt, build_prompts
 from steerbridge.errors import SteerbridgeError
-from steerbridge.models import LoadedModel
-from steerbridge.steering import Positions, generate, steer
-from steerbridge.vectors import SteeringVector
+from steerbridge.evaluation import metrics
+from steerbridge.models.loading import LoadedModel
+from steerbridge.vectors.datasets import ABItem, ABPrompt, build_prompts
+from steerbridge.vectors.steering import Positions, generate, steer
+from steerbridge.vectors.vector import SteeringVector
 
 Progress = Callable[[int], None]
 Scores = dict[str, np.ndarray]
@@ -245,7 +245,7 @@ def evaluate_behaviour(
     reference is either run here (`source` + `source_vector`) or given precomputed as
     `source_conditions` (``source_sweep``'s result, so the source model can be freed first).
     """
-    from steerbridge.vectors import random_like
+    from steerbridge.vectors.vector import random_like
 
     prompts = prepare(target, test_items, system)
     vecs: dict[str, SteeringVector] = {"native": native, "transferred": transferred}

@@ -29,10 +29,10 @@ from typing import Any, Literal
 import torch
 from torch import Tensor
 
-from steerbridge.datasets import chat_prompt
 from steerbridge.errors import SteerbridgeError
-from steerbridge.models import LoadedModel
-from steerbridge.vectors import SteeringVector
+from steerbridge.models.loading import LoadedModel
+from steerbridge.vectors.datasets import chat_prompt
+from steerbridge.vectors.vector import SteeringVector
 
 Positions = Literal["all", "prompt", "generated"]
 POSITIONS = ("all", "prompt", "generated")

@@ -18,7 +18,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,12 +26,12 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from steerbridge.activations import progress_context
-from steerbridge.bridge import Bridge, describe
-from steerbridge.corpus import Windows, check_tokenizers
+from steerbridge.bridge.affine import Bridge, describe
+from steerbridge.bridge.corpus import Windows, check_tokenizers
+from steerbridge.bridge.moments import Pair, collect_pair_moments, pair_batches
 from steerbridge.errors import SteerbridgeError
-from steerbridge.models import LoadedModel
-from steerbridge.moments import Pair, collect_pair_moments, pair_batches
+from steerbridge.models.loading import LoadedModel
+from steerbridge.progress import Progress, progress_context
 
 
 @dataclass
@@ -173,7 +173,7 @@ def screen(
     lam_rel: float = 3e-2,
     batch_size: int = 8,
     outlier_factor: float = 5.0,
-    progress: bool | Callable[[int, int], None] = True,
+    progress: Progress = True,
 ) -> Screen:
     """Ridge R² and linear CKA for every pair on a token sample (see the module docstring)."""
     check_tokenizers(source.tokenizer, target.tokenizer, source.name, target.name)
@@ -258,7 +258,7 @@ def cached_screen(
     batch_size: int,
     outlier_factor: float,
     cache_dir: str | Path | None,
-    progress: bool | Callable[[int, int], None],
+    progress: Progress,
 ) -> Screen:
     """`screen`, read from / written to `cache_dir` (JSON keyed by everything it depends on)."""
     path = None
@@ -293,7 +293,7 @@ def screen_pairs(
     outlier_factor: float = 5.0,
     cache_dir: str | Path | None = None,
     method: str = "ridge",
-    progress: bool | Callable[[int, int], None] = True,
+    progress: Progress = True,
     fit_sources: Sequence[int] | None = None,
 ) -> PairsResult:
     """Screen all pairs, then fit some fully over `windows` (best held-out R² first).

@@ -21,10 +21,10 @@ from typing import Any
 
 import torch
 
-from steerbridge.datasets import ABItem, build_prompts, dataset_fingerprint
+from steerbridge.bridge.moments import Moments
 from steerbridge.errors import SteerbridgeError
-from steerbridge.models import LoadedModel
-from steerbridge.moments import Moments
+from steerbridge.models.loading import LoadedModel
+from steerbridge.vectors.datasets import ABItem, build_prompts, dataset_fingerprint
 
 
 def paired_differences(
@@ -36,7 +36,7 @@ def paired_differences(
     read: ``"answer_letter"`` or ``"answer_text"``, as in `steerbridge.vectors.extract`; anchor
     at the position the vectors you will transfer are read at.
     """
-    from steerbridge.vectors import answer_states, items_for_read
+    from steerbridge.vectors.vector import answer_states, items_for_read
 
     items, _ = items_for_read(items, read)
     ps = build_prompts(lm.tokenizer, items, system=system)

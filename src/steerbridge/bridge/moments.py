@@ -20,7 +20,7 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,18 +29,18 @@ import torch
 from safetensors.torch import load_file, save_file
 from torch import Tensor
 
-from steerbridge.activations import (
+from steerbridge.bridge.corpus import Windows, check_tokenizers
+from steerbridge.errors import SteerbridgeError
+from steerbridge.models.hidden_states import (
     NonFiniteActivationsError,
     check_finite,
     check_layers,
     hidden_states_at,
     pad_batch,
     position_ids_from_mask,
-    progress_context,
 )
-from steerbridge.corpus import Windows, check_tokenizers
-from steerbridge.errors import SteerbridgeError
-from steerbridge.models import LoadedModel
+from steerbridge.models.loading import LoadedModel
+from steerbridge.progress import Progress, progress_context
 
 F64 = torch.float64
 _FIELDS = ("n", "sx", "sy", "sxx", "sxy", "syy")
@@ -297,7 +297,7 @@ def collect_pair_rows(
     split: str = "train",
     batch_size: int = 8,
     outlier_factor: float = 5.0,
-    progress: bool | Callable[[int, int], None] = False,
+    progress: Progress = False,
 ) -> tuple[Tensor, Tensor]:
     """Raw float32 rows ``(X, Y)`` of one pair and split (for the `sgd` method and benchmarks).
 
@@ -328,7 +328,7 @@ def collect_pair_moments(
     max_test_tokens: int = 20_000,
     cache_dir: str | Path | None = None,
     checkpoint_every_s: float = 60.0,
-    progress: bool | Callable[[int, int], None] = True,
+    progress: Progress = True,
 ) -> dict[Pair, PairStats]:
     """Run both models once over `windows` and accumulate statistics for every pair.
 

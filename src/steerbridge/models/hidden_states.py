@@ -30,7 +30,8 @@ import torch
 from torch import Tensor
 
 from steerbridge.errors import SteerbridgeError
-from steerbridge.models import LoadedModel
+from steerbridge.models.loading import LoadedModel
+from steerbridge.progress import Progress, progress_context
 
 Positions = Literal["all", "all_with_first", "last"] | int
 """Which tokens `collect` reads: every real token except position 0 (``"all"``, the default),
@@ -271,7 +272,7 @@ def collect(
     positions: Positions = "all",
     batch_size: int = 8,
     padding_side: Literal["right", "left"] = "right",
-    progress: bool | Callable[[int, int], None] = True,
+    progress: Progress = True,
 ) -> Collected:
     """Collect hidden states of `lm` over token `windows` at `layers` and `positions`.
 
@@ -300,7 +301,7 @@ def collect(
             batches_done=done,
         )
 
-    with _progress(progress, n_batches, f"collect {lm.name}") as advance:
+    with progress_context(progress, n_batches, f"collect {lm.name}") as advance:
         try:
             for batch in iter_batches(lm, windows, wanted, positions, batch_size, padding_side):
                 for layer, h in batch.states.items():
@@ -313,36 +314,3 @@ def collect(
             err.partial = result()
             raise
     return result()
-
-
-class _progress:
-    """Context manager giving an ``advance(done, total)`` callback: rich bar, callback or no-op."""
-
-    def __init__(self, progress: bool | Callable[[int, int], None], total: int, label: str):
-        self.progress = progress
-        self.total = total
-        self.label = label
-        self._bar: Any = None
-
-    def __enter__(self) -> Callable[[int, int], None]:
-        if callable(self.progress):
-            return self.progress
-        if not self.progress:
-            return lambda done, total: None
-        from steerbridge.commands.console import progress_bar
-
-        self._bar = progress_bar()
-        self._bar.__enter__()
-        task = self._bar.add_task(self.label, total=self.total)
-        return lambda done, total: self._bar.update(task, completed=done)
-
-    def __exit__(self, *exc: object) -> None:
-        if self._bar is not None:
-            self._bar.__exit__(None, None, None)
-
-
-def progress_context(
-    progress: bool | Callable[[int, int], None], total: int, label: str
-) -> _progress:
-    """Public alias of the progress helper for the other collection modules."""
-    return _progress(progress, total, label)

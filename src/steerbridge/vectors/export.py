@@ -27,7 +27,8 @@ import numpy as np
 import torch
 
 from steerbridge.errors import SteerbridgeError
-from steerbridge.vectors import SteeringVector
+from steerbridge.models.loading import LoadedModel
+from steerbridge.vectors.vector import SteeringVector
 
 ARCH = "controlvector"
 META_KEY = "steerbridge.metadata"
@@ -134,3 +135,14 @@ def _field_str(reader: object, key: str) -> str | None:
         return str(field.contents())
     except AttributeError:  # older gguf: raw parts
         return bytes(field.parts[field.data[0]]).decode("utf-8")
+
+
+def load(path: str | Path, model: LoadedModel | None = None) -> SteeringVector:
+    """Read a steering vector: a GGUF control vector when the path ends in ``.gguf``, else the
+    project's ``.safetensors`` (`SteeringVector.load`); with `model`, refuse another model's."""
+    if str(path).endswith(".gguf"):
+        vec = load_gguf(path)
+        if model is not None:
+            vec.check_model(model)
+        return vec
+    return SteeringVector.load(path, model)

@@ -11,7 +11,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from steerbridge.commands.console import (
+from steerbridge.cli.console import (
     AnyProgress,
     byte_progress,
     console,
@@ -24,7 +24,7 @@ from steerbridge.errors import SteerbridgeError
 
 def _demo_budget(quick: bool) -> str:
     """What the demo takes here, from measurements (BENCHMARKS.md "Evaluation")."""
-    from steerbridge.models import cpu_has_fast_bf16
+    from steerbridge.models.dtypes import cpu_has_fast_bf16
 
     if cpu_has_fast_bf16():
         return ("a few minutes (a fifth of the full run's work)" if quick else
@@ -37,7 +37,7 @@ def _demo_budget(quick: bool) -> str:
 @contextmanager
 def _hooks() -> Iterator[Any]:
     """Pipeline hooks that print stage messages and drive rich progress bars."""
-    from steerbridge.pipeline import Hooks
+    from steerbridge.run.pipeline import Hooks
 
     t0 = time.perf_counter()
     with progress_bar() as progress:
@@ -57,7 +57,7 @@ def _advance(progress: AnyProgress, tid: Any, n: int) -> None:
 
 
 def _summary_table(results: dict[str, Any]) -> Table:
-    from steerbridge.report import _fmt
+    from steerbridge.evaluation.report import _fmt
 
     table = Table(title="How much steering survived the bridge (best native alpha)")
     for col in ("behaviour", "native Δp", "W·v Δp", "retention", "random retention",
@@ -82,7 +82,7 @@ def _summary_table(results: dict[str, Any]) -> Table:
 
 
 def _run(cfg: Any, run_dir: Path | None) -> dict[str, Any]:
-    from steerbridge import pipeline
+    from steerbridge.run import pipeline
 
     t0 = time.perf_counter()
     with _hooks() as hooks:
@@ -100,7 +100,7 @@ def run(
     run_dir: Path = typer.Option(None, "--run-dir", help="Override [run] dir."),
 ) -> None:
     """Run an experiment: bridge → vectors → transfer → evaluation → report (stages cached)."""
-    from steerbridge import config
+    from steerbridge.run import config
 
     try:
         _run(config.load(config_path), run_dir)
@@ -109,7 +109,7 @@ def run(
 
 
 def _ensure_installed(aliases: list[str]) -> None:
-    from steerbridge import zoo
+    from steerbridge.models import zoo
 
     for alias in aliases:
         if alias in zoo.ZOO and not zoo.is_installed(alias):
@@ -133,7 +133,7 @@ def demo(
 
 
 def _demo(quick: bool, run_dir: Path | None) -> None:
-    from steerbridge import config
+    from steerbridge.run import config
 
     cfg = config.demo_config(quick)
     _ensure_installed([cfg.models.source, cfg.models.target])

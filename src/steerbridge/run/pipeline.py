@@ -18,7 +18,7 @@ A run directory made for other models is refused (start a new one with another `
 
 In Python::
 
-    from steerbridge import config, pipeline
+    from steerbridge.run import config, pipeline
     results = pipeline.run(config.demo_config(quick=True))
 """
 
@@ -33,10 +33,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from steerbridge import __version__, metrics
-from steerbridge.config import Config, digest, stage_hash
+from steerbridge import __version__
 from steerbridge.errors import SteerbridgeError
-from steerbridge.models import LoadedModel
+from steerbridge.evaluation import metrics
+from steerbridge.models.loading import LoadedModel
+from steerbridge.run.config import Config, digest, stage_hash
 
 RUN_FORMAT = "steerbridge.run"
 
@@ -62,7 +63,8 @@ class Context:
 
     def models(self) -> tuple[LoadedModel, LoadedModel]:
         if self.source is None or self.target is None:
-            from steerbridge.models import load, resolve_dtype
+            from steerbridge.models.dtypes import resolve_dtype
+            from steerbridge.models.loading import load
 
             t0 = time.perf_counter()
             dtype = resolve_dtype(self.cfg.models.dtype)
@@ -128,7 +130,7 @@ def _corpus_spec(cfg: Config) -> list[str]:
 
 
 def _windows(ctx: Context) -> Any:
-    from steerbridge.corpus import load_corpus, tokenize
+    from steerbridge.bridge.corpus import load_corpus, tokenize
 
     src, _ = ctx.models()
     b = ctx.cfg.bridge
@@ -138,7 +140,7 @@ def _windows(ctx: Context) -> Any:
 
 def stage_bridge(ctx: Context) -> Any:
     """Fit (or load) the bridge of the configured layer pair."""
-    from steerbridge.bridge import Bridge, fit_bridge
+    from steerbridge.bridge.affine import Bridge, fit_bridge
 
     src, tgt = ctx.models()
     path = ctx.run_dir / f"bridge-{stage_hash(ctx.cfg, 'bridge')}.safetensors"
@@ -181,7 +183,7 @@ def stage_pairs(ctx: Context) -> dict[str, Any] | None:
     if path.exists():
         ctx.hooks.stage(f"pairs: reusing {path.name}")
         return dict(json.loads(path.read_text(encoding="utf-8")))
-    from steerbridge.pairs import screen
+    from steerbridge.bridge.pairs import screen
 
     src, tgt = ctx.models()
     t0 = time.perf_counter()
@@ -199,7 +201,7 @@ def stage_pairs(ctx: Context) -> dict[str, Any] | None:
 
 def behaviour_items(beh: Any) -> tuple[list[Any], list[Any], list[str]]:
     """(generate items, test items, open-ended prompts) of one configured behaviour."""
-    from steerbridge import datasets
+    from steerbridge.vectors import datasets
 
     if beh.builtin is not None:
         gen, test = datasets.builtin(beh.builtin)
@@ -222,7 +224,7 @@ def behaviour_items(beh: Any) -> tuple[list[Any], list[Any], list[str]]:
 
 def stage_vector(ctx: Context, beh: Any, gen_items: list[Any], role: str) -> Any:
     """Extract (or load) the ``source`` vector or the target's ``native`` vector."""
-    from steerbridge.vectors import SteeringVector, extract
+    from steerbridge.vectors.vector import SteeringVector, extract
 
     lm = ctx.source if role == "source" else ctx.target
     assert lm is not None
@@ -246,7 +248,7 @@ def stage_vector(ctx: Context, beh: Any, gen_items: list[Any], role: str) -> Any
 def layer_scales(ctx: Context, lm: LoadedModel, layer: int) -> dict[int, float]:
     """A layer's median token norm, measured once per model and layer and kept in the run dir
     (it does not depend on the behaviour)."""
-    from steerbridge.vectors import measure_scales
+    from steerbridge.vectors.vector import measure_scales
 
     path = ctx.run_dir / "scales.json"
     known = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
@@ -265,7 +267,7 @@ def stage_source(ctx: Context, beh: Any, gen_items: list[Any], test_items: list[
     Done for every behaviour before the target work so the source model can then be freed
     (two float32 models and a colleague's job do not fit in 24 GB together).
     """
-    from steerbridge import evaluate
+    from steerbridge.evaluation import ab as evaluate
 
     src_vec = stage_vector(ctx, beh, gen_items, "source")
     ev = ctx.cfg.evaluation
@@ -289,7 +291,7 @@ def stage_source(ctx: Context, beh: Any, gen_items: list[Any], test_items: list[
 
 
 def _neutral_windows(ctx: Context, n_tokens: int) -> list[list[int]]:
-    from steerbridge.corpus import load_corpus, tokenize
+    from steerbridge.bridge.corpus import load_corpus, tokenize
 
     tok = (ctx.target or ctx.models()[1]).tokenizer
     w = tokenize(load_corpus("default"), tok, window=128, max_tokens=n_tokens * 4)
@@ -311,8 +313,9 @@ def stage_evaluate(ctx: Context, bridge: Any, beh: Any, gen_items: list[Any],
                    test_items: list[Any], opens: list[str], src_vec: Any,
                    source_conditions: dict[str, Any] | None) -> dict[str, Any]:
     """Evaluate one behaviour under every condition on the target; cached as JSON."""
-    from steerbridge import evaluate
-    from steerbridge.vectors import random_like, transfer
+    from steerbridge.bridge.transfer import transfer
+    from steerbridge.evaluation import ab as evaluate
+    from steerbridge.vectors.vector import random_like
 
     ev = ctx.cfg.evaluation
     path = eval_path(ctx, beh)
@@ -382,7 +385,7 @@ def run(cfg: Config, run_dir: str | Path | None = None, hooks: Hooks | None = No
     fails (e.g. answers that are not single tokens) is reported with its error and the other
     behaviours still run.
     """
-    from steerbridge import report
+    from steerbridge.evaluation import report
 
     t_start = time.perf_counter()
     hooks = hooks or Hooks()

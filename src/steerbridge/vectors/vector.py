@@ -17,21 +17,19 @@ states at the matching and non-matching answer tokens (`mean_diff`, `pca_diff`,
 from __future__ import annotations
 
 import json
-import math
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import torch
 from safetensors.torch import load_file, save_file
 from torch import Tensor
 
-from steerbridge import activations
-from steerbridge.datasets import ABItem, ABPrompt, build_prompts, builtin, builtin_names
 from steerbridge.errors import SteerbridgeError
-from steerbridge.models import LoadedModel
+from steerbridge.models import hidden_states as activations
+from steerbridge.models.loading import LoadedModel
+from steerbridge.vectors.datasets import ABItem, ABPrompt, build_prompts, builtin, builtin_names
 
 FORMAT = "steerbridge.steering_vector"
 FORMAT_VERSION = 1
@@ -254,18 +252,6 @@ class SteeringVector:
         return vec
 
 
-def load(path: str | Path, model: LoadedModel | None = None) -> SteeringVector:
-    """`SteeringVector.load`, or a GGUF control vector when the path ends in ``.gguf``."""
-    if str(path).endswith(".gguf"):
-        from steerbridge.export import load_gguf
-
-        vec = load_gguf(path)
-        if model is not None:
-            vec.check_model(model)
-        return vec
-    return SteeringVector.load(path, model)
-
-
 # ------------------------------------------------------------------------------ scales
 
 
@@ -379,7 +365,7 @@ def items_for_read(items: Sequence[ABItem], read: str) -> tuple[list[ABItem], st
         raise SteerbridgeError(f"Unknown read position {read!r}: use "
                                f"{' or '.join(READ_POSITIONS)}.")
     if read == "answer_text":
-        from steerbridge.datasets import with_choice_text
+        from steerbridge.vectors.datasets import with_choice_text
 
         return with_choice_text(items), READ_POSITIONS[read]
     return list(items), READ_POSITIONS[read]
@@ -417,7 +403,7 @@ def extract(
     if scales is None:
         scales = measure_scales(lm, wanted)
     used = [p.item for p in ps.prompts]
-    from steerbridge.datasets import dataset_fingerprint
+    from steerbridge.vectors.datasets import dataset_fingerprint
 
     fp = dataset_fingerprint(used)
     label = dataset_name or fp
@@ -458,121 +444,3 @@ def random_like(vector: SteeringVector, seed: int = 0) -> SteeringVector:
     return replace(vector, directions=directions, scales=dict(vector.scales), method="random",
                    lineage=[*vector.lineage, f"replaced by a random direction of equal norm "
                             f"(seed {seed})"], info={**vector.info, "random_seed": seed})
-
-
-# ---------------------------------------------------------------------------- transfer
-
-
-class BridgeLike(Protocol):
-    """What `transfer` needs from a bridge (`steerbridge.bridge.Bridge` provides it)."""
-
-    W: Tensor
-    b: Tensor
-    source_layers: list[int]
-    target_layer: int
-    source_name: str
-    target_name: str
-    source_fingerprint: str
-    target_fingerprint: str
-
-
-def transfer(
-    bridge: BridgeLike,
-    vector: SteeringVector,
-    with_bias: bool = False,
-    target: LoadedModel | None = None,
-    target_scale: float | None = None,
-) -> SteeringVector:
-    """Carry `vector` into the bridge's target model: ``W · v`` (default) or ``W · v + b``.
-
-    With several source layers the vector's directions at those layers are concatenated in
-    the bridge's order. The bias is off by default: it cancels in a difference of two mapped
-    points, and after normalising ``W·v + b`` is nearly ``b`` for every behaviour (PILOT.md).
-
-    The target layer's scale comes from `target_scale`, else is measured once on `target`
-    (which must be the bridge's target model), else from the bridge's ``target_scale``
-    attribute if it has one.
-    """
-    if vector.model_fingerprint != bridge.source_fingerprint:
-        raise SteerbridgeError(
-            f"The vector was made for {vector.model_name} (fingerprint "
-            f"{vector.model_fingerprint}) but the bridge maps from {bridge.source_name} "
-            f"(fingerprint {bridge.source_fingerprint}). Extract the vector on "
-            f"{bridge.source_name}, or use a bridge fitted from {vector.model_name}."
-        )
-    missing = [layer for layer in bridge.source_layers if layer not in vector.directions]
-    if missing:
-        raise SteerbridgeError(
-            f"The bridge reads {bridge.source_name} layer(s) {list(bridge.source_layers)} but the "
-            f"vector has layer(s) {vector.layers}. Extract at layer(s) {missing}, or use a "
-            "bridge fitted from one of the vector's layers."
-        )
-    v = torch.cat([vector.directions[layer].double() for layer in bridge.source_layers])
-    W = bridge.W.detach().double().cpu()
-    if W.shape[1] != v.shape[0]:
-        raise SteerbridgeError(f"Bridge W has shape {tuple(W.shape)} but the concatenated source "
-                               f"vector has {v.shape[0]} entries.")
-    out = W @ v
-    if with_bias:
-        out = out + bridge.b.detach().double().cpu()
-    scale = _target_scale(bridge, target, target_scale)
-    rule = "W·v+b" if with_bias else "W·v"
-    anchored = _anchor_note(bridge, vector)
-    tag = getattr(bridge, "fingerprint", None)
-    tag = f" {tag}" if isinstance(tag, str) else ""
-    lt = int(bridge.target_layer)
-    return SteeringVector(
-        directions={lt: out.float()},
-        scales={lt: scale},
-        model_name=bridge.target_name,
-        model_fingerprint=bridge.target_fingerprint,
-        hidden_size=int(W.shape[0]),
-        method=vector.method,
-        dataset_fingerprint=vector.dataset_fingerprint,
-        read_position=vector.read_position,
-        lineage=[*vector.lineage, f"transferred by bridge{tag} {bridge.source_name} layers "
-                 f"{list(bridge.source_layers)} -> {bridge.target_name} layer {lt} as {rule}"
-                 f"{anchored}"],
-        info={**vector.info, "transfer": rule,
-              "source_relative_norms": {str(k): vector.relative_norm(k)
-                                        for k in bridge.source_layers}},
-    )
-
-
-def _anchor_note(bridge: BridgeLike, vector: SteeringVector) -> str:
-    """Lineage text for an anchored bridge; warns when it was anchored on this very behaviour."""
-    from steerbridge.anchors import saw_dataset
-
-    prov = getattr(bridge, "provenance", None)
-    if not isinstance(prov, dict) or "anchors" not in prov:
-        return ""
-    seen = saw_dataset(prov, str(vector.info.get("dataset", "")), vector.dataset_fingerprint)
-    if seen is not None:
-        warnings.warn(
-            f"The bridge was anchored on {seen!r}, the dataset this vector comes from: its "
-            "transfer is not a held-out test. Fit the bridge without that anchor to measure "
-            "transfer.", stacklevel=3)
-    names = ", ".join(prov["anchors"].get("datasets", {}))
-    return f" (bridge anchored on {names}" + (f"; saw {seen}!)" if seen else ")")
-
-
-def _target_scale(bridge: BridgeLike, target: LoadedModel | None, given: float | None) -> float:
-    if given is not None:
-        if not math.isfinite(given) or given <= 0:
-            raise SteerbridgeError(f"target_scale must be a positive finite number, got {given}.")
-        return float(given)
-    if target is not None:
-        if target.fingerprint != bridge.target_fingerprint:
-            raise SteerbridgeError(
-                f"The bridge maps into {bridge.target_name} ({bridge.target_fingerprint}) but the "
-                f"target model given is {target.name} ({target.fingerprint})."
-            )
-        return measure_scales(target, [bridge.target_layer])[bridge.target_layer]
-    stored = getattr(bridge, "target_scale", None)
-    if isinstance(stored, int | float) and math.isfinite(stored) and stored > 0:
-        return float(stored)
-    raise SteerbridgeError(
-        f"The transferred vector needs the typical token norm of {bridge.target_name} layer "
-        f"{bridge.target_layer}: pass target=<the loaded target model> (measured once) or "
-        "target_scale=<float>."
-    )

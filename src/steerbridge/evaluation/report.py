@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from steerbridge.metrics import none_to_nan, random_conditions
+from steerbridge.evaluation.metrics import none_to_nan, random_conditions
 
 COLORS = {"native": "#1f77b4", "transferred": "#d62728", "transferred_bias": "#ff7f0e",
           "source": "#2ca02c", "none": "#000000", "random": "#9a9a9a"}

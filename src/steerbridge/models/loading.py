@@ -13,7 +13,6 @@ Layer convention: hidden state of layer ``l`` is the output of ``layers[l]`` (0-
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import os
 from dataclasses import dataclass
@@ -24,8 +23,9 @@ import torch
 from torch import nn
 from transformers import PreTrainedModel
 
-from steerbridge import zoo
 from steerbridge.errors import SteerbridgeError
+from steerbridge.models import zoo
+from steerbridge.models.dtypes import require_gguf_support, resolve_dtype
 
 # Attribute paths of the decoder-block list, tried in order. Covers Qwen2, Llama, Mistral,
 # Gemma 2/3, Phi (model.layers), GPT-2 (transformer.h), GPT-NeoX (gpt_neox.layers),
@@ -39,16 +39,6 @@ LAYER_PATHS: tuple[str, ...] = (
     "model.transformer.h",
     "language_model.model.layers",
 )
-
-DTYPES: dict[str, torch.dtype] = {
-    "bfloat16": torch.bfloat16,
-    "bf16": torch.bfloat16,
-    "float32": torch.float32,
-    "fp32": torch.float32,
-    "float16": torch.float16,
-    "fp16": torch.float16,
-}
-
 
 @dataclass
 class LoadedModel:
@@ -103,36 +93,6 @@ class LoadedModel:
 def _text_config(cfg: Any) -> Any:
     get = getattr(cfg, "get_text_config", None)
     return get() if callable(get) else cfg
-
-
-def cpu_has_fast_bf16() -> bool:
-    """True when the CPU advertises bf16 matrix instructions (AVX512-BF16 or AMX).
-
-    Measured on an AVX2-only CPU: a float32 matmul ran at 23 GFLOP/s per core, bfloat16 at
-    0.5 GFLOP/s, so "auto" must not pick bfloat16 there.
-    """
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
-            flags = f.read()
-    except OSError:
-        return False
-    return any(flag in flags for flag in ("avx512_bf16", "amx_bf16"))
-
-
-def resolve_dtype(dtype: str | torch.dtype, device: str = "cpu") -> torch.dtype:
-    """Map a dtype name to torch; ``auto``: bfloat16 on a GPU or bf16-capable CPU, else float32.
-
-    `device` is where the model will run: a CPU model gets float32 on an AVX2-only CPU even
-    when a GPU is present elsewhere in the machine.
-    """
-    if isinstance(dtype, torch.dtype):
-        return dtype
-    if dtype == "auto":
-        fast = not str(device).startswith("cpu") or cpu_has_fast_bf16()
-        return torch.bfloat16 if fast else torch.float32
-    if dtype not in DTYPES:
-        raise SteerbridgeError(f"Unknown dtype {dtype!r}; use auto or one of {', '.join(DTYPES)}.")
-    return DTYPES[dtype]
 
 
 def get_attr_path(obj: Any, path: str) -> Any:
@@ -216,15 +176,6 @@ def fingerprint_model(model: nn.Module) -> str:
         h.update(name.encode())
         h.update(sample.numpy().tobytes())
     return h.hexdigest()[:16]
-
-
-def require_gguf_support() -> None:
-    """Fail early, with the pip command, when GGUF loading cannot work."""
-    missing = [m for m in ("gguf", "accelerate") if importlib.util.find_spec(m) is None]
-    if missing:
-        raise SteerbridgeError(
-            f"Loading GGUF files needs {' and '.join(missing)}: pip install {' '.join(missing)}"
-        )
 
 
 def wrap(

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import typer
@@ -109,6 +110,14 @@ def byte_progress(progress: AnyProgress,
         return lambda n: progress.advance(task, n)
 
     return start
+
+
+@contextmanager
+def bar_progress(label: str, total: int) -> Iterator[Callable[[int, int], None]]:
+    """What ``progress=True`` shows under the CLI (see `steerbridge.progress`)."""
+    with progress_bar() as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda done, _total: bar.update(task, completed=done)
 
 
 def fail(message: str) -> typer.Exit:

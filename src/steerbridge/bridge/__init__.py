@@ -1,0 +1,1 @@
+"""Bridges: corpus windows, paired-state collection, moments, fits, anchors, transfer of vectors."""

@@ -1,1 +1,0 @@
-"""Command-line command groups; each module exposes `register(app)` or a sub-`app`."""

@@ -1,0 +1,1 @@
+"""Evaluation: A/B sweeps with controls, metrics, free-text scoring, the report."""

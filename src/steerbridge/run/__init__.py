@@ -1,0 +1,1 @@
+"""Runs: the TOML config, the run directory and the cached pipeline."""

@@ -1,0 +1,1 @@
+"""Steering vectors: A/B datasets, answer-state readout, extraction, steering hooks, file I/O."""
