@@ -18,8 +18,9 @@ import time
 import torch
 
 from steerbridge.bridge.corpus import load_corpus, tokenize
+from steerbridge.models.batching import pad_batch
 from steerbridge.models.dtypes import resolve_dtype
-from steerbridge.models.hidden_states import hidden_states_at, pad_batch
+from steerbridge.models.hidden_states import hidden_states_at
 from steerbridge.models.loading import LoadedModel, load
 
 

@@ -18,9 +18,10 @@ import time
 
 import torch
 
-from steerbridge.bridge.affine import fit_ridge, fit_sgd
+from steerbridge.bridge.collection import pair_batches
 from steerbridge.bridge.corpus import load_corpus, tokenize
-from steerbridge.bridge.moments import Moments, pair_batches
+from steerbridge.bridge.fits import fit_ridge, fit_sgd
+from steerbridge.bridge.moments import Moments
 from steerbridge.models.loading import load
 
 

@@ -48,7 +48,7 @@ def run(mode: str, n: int) -> dict[str, float]:
     import torch
 
     torch.set_num_threads(2)
-    from steerbridge.bridge.affine import fit_ridge
+    from steerbridge.bridge.fits import fit_ridge
     from steerbridge.bridge.moments import Moments
 
     t0 = time.perf_counter()

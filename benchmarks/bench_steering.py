@@ -21,7 +21,7 @@ import torch
 
 from steerbridge.models.loading import load
 from steerbridge.vectors import datasets, steering
-from steerbridge.vectors import vector as vectors
+from steerbridge.vectors.extract import extract
 
 SOURCE, TARGET = "qwen2.5-coder-0.5b", "qwen2.5-coder-1.5b"
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "jane_austen.txt"
@@ -42,14 +42,14 @@ def speed(args: argparse.Namespace) -> None:
     results: dict[str, Any] = {}
     for name, layer in ((SOURCE, 12), (TARGET, 14)):
         lm = load(name, dtype=args.dtype)
-        vectors.extract(lm, items[:4], [layer], scales={layer: 1.0})  # warm-up
-        t = timed(lambda lm=lm, layer=layer: vectors.extract(lm, items, [layer],
-                                                               scales={layer: 1.0}))
+        extract(lm, items[:4], [layer], scales={layer: 1.0})  # warm-up
+        t = timed(lambda lm=lm, layer=layer: extract(lm, items, [layer],
+                                                       scales={layer: 1.0}))
         results[f"extract_items_per_s[{name}]"] = len(items) / t
         print(f"extract {name} layer {layer}: {len(items)} items in {t:.1f} s = "
               f"{len(items) / t:.2f} items/s", flush=True)
     # lm is now the target: steered vs unsteered generation
-    vec = vectors.extract(lm, items[:8], [14], scales={14: 40.0})
+    vec = extract(lm, items[:8], [14], scales={14: 40.0})
     prompts = datasets.builtin_open_prompts("positive-tone")[: args.batch]
     steering.generate(lm, prompts[:2], max_new_tokens=4)  # warm-up
     plain, steered = [], []

@@ -41,12 +41,16 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from steerbridge.bridge import anchors
-from steerbridge.bridge.affine import Bridge, fit_ridge
-from steerbridge.bridge.moments import Moments, PairStats
+from steerbridge.bridge.affine import Bridge
+from steerbridge.bridge.collection import PairStats
+from steerbridge.bridge.fits import fit_ridge
+from steerbridge.bridge.moments import Moments
 from steerbridge.evaluation.metrics import cosine
 from steerbridge.models.loading import load
 from steerbridge.vectors import datasets
-from steerbridge.vectors import vector as vectors
+from steerbridge.vectors.aggregators import mean_diff
+from steerbridge.vectors.prompts import build_prompts
+from steerbridge.vectors.readout import answer_states
 
 SHARED_CAA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "caa" / "generate"
 
@@ -76,8 +80,8 @@ def cached_states(model_name: str, layers: list[int], items: dict[str, list[data
             lm = lm or load(model_name, dtype=dtype)
             if read == "answer_text":
                 its = datasets.with_choice_text(its)
-            ps = datasets.build_prompts(lm.tokenizer, its)
-            pos, neg = vectors.answer_states(lm, ps.prompts, layers, progress=True)
+            ps = build_prompts(lm.tokenizer, its)
+            pos, neg = answer_states(lm, ps.prompts, layers, progress=True)
             t = {f"pos.{k}": v.float() for k, v in pos.items()}
             t.update({f"neg.{k}": v.float() for k, v in neg.items()})
             save_file({k: v.contiguous() for k, v in t.items()}, str(path))
@@ -131,8 +135,8 @@ def main() -> None:
     names = list(items)
     xs = {n: (s[n][f"pos.{ls}"], s[n][f"neg.{ls}"]) for n in names}
     ys = {n: (t[n][f"pos.{lt}"], t[n][f"neg.{lt}"]) for n in names}
-    v_src = {n: vectors.mean_diff(*xs[n]) for n in names}
-    v_nat = {n: vectors.mean_diff(*ys[n]) for n in names}
+    v_src = {n: mean_diff(*xs[n]) for n in names}
+    v_nat = {n: mean_diff(*ys[n]) for n in names}
     n_corpus = stats.train.count
     gen = torch.Generator().manual_seed(0)
     rand = torch.randn(16, stats.train.dx, generator=gen, dtype=torch.float64)

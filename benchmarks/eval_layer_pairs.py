@@ -16,15 +16,16 @@ import time
 
 import torch
 
-from steerbridge.bridge.affine import Bridge, describe
+from steerbridge.bridge.affine import Bridge
+from steerbridge.bridge.collection import collect_pair_moments
 from steerbridge.bridge.corpus import load_corpus, tokenize
-from steerbridge.bridge.moments import collect_pair_moments
+from steerbridge.bridge.fitting import describe
 from steerbridge.bridge.transfer import transfer
 from steerbridge.evaluation import ab as evaluate
 from steerbridge.evaluation import metrics
 from steerbridge.models.loading import load
 from steerbridge.vectors import datasets
-from steerbridge.vectors.vector import extract
+from steerbridge.vectors.extract import extract
 
 
 def main() -> None:

@@ -22,6 +22,7 @@ from transfer_generation import add_common_args, load_prompts, sweep, vader_scor
 from steerbridge.models.loading import load
 from steerbridge.vectors import datasets, steering
 from steerbridge.vectors import vector as vectors
+from steerbridge.vectors.extract import extract
 
 
 def main() -> None:
@@ -37,8 +38,8 @@ def main() -> None:
     gen, _ = datasets.builtin(args.behaviour)
     prompts = load_prompts(args.prompt_file, args.behaviour)[: args.prompts]
     lm = load(args.model, dtype=args.dtype)
-    v = vectors.extract(lm, gen[: args.items], [args.layer], progress=True,
-                        dataset_name=args.behaviour, read=args.read)
+    v = extract(lm, gen[: args.items], [args.layer], progress=True,
+                dataset_name=args.behaviour, read=args.read)
     conds = {"own": v, **{f"random:{s}": vectors.random_like(v, seed=s) for s in args.seeds}}
     base = steering.generate(lm, prompts, max_new_tokens=args.tokens)
     base_v = vader_scores(base)

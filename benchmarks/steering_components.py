@@ -26,6 +26,7 @@ from steerbridge.bridge.affine import Bridge
 from steerbridge.models.loading import load
 from steerbridge.vectors import datasets, steering
 from steerbridge.vectors import vector as vectors
+from steerbridge.vectors.extract import extract
 
 
 def with_direction(v: vectors.SteeringVector, layer: int, d: torch.Tensor,
@@ -50,13 +51,13 @@ def main() -> None:
     gen, _ = datasets.builtin(args.behaviour)
     prompts = load_prompts(args.prompt_file, args.behaviour)[: args.prompts]
     src = load(br.source_name, dtype=args.dtype)
-    v_src = vectors.extract(src, gen[: args.items], br.source_layers, progress=True,
-                            dataset_name=args.behaviour)
+    v_src = extract(src, gen[: args.items], br.source_layers, progress=True,
+                    dataset_name=args.behaviour)
     del src
     tgt = load(br.target_name, dtype=args.dtype)
     v_tr = br.transfer(v_src)
-    nat = vectors.extract(tgt, gen[: args.items], [lt], progress=True,
-                          scales={lt: v_tr.scales[lt]}, dataset_name=args.behaviour)
+    nat = extract(tgt, gen[: args.items], [lt], progress=True,
+                  scales={lt: v_tr.scales[lt]}, dataset_name=args.behaviour)
     n = nat.direction(lt).double()
     n_hat = n / n.norm()
     u = v_tr.direction(lt).double()

@@ -23,7 +23,7 @@ from steerbridge.bridge.affine import Bridge
 from steerbridge.evaluation.metrics import cosine
 from steerbridge.models.loading import load
 from steerbridge.vectors import datasets
-from steerbridge.vectors import vector as vectors
+from steerbridge.vectors.extract import extract
 
 
 def main() -> None:
@@ -41,12 +41,12 @@ def main() -> None:
     src_layers = sorted({s for br in bridges for s in br.source_layers})
     tgt_layers = sorted({br.target_layer for br in bridges})
     src = load(bridges[0].source_name, dtype=args.dtype)
-    v_src = vectors.extract(src, items, src_layers, progress=True, dataset_name=args.behaviour,
-                            scales=dict.fromkeys(src_layers, 1.0))
+    v_src = extract(src, items, src_layers, progress=True, dataset_name=args.behaviour,
+                    scales=dict.fromkeys(src_layers, 1.0))
     del src
     tgt = load(bridges[0].target_name, dtype=args.dtype)
-    v_nat = vectors.extract(tgt, items, tgt_layers, progress=True, dataset_name=args.behaviour,
-                            scales=dict.fromkeys(tgt_layers, 1.0))
+    v_nat = extract(tgt, items, tgt_layers, progress=True, dataset_name=args.behaviour,
+                    scales=dict.fromkeys(tgt_layers, 1.0))
     gen_ = torch.Generator().manual_seed(0)
     rows = []
     for path, br in zip(args.bridges, bridges, strict=True):

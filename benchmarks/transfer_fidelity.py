@@ -25,8 +25,8 @@ from typing import Any
 
 import torch
 
-from steerbridge.bridge.affine import DEFAULT_LAMBDAS, fit_lowrank, fit_procrustes, fit_ridge
-from steerbridge.bridge.moments import PairStats
+from steerbridge.bridge.collection import PairStats
+from steerbridge.bridge.fits import DEFAULT_LAMBDAS, fit_lowrank, fit_procrustes, fit_ridge
 from steerbridge.vectors.vector import SteeringVector
 
 

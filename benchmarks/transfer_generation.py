@@ -25,6 +25,7 @@ from steerbridge.bridge.affine import Bridge
 from steerbridge.models.loading import load
 from steerbridge.vectors import datasets, steering
 from steerbridge.vectors import vector as vectors
+from steerbridge.vectors.extract import extract
 
 
 def vader_scores(texts: list[str]) -> list[float]:
@@ -74,17 +75,17 @@ def main() -> None:
 
     src = load(br.source_name, dtype=args.dtype)
     br.check_model("source", src)
-    v_src = vectors.extract(src, gen[: args.items], br.source_layers, progress=True,
-                            dataset_name=args.behaviour, read=args.read)
+    v_src = extract(src, gen[: args.items], br.source_layers, progress=True,
+                    dataset_name=args.behaviour, read=args.read)
     del src
     tgt = load(br.target_name, dtype=args.dtype)
     br.check_model("target", tgt)
     v_tr = br.transfer(v_src)
     conds: dict[str, vectors.SteeringVector] = {"transferred": v_tr}
     if args.native_items:
-        v_nat = vectors.extract(tgt, gen[: args.native_items], [lt], progress=True,
-                                scales={lt: v_tr.scales[lt]}, dataset_name=args.behaviour,
-                                read=args.read)
+        v_nat = extract(tgt, gen[: args.native_items], [lt], progress=True,
+                        scales={lt: v_tr.scales[lt]}, dataset_name=args.behaviour,
+                        read=args.read)
         conds["native"] = v_nat
     for s in args.seeds:
         conds[f"random:{s}"] = vectors.random_like(v_tr, seed=s)

@@ -6,11 +6,11 @@ import pytest
 import torch
 
 from steerbridge.errors import SteerbridgeError
+from steerbridge.models.batching import pad_batch
 from steerbridge.models.hidden_states import (
     NonFiniteActivationsError,
     collect,
     hidden_states_at,
-    pad_batch,
     select_tokens,
 )
 from steerbridge.models.tiny import tiny_model

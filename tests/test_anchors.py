@@ -6,14 +6,18 @@ import pytest
 import torch
 
 from steerbridge.bridge import anchors
-from steerbridge.bridge.affine import Bridge, fit_bridge, fit_ridge
+from steerbridge.bridge.affine import Bridge
 from steerbridge.bridge.corpus import load_corpus, tokenize
+from steerbridge.bridge.fits import fit_ridge
+from steerbridge.bridge.fitting import fit_bridge
 from steerbridge.bridge.moments import Moments
 from steerbridge.errors import SteerbridgeError
 from steerbridge.evaluation.metrics import cosine
 from steerbridge.models.tiny import tiny_pair
 from steerbridge.vectors.datasets import ABItem
-from steerbridge.vectors.vector import answer_states, extract
+from steerbridge.vectors.extract import extract
+from steerbridge.vectors.prompts import build_prompts
+from steerbridge.vectors.readout import answer_states
 
 
 def _items(words: tuple[str, ...]) -> list[ABItem]:
@@ -63,8 +67,6 @@ def test_anchor_moments_are_paired_answer_differences() -> None:
     m, record = anchors.anchor_moments(s, t, {"nice": its}, [1, 2], 3)
     assert m.count == 2 * len(its) and m.dx == 2 * s.hidden_size and m.dy == t.hidden_size
     assert record["nice"]["items"] == len(its)
-    from steerbridge.vectors.datasets import build_prompts
-
     ps = build_prompts(s.tokenizer, its).prompts
     pos_s, neg_s = answer_states(s, ps, [1, 2], 16, False)
     pos_t, neg_t = answer_states(t, build_prompts(t.tokenizer, its).prompts, [3], 16, False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import warnings
 
@@ -10,11 +11,16 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import save_file
 
-from steerbridge.bridge.affine import Bridge, fit_bridge, fit_sgd, score
+from steerbridge.bridge.affine import Bridge
 from steerbridge.bridge.corpus import load_corpus, tokenize
+from steerbridge.bridge.fits import fit_ridge, fit_sgd
+from steerbridge.bridge.fitting import fit_bridge
 from steerbridge.bridge.moments import Moments
+from steerbridge.bridge.scoring import score
 from steerbridge.errors import SteerbridgeError
 from steerbridge.models.tiny import tiny_model, tiny_pair
+from steerbridge.vectors.extract import extract
+from steerbridge.vectors.scales import measure_scales
 
 F64 = torch.float64
 
@@ -36,8 +42,6 @@ def rel(a, b):
 def test_ridge_recovers_planted_map_without_noise():
     x, y, w, b = planted()
     m = Moments.from_data(x, y)
-    from steerbridge.bridge.affine import fit_ridge
-
     w_hat, b_hat, _ = fit_ridge(m, lam=0.0)
     assert rel(w_hat, w) < 1e-6 and rel(b_hat, b) < 1e-6
     # λ chosen on a held-out split picks no shrinkage when there is no noise
@@ -156,8 +160,6 @@ def test_fit_bridge_end_to_end_and_file_roundtrip(tiny_bridge, tmp_path):
     h = torch.randn(5, 32)
     torch.testing.assert_close(back(h), h @ br.W.T + br.b)
     # The target layer's scale is stored, so a loaded bridge transfers a vector on its own.
-    from steerbridge.vectors.vector import extract, measure_scales
-
     assert back.target_scale == pytest.approx(measure_scales(t, [3])[3])
     v = extract(s, _ab_items(), [2])
     moved = back.transfer(v)
@@ -186,3 +188,22 @@ def test_fit_bridge_refuses_bad_layer_and_other_tokenizer():
     s, t = tiny_pair()
     with pytest.raises(SteerbridgeError, match=r"valid layers are 0\.\.5"):
         fit_bridge(s, t, "default", 1, 6, progress=False)
+
+
+def test_fit_bridge_takes_windows_or_a_spec_never_both_silently():
+    s, t = tiny_pair()
+    w = tokenize(load_corpus("default"), s.tokenizer, window=32, max_tokens=600)
+    assert (w.window, w.max_tokens) == (32, 600)
+    with pytest.raises(SteerbridgeError, match=r"ready token windows \(cut with window=32.*"
+                                               r"window=64"):
+        fit_bridge(s, t, w, 2, 3, window=64, progress=False)
+    with pytest.raises(SteerbridgeError, match="max_tokens=900"):
+        fit_bridge(s, t, w, 2, 3, max_tokens=900, progress=False)
+    hand_made = dataclasses.replace(w, window=None, max_tokens=None)
+    with pytest.raises(SteerbridgeError, match="window=None"):
+        fit_bridge(s, t, hand_made, 2, 3, window=32, progress=False)
+    # the settings the windows were cut with are accepted (what the pipeline passes)
+    from_windows = fit_bridge(s, t, w, 2, 3, window=32, max_tokens=600, progress=False)
+    from_spec = fit_bridge(s, t, "default", 2, 3, window=32, max_tokens=600, progress=False)
+    assert torch.equal(from_windows.W, from_spec.W)
+    assert from_spec.provenance["corpus_windows_fingerprint"] == w.fingerprint

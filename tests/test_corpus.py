@@ -6,15 +6,9 @@ import json
 
 import pytest
 
-from steerbridge.bridge.corpus import (
-    Corpus,
-    Document,
-    check_tokenizers,
-    common_prefix_length,
-    default_corpus,
-    load_corpus,
-    tokenize,
-)
+from steerbridge.bridge.builtin_corpus import default_corpus
+from steerbridge.bridge.corpus import check_tokenizers, common_prefix_length, load_corpus, tokenize
+from steerbridge.bridge.documents import Corpus, Document
 from steerbridge.errors import SteerbridgeError
 from steerbridge.models.tiny import tiny_tokenizer
 

@@ -10,6 +10,7 @@ import pytest
 from steerbridge.errors import SteerbridgeError
 from steerbridge.models.tiny import tiny_tokenizer
 from steerbridge.vectors import datasets as d
+from steerbridge.vectors.prompts import build_prompts
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "caa"
 Q = "Is this fine?\n\nChoices:\n (A) Yes\n (B) No"
@@ -83,23 +84,23 @@ def test_answer_text() -> None:
 def test_build_prompts_opens_assistant_turn() -> None:
     tok = tiny_tokenizer()
     item = d.ABItem(Q, "(A)", "(B)")
-    ps = d.build_prompts(tok, [item])
+    ps = build_prompts(tok, [item])
     p = ps.prompts[0]
     assert p.prompt.endswith("<|im_start|>assistant\n")
     assert "<|im_start|>user\n" + Q in p.prompt
     assert tok.decode(p.matching_ids) == "(A" and tok.decode(p.non_matching_ids) == "(B"
     assert p.prompt_ids == tok.encode(p.prompt, add_special_tokens=False)
-    with_system = d.build_prompts(tok, [item], system="Be brief.").prompts[0].prompt
+    with_system = build_prompts(tok, [item], system="Be brief.").prompts[0].prompt
     assert with_system.startswith("<|im_start|>system\nBe brief.")
 
 
 def test_build_prompts_counts_dropped() -> None:
     tok = tiny_tokenizer()
     items = [d.ABItem(Q, "(A)", "(B)"), d.ABItem(Q * 20, "(A)", "(B)")]
-    ps = d.build_prompts(tok, items, max_tokens=80)
+    ps = build_prompts(tok, items, max_tokens=80)
     assert len(ps) == 1 and ps.dropped["longer than 80 tokens"] == 1
     with pytest.raises(SteerbridgeError, match="No A/B prompts left"):
-        d.build_prompts(tok, items[1:], max_tokens=80)
+        build_prompts(tok, items[1:], max_tokens=80)
 
 
 def test_builtin_datasets() -> None:
@@ -140,3 +141,18 @@ def test_with_choice_text_and_its_error() -> None:
     assert d.answer_text(full.matching) == "(B) Dreadful."  # appended whole
     with pytest.raises(SteerbridgeError, match=r"x\.json:4.*choice line"):
         d.with_choice_text([d.ABItem("Yes or no?", "Yes", "No", "x.json:4")])
+
+
+def test_generator_tool_reproduces_the_committed_data(tmp_path: Path) -> None:
+    import importlib.util
+
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("make_datasets", root / "tools/make_datasets.py")
+    assert spec is not None and spec.loader is not None
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    tool.main([str(tmp_path)])
+    for name in d.builtin_names():
+        for split in ("generate", "test"):
+            made = (tmp_path / name / f"{split}.json").read_text(encoding="utf-8")
+            assert made == (tool.DATA_DIR / name / f"{split}.json").read_text(encoding="utf-8")

@@ -10,6 +10,8 @@ from torch import nn
 
 from steerbridge.errors import SteerbridgeError
 from steerbridge.models import dtypes, zoo
+from steerbridge.models.batching import pad_batch, position_ids_from_mask
+from steerbridge.models.layers import parse_layers
 from steerbridge.models.loading import find_decoder_layers, fingerprint_model, load
 from steerbridge.models.tiny import ARCHITECTURES, tiny_model
 
@@ -123,3 +125,31 @@ def test_auto_dtype_follows_the_device(monkeypatch: pytest.MonkeyPatch) -> None:
     assert dtypes.resolve_dtype("auto", "cpu") == torch.bfloat16
     with pytest.raises(SteerbridgeError, match="Unknown dtype"):
         dtypes.resolve_dtype("float8")
+
+
+@pytest.mark.parametrize(("spec", "n", "want"), [
+    ("12", 24, [12]), (" 3, 5 ", 24, [3, 5]), ("2-6", 24, [2, 3, 4, 5, 6]),
+    ("4-16:4", 24, [4, 8, 12, 16]), ("5,3,3-4", None, [3, 4, 5]), ("all", 3, [0, 1, 2]),
+])
+def test_parse_layers_reads_every_form(spec: str, n: int | None, want: list[int]) -> None:
+    assert parse_layers(spec, n) == want
+
+
+@pytest.mark.parametrize(("spec", "n", "why"), [
+    ("3-1", 24, "runs backwards"), ("x", 24, "'x' is not a whole number"), ("", 24, "empty"),
+    ("30", 24, r"\[30\] out of range.*0\.\.23"), ("2-6:0", 24, "step of 0"),
+    ("3,,4", 24, "empty item"), ("all", None, "layer count"), ("5:2", 24, "needs a range"),
+])
+def test_parse_layers_refuses_bad_specs(spec: str, n: int | None, why: str) -> None:
+    with pytest.raises(SteerbridgeError, match=rf"Cannot read layers {spec!r}: .*{why}"):
+        parse_layers(spec, n)
+
+
+def test_pad_batch_pads_either_side() -> None:
+    ids, mask = pad_batch([[5, 6, 7], [8]], pad=1, side="left")
+    assert ids.tolist() == [[5, 6, 7], [1, 1, 8]] and mask.tolist() == [[1, 1, 1], [0, 0, 1]]
+    assert position_ids_from_mask(mask).tolist() == [[0, 1, 2], [0, 0, 0]]
+    ids, mask = pad_batch([[5, 6, 7], [8]], pad=1)
+    assert ids.tolist() == [[5, 6, 7], [8, 1, 1]] and ids.dtype == torch.long
+    with pytest.raises(SteerbridgeError, match="empty token windows"):
+        pad_batch([[5], []], 0)

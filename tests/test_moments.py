@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 import torch
 
+from steerbridge.bridge.collection import PairStats, collect_pair_moments, collect_pair_rows
 from steerbridge.bridge.corpus import load_corpus, tokenize
-from steerbridge.bridge.moments import Moments, PairStats, collect_pair_moments
+from steerbridge.bridge.moments import Moments
 from steerbridge.models.hidden_states import NonFiniteActivationsError
 from steerbridge.models.tiny import tiny_pair
 
@@ -73,8 +74,6 @@ def pair_and_windows():
 
 
 def test_pair_moments_match_direct_rows(pair_and_windows):
-    from steerbridge.bridge.moments import collect_pair_rows
-
     s, t, w = pair_and_windows
     pair = ((1,), 2)
     stats = collect_pair_moments(s, t, w, [pair], batch_size=4, progress=False)[pair]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import torch
 
 from steerbridge.bridge.corpus import load_corpus, tokenize
-from steerbridge.bridge.pairs import screen, screen_pairs, write_heatmap, write_table
+from steerbridge.bridge.pair_report import write_heatmap, write_table
+from steerbridge.bridge.pairs import screen, screen_pairs
 from steerbridge.models.tiny import tiny_pair
 
 

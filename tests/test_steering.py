@@ -6,10 +6,12 @@ import pytest
 import torch
 
 from steerbridge.errors import SteerbridgeError
-from steerbridge.models import hidden_states as activations
+from steerbridge.models.batching import pad_batch, position_ids_from_mask
+from steerbridge.models.hidden_states import hidden_states_at
 from steerbridge.models.tiny import tiny_model
 from steerbridge.vectors import datasets, steering
 from steerbridge.vectors import vector as V
+from steerbridge.vectors.extract import extract
 
 PROMPTS = ["Hello there", "The weather is lovely today, and everyone is happy."]
 
@@ -22,7 +24,7 @@ def lm():
 @pytest.fixture(scope="module")
 def vec(lm):
     gen, _ = datasets.builtin("positive-tone")
-    return V.extract(lm, gen[:8], [1, 2], scales={1: 2.0, 2: 3.0})
+    return extract(lm, gen[:8], [1, 2], scales={1: 2.0, 2: 3.0})
 
 
 def _n_hooks(lm) -> int:
@@ -37,9 +39,9 @@ def _ids(lm, text: str) -> torch.Tensor:
 def test_adds_alpha_unit_scale_at_every_position(lm, vec) -> None:
     ids = _ids(lm, PROMPTS[1])
     mask = torch.ones_like(ids)
-    before = activations.hidden_states_at(lm, ids, mask, [1])[1]
+    before = hidden_states_at(lm, ids, mask, [1])[1]
     with steering.steer(lm, vec, 0.5, layers=[1]):
-        after = activations.hidden_states_at(lm, ids, mask, [1])[1]
+        after = hidden_states_at(lm, ids, mask, [1])[1]
     expected = 0.5 * 2.0 * vec.unit(1)
     torch.testing.assert_close(after - before, expected.expand_as(before), atol=1e-5, rtol=0)
 
@@ -48,9 +50,9 @@ def test_adds_alpha_unit_scale_at_every_position(lm, vec) -> None:
 def test_positions(lm, vec, positions: str, steered: list[int]) -> None:
     ids = _ids(lm, PROMPTS[1])[:, :6]
     mask = torch.ones_like(ids)
-    before = activations.hidden_states_at(lm, ids, mask, [1])[1]
+    before = hidden_states_at(lm, ids, mask, [1])[1]
     with steering.steer(lm, vec, 0.5, layers=[1], positions=positions, prompt_length=3):  # type: ignore[arg-type]
-        after = activations.hidden_states_at(lm, ids, mask, [1])[1]
+        after = hidden_states_at(lm, ids, mask, [1])[1]
     moved = ((after - before).norm(dim=-1)[0] > 1e-4).nonzero().flatten().tolist()
     assert moved == steered
 
@@ -96,8 +98,8 @@ def test_left_and_right_padding_agree(lm, vec) -> None:
     pad = lm.tokenizer.pad_token_id
     results = {}
     for side in ("left", "right"):
-        ids, mask = activations.pad_batch(rows, pad, side)  # type: ignore[arg-type]
-        pos = activations.position_ids_from_mask(mask)
+        ids, mask = pad_batch(rows, pad, side)  # type: ignore[arg-type]
+        pos = position_ids_from_mask(mask)
         with torch.no_grad(), steering.steer(lm, vec, 2.0):
             logits = lm.model(input_ids=ids, attention_mask=mask, position_ids=pos).logits
         results[side] = [logits[i][mask[i].bool()] for i in range(len(rows))]
@@ -142,7 +144,7 @@ def test_random_control_has_same_push(lm, vec) -> None:
     r = V.random_like(vec, seed=0)
     ids = _ids(lm, PROMPTS[0])
     mask = torch.ones_like(ids)
-    base = activations.hidden_states_at(lm, ids, mask, [2])[2]
+    base = hidden_states_at(lm, ids, mask, [2])[2]
     with steering.steer(lm, r, 0.5, layers=[2]):
-        moved = activations.hidden_states_at(lm, ids, mask, [2])[2]
+        moved = hidden_states_at(lm, ids, mask, [2])[2]
     assert float((moved - base)[0, 0].norm()) == pytest.approx(0.5 * 3.0, rel=1e-4)

@@ -11,9 +11,14 @@ import torch
 from steerbridge.bridge import transfer as T
 from steerbridge.errors import SteerbridgeError
 from steerbridge.models.tiny import tiny_model, tiny_pair
+from steerbridge.vectors import aggregators as A
 from steerbridge.vectors import datasets as d
 from steerbridge.vectors import export
+from steerbridge.vectors import readout as R
 from steerbridge.vectors import vector as V
+from steerbridge.vectors.extract import extract
+from steerbridge.vectors.prompts import ABPrompt, build_prompts
+from steerbridge.vectors.scales import measure_scales
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +34,7 @@ def items():
 
 @pytest.fixture(scope="module")
 def vec(lm, items):
-    return V.extract(lm, items, [1, 2], batch_size=5)
+    return extract(lm, items, [1, 2], batch_size=5)
 
 
 def test_mean_diff_parity_with_plain_torch(lm, items, vec) -> None:
@@ -60,7 +65,7 @@ def test_vector_metadata(vec, lm) -> None:
 
 def test_scale_is_median_token_norm(lm) -> None:
     texts = ["The weather is lovely today.", "This is terrible, awful and sad."]
-    scales = V.measure_scales(lm, [2], texts)
+    scales = measure_scales(lm, [2], texts)
     norms = []
     for t in texts:
         ids = lm.tokenizer.encode(t, add_special_tokens=False)
@@ -83,27 +88,27 @@ def _planted(n: int = 60, dim: int = 16, seed: int = 0) -> tuple[torch.Tensor, .
 @pytest.mark.parametrize("method", ["mean_diff", "pca_diff", "logistic_probe"])
 def test_methods_recover_planted_direction(method: str) -> None:
     pos, neg, e = _planted()
-    v = V.METHODS[method](pos, neg)
+    v = A.METHODS[method](pos, neg)
     assert torch.cosine_similarity(v, e, dim=0) > (0.85 if method == "logistic_probe" else 0.95)
     u = v / v.norm()  # length = the mean difference's projection on the direction
-    assert float(v.norm()) == pytest.approx(float(V.mean_diff(pos, neg) @ u), rel=1e-5)
+    assert float(v.norm()) == pytest.approx(float(A.mean_diff(pos, neg) @ u), rel=1e-5)
 
 
 def test_pca_sign_follows_mean_diff() -> None:
     pos, neg, e = _planted()
-    assert float(V.pca_diff(neg, pos) @ e) < 0
+    assert float(A.pca_diff(neg, pos) @ e) < 0
 
 
 def test_custom_and_unknown_method(lm, items) -> None:
     def first_pair(pos: torch.Tensor, neg: torch.Tensor) -> torch.Tensor:
         return pos[0] - neg[0]
 
-    v = V.extract(lm, items[:2], [1], method=first_pair, scales={1: 1.0})
+    v = extract(lm, items[:2], [1], method=first_pair, scales={1: 1.0})
     assert v.method == "first_pair" and v.scales == {1: 1.0}
     with pytest.raises(SteerbridgeError, match="Unknown extraction method"):
-        V.extract(lm, items[:2], [1], method="nope")
+        extract(lm, items[:2], [1], method="nope")
     with pytest.raises(SteerbridgeError, match="out of range"):
-        V.extract(lm, items[:2], [9])
+        extract(lm, items[:2], [9])
 
 
 def test_save_load_round_trip(tmp_path: Path, vec, lm) -> None:
@@ -160,13 +165,13 @@ def _bridge(src, tgt, layers=(1,), lt=3) -> FakeBridge:
 
 def test_transfer_is_W_v(items) -> None:
     src, tgt = tiny_pair()
-    v = V.extract(src, items[:6], [1, 2])
+    v = extract(src, items[:6], [1, 2])
     br = _bridge(src, tgt)
     out = T.transfer(br, v, target=tgt)
     expected = (br.W.double() @ v.directions[1].double()).float()
     torch.testing.assert_close(out.directions[3], expected)
     assert out.model_fingerprint == tgt.fingerprint and out.hidden_size == 48
-    assert out.scales[3] == pytest.approx(V.measure_scales(tgt, [3])[3])
+    assert out.scales[3] == pytest.approx(measure_scales(tgt, [3])[3])
     assert "transferred by bridge" in out.lineage[-1] and "W·v" in out.lineage[-1]
     assert out.lineage[:-1] == v.lineage
     biased = T.transfer(br, v, with_bias=True, target_scale=2.0)
@@ -177,7 +182,7 @@ def test_transfer_is_W_v(items) -> None:
 
 def test_transfer_many_to_one(items) -> None:
     src, tgt = tiny_pair()
-    v = V.extract(src, items[:4], [1, 2])
+    v = extract(src, items[:4], [1, 2])
     br = _bridge(src, tgt, layers=(1, 2))
     out = T.transfer(br, v, target_scale=1.0)
     cat = torch.cat([v.directions[1], v.directions[2]]).double()
@@ -186,7 +191,7 @@ def test_transfer_many_to_one(items) -> None:
 
 def test_transfer_refusals(items) -> None:
     src, tgt = tiny_pair()
-    v = V.extract(src, items[:4], [2])
+    v = extract(src, items[:4], [2])
     with pytest.raises(SteerbridgeError, match=r"reads .* \[1\] but the vector has .* \[2\]"):
         T.transfer(_bridge(src, tgt), v, target_scale=1.0)
     wrong = _bridge(tgt, tgt)
@@ -207,34 +212,34 @@ def test_shared_prefix_answer_states_equal_two_full_forwards(arch: str, items) -
     # The tiny tokenizer splits "(A" into "(" + "A": move the shared "(" into the prompt so the
     # labels are one token each, as "(A" / "(B" are under the Qwen tokenizer.
     ps = []
-    for p in d.build_prompts(lm_.tokenizer, items).prompts:
+    for p in build_prompts(lm_.tokenizer, items).prompts:
         assert p.matching_ids[:-1] == p.non_matching_ids[:-1]
-        ps.append(d.ABPrompt(p.item, p.prompt, p.prompt_ids + p.matching_ids[:-1],
-                             p.matching_ids[-1:], p.non_matching_ids[-1:]))
+        ps.append(ABPrompt(p.item, p.prompt, p.prompt_ids + p.matching_ids[:-1],
+                           p.matching_ids[-1:], p.non_matching_ids[-1:]))
     assert len({len(p.prompt_ids) for p in ps}) > 1  # mixed lengths: left padding exercised
-    fast = V._answer_states_shared_prefix(lm_, ps, [1, 3], batch_size=5, progress=False)
-    slow = V._answer_states_appended(lm_, ps, [1, 3], batch_size=5, progress=False)
+    fast = R._answer_states_shared_prefix(lm_, ps, [1, 3], batch_size=5, progress=False)
+    slow = R._answer_states_appended(lm_, ps, [1, 3], batch_size=5, progress=False)
     for got, want in zip(fast, slow, strict=True):
         for layer in (1, 3):
             torch.testing.assert_close(got[layer], want[layer], atol=1e-5, rtol=1e-4)
     called = []
-    real = V._answer_states_shared_prefix
+    real = R._answer_states_shared_prefix
 
     def spy(*a, **k):
         called.append(True)
         return real(*a, **k)
 
-    V._answer_states_shared_prefix = spy
+    R._answer_states_shared_prefix = spy
     try:
-        V.answer_states(lm_, ps, [1], batch_size=5)
+        R.answer_states(lm_, ps, [1], batch_size=5)
     finally:
-        V._answer_states_shared_prefix = real
+        R._answer_states_shared_prefix = real
     assert called
 
 
 def test_answer_text_read_position_parity(lm, items) -> None:
     """read="answer_text": the state at the end of the whole chosen line, checked by plain torch."""
-    v = V.extract(lm, items[:4], [2], batch_size=3, read="answer_text", scales={2: 1.0})
+    v = extract(lm, items[:4], [2], batch_size=3, read="answer_text", scales={2: 1.0})
     assert v.read_position == "answer_text_end" and "answer_text_end" in v.lineage[0]
     tok = lm.tokenizer
     pos, neg = [], []
@@ -251,4 +256,4 @@ def test_answer_text_read_position_parity(lm, items) -> None:
     expected = torch.stack(pos).mean(0) - torch.stack(neg).mean(0)
     torch.testing.assert_close(v.directions[2], expected, atol=1e-5, rtol=1e-4)
     with pytest.raises(SteerbridgeError, match="read position"):
-        V.extract(lm, items[:2], [2], read="middle")
+        extract(lm, items[:2], [2], read="middle")

@@ -9,15 +9,17 @@ import pytest
 
 from steerbridge.errors import SteerbridgeError
 from steerbridge.models import zoo
+from steerbridge.models.gguf_build import assemble_chunks
+from steerbridge.models.zoo_entries import ChunkPackage
 
 
-def _chunks(tmp: Path, blobs: list[bytes]) -> list[tuple[zoo.ChunkPackage, Path]]:
+def _chunks(tmp: Path, blobs: list[bytes]) -> list[tuple[ChunkPackage, Path]]:
     out = []
     for i, blob in enumerate(blobs, start=1):
         f = tmp / f"pkg{i}" / "data" / f"part{i:02d}.bin"
         f.parent.mkdir(parents=True)
         f.write_bytes(blob)
-        pkg = zoo.ChunkPackage(
+        pkg = ChunkPackage(
             f"fake-part{i}", "1.0", f"pkg{i}", (hashlib.sha256(blob).hexdigest(),)
         )
         out.append((pkg, f))
@@ -29,7 +31,7 @@ def test_assembly_concatenates_in_order_and_checks_hash(tmp_path: Path) -> None:
     whole = b"".join(blobs)
     out = tmp_path / "model.gguf"
     seen: list[int] = []
-    zoo.assemble_chunks(
+    assemble_chunks(
         _chunks(tmp_path, blobs), out, hashlib.sha256(whole).hexdigest(), seen.append
     )
     assert out.read_bytes() == whole
@@ -43,18 +45,18 @@ def test_tampered_chunk_names_the_package_and_leaves_nothing(tmp_path: Path) -> 
     chunks[1][1].write_bytes(b"beta" * 999 + b"XXXX")  # tamper with the second package's chunk
     out = tmp_path / "model.gguf"
     with pytest.raises(SteerbridgeError, match="fake-part2"):
-        zoo.assemble_chunks(chunks, out, whole_sha)
+        assemble_chunks(chunks, out, whole_sha)
     assert not out.exists()
 
 
 def test_whole_file_hash_mismatch_without_chunk_hashes(tmp_path: Path) -> None:
     chunks = [
-        (zoo.ChunkPackage(p.name, p.version, p.module), f)
+        (ChunkPackage(p.name, p.version, p.module), f)
         for p, f in _chunks(tmp_path, [b"a", b"b"])
     ]
     out = tmp_path / "model.gguf"
     with pytest.raises(SteerbridgeError, match="sha256"):
-        zoo.assemble_chunks(chunks, out, "0" * 64)
+        assemble_chunks(chunks, out, "0" * 64)
     assert not out.exists()
 
 

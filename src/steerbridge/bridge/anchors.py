@@ -24,7 +24,9 @@ import torch
 from steerbridge.bridge.moments import Moments
 from steerbridge.errors import SteerbridgeError
 from steerbridge.models.loading import LoadedModel
-from steerbridge.vectors.datasets import ABItem, build_prompts, dataset_fingerprint
+from steerbridge.vectors.datasets import ABItem, dataset_fingerprint
+from steerbridge.vectors.prompts import build_prompts
+from steerbridge.vectors.readout import answer_states, items_for_read
 
 
 def paired_differences(
@@ -36,8 +38,6 @@ def paired_differences(
     read: ``"answer_letter"`` or ``"answer_text"``, as in `steerbridge.vectors.extract`; anchor
     at the position the vectors you will transfer are read at.
     """
-    from steerbridge.vectors.vector import answer_states, items_for_read
-
     items, _ = items_for_read(items, read)
     ps = build_prompts(lm.tokenizer, items, system=system)
     pos, neg = answer_states(lm, ps.prompts, list(layers), batch_size, progress)

@@ -2,12 +2,8 @@
 
 Sources (`load_corpus`):
 
-- ``"default"``: the built-in corpus, derived at run time from text Python itself ships (the
-  ``pydoc_data`` topic pages and the docstrings of a fixed list of standard-library modules),
-  half of it as plain text and half as chat conversations: the user messages in
-  ``data/corpus/chat_prompts.txt`` (written for steerbridge) each followed by a documentation
-  passage, rendered with the model's chat template. Steering happens in chat format, so the map
-  must see chat-formatted tokens.
+- ``"default"``: the built-in corpus, Python's own documentation as plain text and as chat
+  (`steerbridge.bridge.builtin_corpus`),
 - a ``.txt`` file (one plain document per blank-line-separated block),
 - a ``.jsonl`` file (``{"text": ...}``, ``{"messages": [{"role", "content"}, ...]}`` or
   ``{"prompt": ..., "completion": ...}`` per line),
@@ -18,86 +14,29 @@ Sources (`load_corpus`):
 source (``plain`` / ``chat``) and how many leading tokens to leave out of fitting: position 0
 (an attention sink) always, and for chat windows the chat-template header that every chat item
 repeats (the longest token prefix common to all chat windows, e.g. Qwen's default system
-prompt): those tokens carry extreme norms and would dominate any fit.
+prompt): those tokens carry extreme norms and would dominate any fit. `Windows` remember the
+`window` and `max_tokens` they were cut with, so a caller handed windows can check them.
+`check_tokenizers` refuses a model pair whose tokenizers would give different ids.
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib
-import inspect
 import json
-import random
-import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
+from steerbridge.bridge.builtin_corpus import BUILTIN_CORPUS, default_corpus
+from steerbridge.bridge.documents import Corpus, Document, paragraphs
 from steerbridge.errors import SteerbridgeError
 
 Split = Literal["train", "val", "test"]
-
-# Standard-library modules whose docstrings feed the default corpus (stable, English prose).
-STDLIB_MODULES: tuple[str, ...] = (
-    "abc", "argparse", "array", "ast", "asyncio", "base64", "bisect", "calendar", "cmd",
-    "codecs", "collections", "concurrent.futures", "configparser", "contextlib", "copy", "csv",
-    "dataclasses", "datetime", "decimal", "difflib", "doctest", "email.message", "enum",
-    "fractions", "ftplib", "functools", "getopt", "gettext", "glob", "gzip", "hashlib", "heapq",
-    "hmac", "html.parser", "http.client", "http.cookiejar", "imaplib", "inspect", "io",
-    "ipaddress", "itertools", "json", "locale", "logging", "mailbox", "mimetypes",
-    "multiprocessing", "numbers", "operator", "optparse", "os", "pathlib", "pdb", "pickle",
-    "pprint", "queue", "random", "re", "sched", "secrets", "selectors", "shlex", "shutil",
-    "smtplib", "socket", "sqlite3", "ssl", "statistics", "string", "struct", "subprocess",
-    "tarfile", "tempfile", "textwrap", "threading", "timeit", "tokenize", "trace", "traceback",
-    "turtle", "typing", "unittest", "urllib.parse", "urllib.request", "uuid", "warnings",
-    "wave", "weakref", "xml.dom.minidom", "zipfile", "zoneinfo", "xml.etree.ElementTree",
-    "email.utils", "http.server", "urllib.robotparser", "sysconfig", "pkgutil", "importlib",
-    "runpy", "filecmp", "fnmatch", "linecache", "netrc", "plistlib", "poplib", "quopri",
-    "reprlib", "signal", "socketserver", "stat", "symtable", "tabnanny", "tkinter", "token",
-    "tomllib", "types", "unicodedata", "venv", "webbrowser", "wsgiref.util", "xmlrpc.client",
-    "zipapp", "zipimport", "asyncio.streams", "asyncio.tasks", "collections.abc", "compileall",
-    "contextvars", "graphlib", "json.decoder", "logging.handlers", "lzma", "bz2", "mmap",
-    "pickletools", "platform", "py_compile", "pyclbr", "sqlite3.dbapi2",
-)
-
-
-@dataclass(frozen=True)
-class Document:
-    """One unit of text: plain `text`, or chat `messages` as ((role, content), ...)."""
-
-    text: str = ""
-    messages: tuple[tuple[str, str], ...] = ()
-    add_generation_prompt: bool = False
-
-    @property
-    def source(self) -> str:
-        return "chat" if self.messages else "plain"
-
-    def to_json(self) -> dict[str, Any]:
-        if self.messages:
-            return {"messages": [list(m) for m in self.messages], "gen": self.add_generation_prompt}
-        return {"text": self.text}
-
-
-@dataclass
-class Corpus:
-    """A named list of documents with a content fingerprint."""
-
-    name: str
-    documents: list[Document]
-
-    @cached_property
-    def fingerprint(self) -> str:
-        h = hashlib.sha256()
-        for doc in self.documents:
-            h.update(json.dumps(doc.to_json(), sort_keys=True).encode())
-        return h.hexdigest()[:16]
-
-    def __add__(self, other: Corpus) -> Corpus:
-        return Corpus(f"{self.name}+{other.name}", self.documents + other.documents)
+DEFAULT_WINDOW = 128
+"""Tokens per window unless said otherwise."""
+DEFAULT_MAX_TOKENS = 200_000
+"""Tokens fed to the models when fitting a bridge on a corpus spec unless said otherwise."""
 
 
 @dataclass
@@ -115,6 +54,8 @@ class Windows:
     corpus_name: str = ""
     header_tokens: int = 0
     info: dict[str, Any] = field(default_factory=dict)
+    window: int | None = None  # the `tokenize` settings they were cut with (None: unknown)
+    max_tokens: int | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -141,6 +82,8 @@ class Windows:
             fingerprint=self.fingerprint + f"/subset{_hash_ints(indices)}",
             corpus_name=self.corpus_name,
             header_tokens=self.header_tokens,
+            window=self.window,
+            max_tokens=self.max_tokens,
         )
 
 
@@ -152,87 +95,8 @@ def _hash_ints(values: Iterable[int]) -> str:
 # Sources
 
 
-def _paragraphs(text: str, min_chars: int = 80) -> list[str]:
-    parts = [" ".join(p.split()) for p in text.split("\n\n")]
-    return [p for p in parts if len(p) >= min_chars]
-
-
-def _pydoc_topics() -> list[str]:
-    from pydoc_data import topics
-
-    return [topics.topics[k] for k in sorted(topics.topics)]
-
-
-def _stdlib_docstrings() -> list[str]:
-    docs: list[str] = []
-    seen: set[str] = set()
-    for name in STDLIB_MODULES:
-        try:
-            mod = importlib.import_module(name)
-        except Exception:  # noqa: BLE001 - a module missing on this Python is simply skipped
-            continue
-        objs: list[Any] = [mod]
-        for attr in sorted(vars(mod)):
-            if attr.startswith("_"):
-                continue
-            obj = getattr(mod, attr, None)
-            if (inspect.isclass(obj) or inspect.isfunction(obj)) and getattr(
-                obj, "__module__", None
-            ) == mod.__name__:
-                objs.append(obj)
-                if inspect.isclass(obj):  # and the methods it defines itself
-                    objs += [m for k, m in sorted(vars(obj).items())
-                             if inspect.isfunction(m) and not k.startswith("_")]
-        for obj in objs:
-            with warnings.catch_warnings():  # typing.io & co. warn when their __doc__ is read
-                warnings.simplefilter("ignore")
-                doc = inspect.getdoc(obj)
-            if doc and len(doc) >= 120 and doc not in seen:
-                seen.add(doc)
-                docs.append(doc)
-    return docs
-
-
-def _chat_prompts() -> list[str]:
-    text = resources.files("steerbridge").joinpath("data/corpus/chat_prompts.txt").read_text()
-    return [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
-
-
-@lru_cache(maxsize=2)
-def default_corpus(seed: int = 0) -> Corpus:
-    """The built-in corpus: Python's own documentation, as plain text and as chat turns.
-
-    Documents alternate plain / chat so any prefix of the windows mixes both. A third of the
-    chat items end at the assistant's turn (``add_generation_prompt``), the rest carry an
-    assistant answer that paraphrases nothing: it is the next documentation passage.
-    Cached per process: treat the returned corpus as read-only.
-    """
-    texts = _pydoc_topics() + _stdlib_docstrings()
-    paras = [p for t in texts for p in _paragraphs(t)]
-    rng = random.Random(seed)
-    rng.shuffle(paras)
-    prompts = _chat_prompts()
-    half = len(paras) // 2
-    plain = [Document(text=p) for p in paras[:half]]
-    chat: list[Document] = []
-    rest = paras[half:]
-    for i in range(0, len(rest) - 1, 2):
-        user = f"{prompts[(i // 2) % len(prompts)]}\n\n{rest[i]}"
-        if (i // 2) % 3 == 0:
-            chat.append(Document(messages=(("user", user),), add_generation_prompt=True))
-        else:
-            chat.append(Document(messages=(("user", user), ("assistant", rest[i + 1]))))
-    docs: list[Document] = []
-    for i in range(max(len(plain), len(chat))):
-        if i < len(plain):
-            docs.append(plain[i])
-        if i < len(chat):
-            docs.append(chat[i])
-    return Corpus("default", docs)
-
-
 def _read_txt(path: Path) -> Corpus:
-    docs = [Document(text=p) for p in _paragraphs(path.read_text(errors="replace"), 1)]
+    docs = [Document(text=p) for p in paragraphs(path.read_text(errors="replace"), 1)]
     return Corpus(path.name, docs)
 
 
@@ -284,7 +148,7 @@ def _read_hf(spec: str) -> Corpus:
     return Corpus(spec, docs)
 
 
-def load_corpus(spec: str | Path | Corpus | Sequence[str | Path] = "default") -> Corpus:
+def load_corpus(spec: str | Path | Corpus | Sequence[str | Path] = BUILTIN_CORPUS) -> Corpus:
     """A corpus from ``"default"``, a .txt / .jsonl path, ``"hf:..."``, or several of them."""
     if isinstance(spec, Corpus):
         return spec
@@ -297,7 +161,7 @@ def load_corpus(spec: str | Path | Corpus | Sequence[str | Path] = "default") ->
             out = out + p
         return out
     s = str(spec)
-    if s == "default":
+    if s == BUILTIN_CORPUS:
         return default_corpus()
     if s.startswith("hf:"):
         return _read_hf(s)
@@ -392,7 +256,7 @@ def common_prefix_length(seqs: Sequence[Sequence[int]]) -> int:
 def tokenize(
     corpus: Corpus,
     tokenizer: Any,
-    window: int = 128,
+    window: int = DEFAULT_WINDOW,
     max_tokens: int | None = None,
     min_window: int = 8,
     drop_chat_header: bool = True,
@@ -447,4 +311,5 @@ def tokenize(
     ).hexdigest()[:16]
     return Windows(ids=ids, source=source, skip=skip, fingerprint=fp, corpus_name=corpus.name,
                    header_tokens=header,
-                   info={"plain_windows": source.count("plain"), "chat_windows": len(chat)})
+                   info={"plain_windows": source.count("plain"), "chat_windows": len(chat)},
+                   window=window, max_tokens=max_tokens)

@@ -10,13 +10,14 @@ Two stages, so the full corpus runs through the models once:
    models for all of them), optionally with a many-to-one bridge (several source layers
    concatenated → the best target layer, which the paper proposed and left undone).
 
-`write_heatmap` draws the screen's R² matrix; `write_table` writes the table as CSV and JSON.
+Which pairs may be fitted at all is a choice: `middle_layers` spreads them over the middle of
+the stack, `choose_pairs` takes the best screened target for each. The table and heatmap that
+report a search are `steerbridge.bridge.pair_report`. Layer ``l`` is the output of decoder
+block ``l`` (HF ``hidden_states[l + 1]``).
 """
 
 from __future__ import annotations
 
-import csv
-import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -26,9 +27,11 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from steerbridge.bridge.affine import Bridge, describe
+from steerbridge.bridge.affine import Bridge
+from steerbridge.bridge.collection import Pair, collect_pair_moments, pair_batches
 from steerbridge.bridge.corpus import Windows, check_tokenizers
-from steerbridge.bridge.moments import Pair, collect_pair_moments, pair_batches
+from steerbridge.bridge.fitting import describe
+from steerbridge.cachekeys import content_key
 from steerbridge.errors import SteerbridgeError
 from steerbridge.models.loading import LoadedModel
 from steerbridge.progress import Progress, progress_context
@@ -107,40 +110,6 @@ class PairsResult:
 
     screen: Screen
     bridges: list[Bridge] = field(default_factory=list)
-
-    def rows(self) -> list[dict[str, Any]]:
-        return [bridge_row(br, self.screen) for br in self.bridges]
-
-
-def bridge_row(br: Bridge, scr: Screen | None = None) -> dict[str, Any]:
-    """One table row: a bridge's held-out metrics beside its baselines (and screen scores)."""
-    t = br.metrics.get("test", {})
-    base = br.metrics.get("baselines", {})
-    screen_r2 = screen_cka = None
-    if (scr is not None and len(br.source_layers) == 1
-            and br.source_layers[0] in scr.source_layers and br.target_layer in scr.target_layers):
-        i = scr.source_layers.index(br.source_layers[0])
-        j = scr.target_layers.index(br.target_layer)
-        screen_r2, screen_cka = float(scr.r2[i, j]), float(scr.cka[i, j])
-    return {
-        "source_layers": "+".join(map(str, br.source_layers)),
-        "target_layer": br.target_layer,
-        "screen_r2": screen_r2, "screen_cka": screen_cka,
-        "r2": t.get("r2"), "cosine": t.get("cosine"),
-        "centred_cosine": t.get("centred_cosine"), "rel_error": t.get("rel_error"),
-        "r2_plain": t.get("r2_plain"), "r2_chat": t.get("r2_chat"),
-        "cosine_plain": t.get("cosine_plain"), "cosine_chat": t.get("cosine_chat"),
-        "centred_cosine_plain": t.get("centred_cosine_plain"),
-        "centred_cosine_chat": t.get("centred_cosine_chat"),
-        "mean_r2": base.get("mean_predictor", {}).get("r2"),
-        "mean_cosine": base.get("mean_predictor", {}).get("cosine"),
-        "random_r2": base.get("random_map", {}).get("r2"),
-        "random_cosine": base.get("random_map", {}).get("cosine"),
-        "random_centred_cosine": base.get("random_map", {}).get("centred_cosine"),
-        "val_r2": br.metrics.get("val_r2"), "lambda_rel": br.metrics.get("lambda_rel"),
-        "n_train": br.metrics.get("n_train"), "n_val": br.metrics.get("n_val"),
-        "n_test": t.get("n"),
-    }
 
 
 def _sample_windows(windows: Windows, sample_tokens: int) -> tuple[list[int], list[int]]:
@@ -263,13 +232,13 @@ def cached_screen(
     """`screen`, read from / written to `cache_dir` (JSON keyed by everything it depends on)."""
     path = None
     if cache_dir is not None:
-        key = {"source": source.fingerprint, "target": target.fingerprint,
-               "windows": windows.fingerprint, "sample_tokens": sample_tokens,
-               "source_layers": list(source_layers) if source_layers is not None else "all",
-               "target_layers": list(target_layers) if target_layers is not None else "all",
-               "outlier_factor": outlier_factor, "batch_size": batch_size}
-        digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:20]
-        path = Path(cache_dir).expanduser() / f"screen-{digest}.json"
+        key = content_key(
+            source=source.fingerprint, target=target.fingerprint, windows=windows.fingerprint,
+            sample_tokens=sample_tokens,
+            source_layers=list(source_layers) if source_layers is not None else "all",
+            target_layers=list(target_layers) if target_layers is not None else "all",
+            outlier_factor=outlier_factor, batch_size=batch_size)
+        path = Path(cache_dir).expanduser() / f"screen-{key}.json"
         if path.is_file():
             return Screen.from_dict(json.loads(path.read_text(encoding="utf-8")))
     scr = screen(source, target, windows, source_layers, target_layers, sample_tokens,
@@ -315,56 +284,3 @@ def screen_pairs(
         bridges.append(br)
     bridges.sort(key=lambda br: -float(br.metrics.get("test", {}).get("r2", float("-inf"))))
     return PairsResult(scr, bridges)
-
-
-def write_table(result: PairsResult, out_dir: str | Path) -> tuple[Path, Path]:
-    """``pairs.csv`` (fully fitted pairs) and ``pairs.json`` (those rows + the screen matrices)."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    rows = result.rows()
-    csv_path = out / "pairs.csv"
-    with csv_path.open("w", newline="") as f:
-        if rows:
-            w = csv.DictWriter(f, fieldnames=list(rows[0]))
-            w.writeheader()
-            w.writerows(rows)
-    json_path = out / "pairs.json"
-    s = result.screen
-    json_path.write_text(json.dumps({
-        "fitted": rows,
-        "screen": s.to_dict(),
-        "dropped": result.bridges[0].metrics.get("dropped") if result.bridges else None,
-        "provenance": result.bridges[0].provenance if result.bridges else None,
-    }, indent=1))
-    return csv_path, json_path
-
-
-def write_heatmap(result: PairsResult, path: str | Path, title: str = "") -> Path:
-    """Heatmap of screen R² (source layer rows × target layer columns); fitted pairs marked."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    s = result.screen
-    fig, ax = plt.subplots(figsize=(max(5.5, 1.5 + 0.3 * len(s.target_layers)),
-                                    max(4.0, 1.2 + 0.3 * len(s.source_layers))))
-    im = ax.imshow(s.r2.clamp(min=-0.1).numpy(), origin="lower", cmap="viridis", aspect="auto")
-    ax.set_xticks(range(len(s.target_layers)), [str(t) for t in s.target_layers], fontsize=7)
-    ax.set_yticks(range(len(s.source_layers)), [str(x) for x in s.source_layers], fontsize=7)
-    ax.set_ylabel("source layer")
-    for br in result.bridges:
-        if len(br.source_layers) == 1 and br.source_layers[0] in s.source_layers:
-            i = s.source_layers.index(br.source_layers[0])
-            j = s.target_layers.index(br.target_layer)
-            r2 = br.metrics.get("test", {}).get("r2", float("nan"))
-            ax.text(j, i, f"{r2:.2f}", ha="center", va="center", color="red", fontsize=7)
-    fig.colorbar(im, ax=ax, label=f"screen R² ({s.n_train:,} tokens)")
-    ax.set_xlabel("target layer   (red: held-out R² of the full fit)")
-    ax.set_title(title or "affine-map R² by layer pair", fontsize=9)
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=130)
-    plt.close(fig)
-    return path

@@ -58,31 +58,12 @@ def _summary(rows: list[dict[str, Any]], title: str) -> Table:
     return table
 
 
-def parse_layers(spec: str, n_layers: int) -> list[int]:
-    """``all`` → every layer; ``4-16:2`` → 4, 6, ..., 16; ``1,2,5`` → those."""
-    from steerbridge.errors import SteerbridgeError
-
-    spec = spec.strip()
-    if spec == "all":
-        return list(range(n_layers))
-    try:
-        if "-" in spec:
-            rng, _, step = spec.partition(":")
-            lo, hi = (int(v) for v in rng.split("-"))
-            return list(range(lo, hi + 1, int(step or 1)))
-        return [int(v) for v in spec.split(",")]
-    except ValueError as err:
-        raise SteerbridgeError(
-            f"Cannot read layers {spec!r}: use all, START-STOP[:STEP] or a comma list."
-        ) from err
-
-
 def _anchor_items(specs: list[str], n: int, read: str) -> dict[str, list[Any]]:
     """{spec as given: its first `n` items} for each --anchor spec, checked readable at `read`
     (so a bad name, read position or choice line fails before any model loads)."""
     from steerbridge.errors import SteerbridgeError
     from steerbridge.vectors import datasets
-    from steerbridge.vectors.vector import items_for_read
+    from steerbridge.vectors.readout import items_for_read
 
     out: dict[str, list[Any]] = {}
     for spec in specs:
@@ -124,7 +105,7 @@ def fit_bridge_cmd(
                                     "answer_letter or answer_text (match the vectors' --read)."),
 ) -> None:
     """Fit one bridge (layer l = output of decoder block l) and print its held-out metrics."""
-    from steerbridge.bridge.affine import fit_bridge
+    from steerbridge.bridge.fitting import fit_bridge
 
     t0 = time.perf_counter()
     anchors = _anchor_items(anchor or [], anchor_items, anchor_read)
@@ -136,7 +117,7 @@ def fit_bridge_cmd(
                         outlier_factor=outlier_factor, anchors=anchors,
                         anchor_weight=anchor_weight, anchor_read=anchor_read, **opts)
     path = bridge.save(out)
-    from steerbridge.bridge.pairs import bridge_row
+    from steerbridge.bridge.pair_report import bridge_row
 
     console.print(_summary([bridge_row(bridge)], f"bridge {source} → {target} ({method})"))
     console.print(f"dropped tokens: {bridge.metrics.get('dropped')}")
@@ -169,9 +150,14 @@ def pairs_cmd(
     out_dir: Path = typer.Option(Path("pairs"), "--out-dir", "-o", help="Output directory."),
 ) -> None:
     """Screen every layer pair, fit the chosen ones fully; write heatmap, table and bridges."""
-    from steerbridge.bridge.pairs import middle_layers, screen_pairs, write_heatmap, write_table
+    from steerbridge.bridge.pair_report import table_rows, write_heatmap, write_table
+    from steerbridge.bridge.pairs import middle_layers, screen_pairs
+    from steerbridge.models.layers import parse_layers
 
     t0 = time.perf_counter()
+    for spec in (source_layers, target_layers, fit_sources):  # bad specs fail before loading
+        if spec not in ("all", "auto", "none"):
+            parse_layers(spec)
     src, tgt = _load_pair(source, target, dtype)
     windows = _windows(corpus, src.tokenizer, window, max_tokens)
     fit: list[int] | None = None  # "none": the top-k screened pairs
@@ -190,7 +176,7 @@ def pairs_cmd(
     best = result.bridges[0]
     bpaths = [br.save(out_dir / f"bridge_L{'+'.join(map(str, br.source_layers))}"
                                 f"_L{br.target_layer}.safetensors") for br in result.bridges]
-    rows = result.rows()
+    rows = table_rows(result)
     console.print(_summary(rows, f"best layer pairs {source} → {target} (held-out test tokens)"))
     console.print(f"dropped tokens: {json.dumps(best.metrics.get('dropped'))}")
     for p in (png, csv_path, json_path):

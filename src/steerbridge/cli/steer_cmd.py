@@ -12,18 +12,12 @@ from steerbridge.cli.console import console, err_console
 from steerbridge.errors import SteerbridgeError
 
 
-def _layers(text: str) -> list[int]:
-    try:
-        return [int(x) for x in text.replace(" ", "").split(",") if x]
-    except ValueError as err:
-        raise SteerbridgeError(f"--layers {text!r}: comma-separated integers, e.g. 9,12.") from err
-
-
 def extract(
     model: str = typer.Argument(..., help="Model alias, HF directory or .gguf file."),
     dataset: str = typer.Option("positive-tone", "--dataset", "-d",
                                 help="Built-in behaviour name, CAA .json or evals .jsonl."),
-    layers: str = typer.Option("12", "--layers", "-l", help="Layers (block outputs), e.g. 9,12."),
+    layers: str = typer.Option("12", "--layers", "-l", help="Layers (block outputs): 12, 9,12 "
+                               "or 8-12."),
     method: str = typer.Option("mean_diff", help="mean_diff, pca_diff or logistic_probe."),
     out: Path = typer.Option(Path("vector.safetensors"), "--out", "-o",
                              help="Output .safetensors (or .gguf for a llama.cpp control vector)."),
@@ -35,21 +29,24 @@ def extract(
                              "answer_text (the end of the chosen line: what the answer says)."),
 ) -> None:
     """Extract a steering vector from A/B items and save it."""
+    from steerbridge.models.layers import parse_layers
     from steerbridge.models.loading import load
     from steerbridge.vectors import datasets
-    from steerbridge.vectors import vector as vectors
+    from steerbridge.vectors.extract import extract as extract_vector
+    from steerbridge.vectors.readout import items_for_read
 
     if multi_choice not in ("keep", "drop"):
         raise SteerbridgeError(f"--multi-choice {multi_choice!r}: use keep or drop.")
+    parse_layers(layers)  # a bad --layers fails before loading
     ds = datasets.load(dataset, multi_choice)  # type: ignore[arg-type]
     items = ds.items[:limit] if limit > 0 else ds.items
-    vectors.items_for_read(items, read)  # a bad --read or choice line fails before loading
+    items_for_read(items, read)  # a bad --read or choice line fails before loading
     err_console.print(ds.summary())
     with err_console.status(f"loading {model}"):
         lm = load(model, dtype=dtype)
     t0 = time.perf_counter()
-    vec = vectors.extract(lm, items, _layers(layers), method=method, batch_size=batch_size,
-                          dataset_name=ds.name, progress=True, read=read)
+    vec = extract_vector(lm, items, parse_layers(layers, lm.num_layers), method=method,
+                         batch_size=batch_size, dataset_name=ds.name, progress=True, read=read)
     dt = time.perf_counter() - t0
     _save(vec, out)
     table = Table(title=f"{method} on {lm.name} from {vec.info['n_items']} items "

@@ -33,8 +33,10 @@ from torch import Tensor, nn
 
 from steerbridge.errors import SteerbridgeError
 from steerbridge.evaluation import metrics
+from steerbridge.models.batching import pad_batch, pad_id
 from steerbridge.models.loading import LoadedModel
-from steerbridge.vectors.datasets import ABItem, ABPrompt, build_prompts
+from steerbridge.vectors.datasets import ABItem
+from steerbridge.vectors.prompts import ABPrompt, build_prompts
 from steerbridge.vectors.steering import Positions, generate, steer
 from steerbridge.vectors.vector import SteeringVector
 
@@ -81,13 +83,8 @@ def _batches(prompts: Sequence[ABPrompt], batch_size: int) -> list[list[int]]:
 
 
 def _encode(lm: LoadedModel, prompts: Sequence[ABPrompt]) -> tuple[Tensor, Tensor]:
-    width = max(len(p.prompt_ids) for p in prompts)
-    pad = lm.tokenizer.pad_token_id or 0
-    ids = torch.full((len(prompts), width), int(pad), dtype=torch.long)
-    mask = torch.zeros((len(prompts), width), dtype=torch.long)
-    for r, p in enumerate(prompts):  # left padding: the answer position is the last column
-        ids[r, width - len(p.prompt_ids):] = torch.tensor(p.prompt_ids)
-        mask[r, width - len(p.prompt_ids):] = 1
+    # left padding: the answer position is the last column
+    ids, mask = pad_batch([p.prompt_ids for p in prompts], pad_id(lm.tokenizer), "left")
     return ids.to(lm.device), mask.to(lm.device)
 
 
@@ -323,14 +320,8 @@ def side_effects(
     if not wins:
         raise SteerbridgeError("Side effects need neutral text windows of at least two tokens.")
     for lo in range(0, len(wins), batch_size):
-        batch = wins[lo:lo + batch_size]
-        width = max(len(w) for w in batch)
-        pad = int(lm.tokenizer.pad_token_id or 0)
-        ids = torch.full((len(batch), width), pad, dtype=torch.long)
-        mask = torch.zeros((len(batch), width), dtype=torch.long)
-        for r, w in enumerate(batch):  # right padding; targets are the next real tokens
-            ids[r, :len(w)] = torch.tensor(w)
-            mask[r, :len(w)] = 1
+        # right padding; targets are the next real tokens
+        ids, mask = pad_batch(wins[lo:lo + batch_size], pad_id(lm.tokenizer), "right")
         ids, mask = ids.to(lm.device), mask.to(lm.device)
         tgt = ids[:, 1:]
         valid = (mask[:, 1:] * mask[:, :-1]).bool()
@@ -339,14 +330,16 @@ def side_effects(
         def run(ids: Tensor = ids, mask: Tensor = mask) -> Tensor:
             return lm.model(input_ids=ids, attention_mask=mask, use_cache=False).logits[:, :-1]
 
-        ref = torch.log_softmax(run().double(), -1)
+        ref_logits = run()
+        ref = torch.log_softmax(ref_logits.double(), -1)
         nll["none"] += float(-ref.gather(-1, tgt[..., None])[..., 0][valid].sum())
         for name, vec in vectors.items():
             with steer(lm, vec, alpha, positions=positions):
-                lp = torch.log_softmax(run().double(), -1)
+                logits = run()
+            lp = torch.log_softmax(logits.double(), -1)
             nll[name] += float(-lp.gather(-1, tgt[..., None])[..., 0][valid].sum())
-            kl = (ref.exp() * (ref - lp)).sum(-1)
-            kl_sum[name] += float(kl[valid].sum())
+            n_valid = int(valid.sum())  # the batch's mean KL, weighted by its token count
+            kl_sum[name] += metrics.kl_from_logits(ref_logits, logits, valid) * n_valid
     ppl0 = metrics.perplexity(nll["none"], count)
     out: dict[str, Any] = {"alpha": float(alpha), "tokens": count, "none_ppl": ppl0}
     for name in vectors:

@@ -1,1 +1,10 @@
-"""Models: load a model and tokenizer, find its decoder blocks, read its hidden states; the zoo."""
+"""Models: load a model and tokenizer, batch tokens, read hidden states; the offline zoo.
+
+- `loading`: `load` (alias, HF directory, GGUF, cached hub id), `LoadedModel`, decoder blocks.
+- `dtypes`: what ``dtype="auto"`` picks here; GGUF support check.
+- `batching`: `pad_batch`, `pad_id`, `position_ids_from_mask` (the only padding code).
+- `hidden_states`: `hidden_states_at` (early exit), `collect` / `iter_batches` over windows.
+- `layers`: `parse_layers` for layer lists typed by people.
+- `tiny`: tiny random models and tokenizer for tests.
+- `zoo` (find, check, install), `zoo_entries` (the table), `gguf_build` (chunks -> GGUF -> HF).
+"""

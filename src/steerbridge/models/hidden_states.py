@@ -30,6 +30,7 @@ import torch
 from torch import Tensor
 
 from steerbridge.errors import SteerbridgeError
+from steerbridge.models.batching import Side, pad_batch, pad_id, position_ids_from_mask
 from steerbridge.models.loading import LoadedModel
 from steerbridge.progress import Progress, progress_context
 
@@ -58,12 +59,6 @@ def _block_output(output: Any) -> Tensor:
     if not isinstance(output, Tensor):
         raise SteerbridgeError(f"Unexpected decoder block output type {type(output).__name__}.")
     return output
-
-
-def position_ids_from_mask(attention_mask: Tensor) -> Tensor:
-    """Positions 0..n-1 over the real tokens of each row, whichever side is padded."""
-    pos = attention_mask.long().cumsum(-1) - 1
-    return pos.clamp(min=0)
 
 
 def _accepts(model: torch.nn.Module, name: str) -> bool:
@@ -153,22 +148,6 @@ def hidden_states_at(
     return {layer: captured[layer] for layer in wanted}
 
 
-def pad_batch(
-    windows: Sequence[Sequence[int]], pad_id: int, side: Literal["right", "left"] = "right"
-) -> tuple[Tensor, Tensor]:
-    """Pad token windows to one ``[B, T]`` batch; return ``(input_ids, attention_mask)``."""
-    if not windows or min(len(w) for w in windows) == 0:
-        raise SteerbridgeError("Cannot build a batch from empty token windows.")
-    width = max(len(w) for w in windows)
-    ids = torch.full((len(windows), width), pad_id, dtype=torch.long)
-    mask = torch.zeros((len(windows), width), dtype=torch.long)
-    for i, w in enumerate(windows):
-        sl = slice(0, len(w)) if side == "right" else slice(width - len(w), width)
-        ids[i, sl] = torch.as_tensor(list(w), dtype=torch.long)
-        mask[i, sl] = 1
-    return ids, mask
-
-
 def select_tokens(attention_mask: Tensor, positions: Positions = "all") -> Tensor:
     """Boolean ``[B, T]`` mask of the tokens that `positions` picks in a padded batch."""
     real = attention_mask.bool()
@@ -232,7 +211,7 @@ def iter_batches(
     layers: Sequence[int],
     positions: Positions = "all",
     batch_size: int = 8,
-    padding_side: Literal["right", "left"] = "right",
+    padding_side: Side = "right",
     start_batch: int = 0,
 ) -> Iterator[Batch]:
     """Yield the states of `windows` batch by batch (states at the selected tokens only).
@@ -243,12 +222,11 @@ def iter_batches(
     wanted = check_layers(lm, layers)
     if len(windows) == 0:
         raise SteerbridgeError("The corpus produced no token windows: give it more text.")
-    pad_id = lm.tokenizer.pad_token_id
-    pad_id = 0 if pad_id is None else int(pad_id)
+    pad = pad_id(lm.tokenizer)
     n_batches = (len(windows) + batch_size - 1) // batch_size
     for b in range(start_batch, n_batches):
         lo, hi = b * batch_size, min(len(windows), (b + 1) * batch_size)
-        ids, mask = pad_batch(windows[lo:hi], pad_id, padding_side)
+        ids, mask = pad_batch(windows[lo:hi], pad, padding_side)
         full = hidden_states_at(lm, ids, mask, wanted)
         select = select_tokens(mask, positions)
         states = {layer: h[select] for layer, h in full.items()}
@@ -271,14 +249,15 @@ def collect(
     layers: Sequence[int],
     positions: Positions = "all",
     batch_size: int = 8,
-    padding_side: Literal["right", "left"] = "right",
+    padding_side: Side = "right",
     progress: Progress = True,
 ) -> Collected:
     """Collect hidden states of `lm` over token `windows` at `layers` and `positions`.
 
-    Keeps every selected token in memory as float32 (use `moments.collect_pair_moments`
-    to stream a large corpus into O(d^2) statistics instead). `progress` is True for a rich
-    progress bar, False for none, or a callback ``(batches_done, n_batches)``.
+    Keeps every selected token in memory as float32 (use
+    `steerbridge.bridge.collection.collect_pair_moments` to stream a large corpus into O(d^2)
+    statistics instead). `progress` is True for a bar (if one is registered), False for none,
+    or a callback ``(batches_done, n_batches)``.
 
     On NaN/inf raises `NonFiniteActivationsError` naming the batch; its ``.partial`` holds the
     states of all earlier batches.

@@ -1,10 +1,10 @@
 """Load a causal language model with its tokenizer and find its decoder blocks.
 
-`load(spec)` accepts an offline alias (see `steerbridge.zoo`), a local Hugging Face directory,
-a ``.gguf`` file, or a hub id (used only if it is already in the local HF cache: this tool runs
-offline). It returns a `LoadedModel` that carries everything the rest of steerbridge needs: the
-model, its tokenizer, a stable fingerprint of the weights, the hidden size, the number of decoder
-blocks and the block list itself (where hooks go).
+`load(spec)` accepts an offline alias (see `steerbridge.models.zoo`), a local Hugging Face
+directory, a ``.gguf`` file, or a hub id (used only if it is already in the local HF cache: this
+tool runs offline). It returns a `LoadedModel` that carries everything the rest of steerbridge
+needs: the model, its tokenizer, a stable fingerprint of the weights, the hidden size, the number
+of decoder blocks and the block list itself (where hooks go).
 
 Layer convention: hidden state of layer ``l`` is the output of ``layers[l]`` (0-based), i.e. HF
 ``hidden_states[l + 1]``.
@@ -15,13 +15,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
-from transformers import PreTrainedModel
+from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedModel
+from transformers.utils import logging as hf_logging
 
 from steerbridge.errors import SteerbridgeError
 from steerbridge.models import zoo
@@ -201,11 +203,6 @@ def wrap(
 def _from_pretrained(
     source: str, dtype: torch.dtype, device: str, **kw: Any
 ) -> tuple[PreTrainedModel, Any]:
-    import sys
-
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-    from transformers.utils import logging as hf_logging
-
     if not sys.stderr.isatty():  # its per-tensor bar fills a log file with hundreds of lines
         hf_logging.disable_progress_bar()
     tok = AutoTokenizer.from_pretrained(source, **kw)

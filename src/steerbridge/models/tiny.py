@@ -11,6 +11,9 @@ from functools import lru_cache
 from typing import Any
 
 import torch
+import transformers as tf
+from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+from transformers import AutoModelForCausalLM, PreTrainedTokenizerFast
 
 from steerbridge.models.loading import LoadedModel, wrap
 
@@ -34,9 +37,6 @@ def add(a, b): return a + b  # code appears in the corpus too.
 @lru_cache(maxsize=1)
 def tiny_tokenizer() -> Any:
     """A byte-level BPE tokenizer (vocab 320) with Qwen-style chat special tokens."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-    from transformers import PreTrainedTokenizerFast
-
     specials = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
     tok = Tokenizer(models.BPE())
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
@@ -60,8 +60,6 @@ def tiny_tokenizer() -> Any:
 
 def tiny_config(arch: str, hidden: int = 32, layers: int = 4, vocab: int | None = None) -> Any:
     """A transformers config of architecture `arch` with a tiny shape."""
-    import transformers as tf
-
     vocab = vocab or len(tiny_tokenizer())
     heads = 4
     common: dict[str, Any] = {
@@ -147,8 +145,6 @@ def tiny_model(
     dtype: torch.dtype = torch.float32,
 ) -> LoadedModel:
     """A random `arch` model with the shared tiny tokenizer, wrapped as a `LoadedModel`."""
-    from transformers import AutoModelForCausalLM
-
     torch.manual_seed(seed)
     cfg = tiny_config(arch, hidden, layers)
     model = AutoModelForCausalLM.from_config(cfg, dtype=dtype)

@@ -1,4 +1,4 @@
-"""Contrastive A/B data: one item type, loaders, chat-template prompts, built-in behaviours.
+"""Contrastive A/B data: one item type, its loaders and the built-in behaviours.
 
 An `ABItem` is a question that lists its choices, the answer that shows the behaviour
 (``matching``, e.g. ``"(A)"``) and the one that does not (``non_matching``). Two file schemas
@@ -9,10 +9,9 @@ load into it:
 * Anthropic model-written-evals JSONL: one such object per line; answers look like ``" (A)"`` or
   ``" Yes"``, and ``answer_not_matching_behavior`` may be a list.
 
-`build_prompts` formats each question with the model's own chat template and opens the
-assistant turn, so the next token is the answer. The answer label is tokenized on its own
-(``"(A)"`` becomes the text ``"(A"``, a single token in the Qwen tokenizer) and appended, and
-steering vectors read the hidden state at that answer token, as CAA does.
+Built-in behaviours (`builtin`, `builtin_names`) ship in ``steerbridge/data/behaviours``:
+generate and test splits, open-ended prompts and a card each. Formatting items for a model
+is `steerbridge.vectors.prompts`.
 """
 
 from __future__ import annotations
@@ -22,7 +21,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -263,83 +262,7 @@ def load(path: str | Path, multi_choice: MultiChoice = "keep") -> ABDataset:
                            f"({', '.join(builtin_names())}), a CAA .json or an evals .jsonl file.")
 
 
-# ---------------------------------------------------------------------------- prompts
-
-
-@dataclass(frozen=True)
-class ABPrompt:
-    """An item formatted for one model: prompt tokens and the two answer-label token lists."""
-
-    item: ABItem
-    prompt: str
-    prompt_ids: list[int]
-    matching_ids: list[int]
-    non_matching_ids: list[int]
-
-
-@dataclass
-class PromptSet:
-    """Prompts built by `build_prompts`, with the count of items dropped and why."""
-
-    prompts: list[ABPrompt]
-    dropped: Counter[str] = field(default_factory=Counter)
-
-    def __len__(self) -> int:
-        return len(self.prompts)
-
-    def __iter__(self) -> Iterator[ABPrompt]:
-        return iter(self.prompts)
-
-
-def chat_prompt(tokenizer: Any, user: str, system: str | None = None) -> str:
-    """`user` in the tokenizer's chat template with the assistant turn opened.
-
-    system=None keeps the template's default system prompt (Qwen inserts its own); a string
-    replaces it. A tokenizer without a chat template gets ``"{user}\\n"``.
-    """
-    if getattr(tokenizer, "chat_template", None):
-        messages = [{"role": "user", "content": user}]
-        if system is not None:
-            messages.insert(0, {"role": "system", "content": system})
-        text = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
-        return str(text)
-    return f"{user}\n"
-
-
-def build_prompts(
-    tokenizer: Any,
-    items: Iterable[ABItem],
-    system: str | None = None,
-    max_tokens: int | None = None,
-) -> PromptSet:
-    """Format items with the chat template, assistant turn open, answer labels tokenized apart.
-
-    Items are dropped (and counted) when the two answer labels tokenize identically or when
-    the prompt plus answer exceeds `max_tokens`. Raises if nothing is left.
-    """
-    out = PromptSet(prompts=[])
-    for item in items:
-        prompt = chat_prompt(tokenizer, item.question, system)
-        ids = list(tokenizer.encode(prompt, add_special_tokens=False))
-        m = list(tokenizer.encode(answer_text(item.matching), add_special_tokens=False))
-        n = list(tokenizer.encode(answer_text(item.non_matching), add_special_tokens=False))
-        if not m or not n or m == n:
-            out.dropped["whose answers tokenize identically"] += 1
-            continue
-        if max_tokens is not None and len(ids) + max(len(m), len(n)) > max_tokens:
-            out.dropped[f"longer than {max_tokens} tokens"] += 1
-            continue
-        out.prompts.append(ABPrompt(item, prompt, ids, m, n))
-    if not out.prompts:
-        why = ", ".join(f"{k}: {v}" for k, v in out.dropped.items()) or "no items given"
-        raise SteerbridgeError(f"No A/B prompts left after filtering ({why}).")
-    return out
-
-
 # ---------------------------------------------------------------------------- built-ins
-
-_BUILTIN_PACKAGE = "steerbridge.data.behaviours"
-
 
 def _builtin_root() -> Any:
     return resources.files("steerbridge").joinpath("data", "behaviours")
@@ -385,9 +308,3 @@ def save_caa(items: Sequence[ABItem], path: str | Path) -> None:
     Path(path).write_text(json.dumps([it.to_json() for it in items], indent=1,
                                      ensure_ascii=False) + "\n", encoding="utf-8")
 
-
-__all__ = [
-    "ABDataset", "ABItem", "ABPrompt", "PromptSet", "answer_text", "build_prompts", "builtin",
-    "builtin_card", "builtin_names", "builtin_open_prompts", "chat_prompt", "dataset_fingerprint",
-    "load", "load_anthropic_jsonl", "load_caa", "make_item", "save_caa", "asdict",
-]

@@ -30,8 +30,9 @@ import torch
 from torch import Tensor
 
 from steerbridge.errors import SteerbridgeError
+from steerbridge.models.batching import pad_batch, pad_id
 from steerbridge.models.loading import LoadedModel
-from steerbridge.vectors.datasets import chat_prompt
+from steerbridge.vectors.prompts import chat_prompt
 from steerbridge.vectors.vector import SteeringVector
 
 Positions = Literal["all", "prompt", "generated"]
@@ -155,15 +156,7 @@ def encode_prompts(lm: LoadedModel, prompts: Sequence[str], chat: bool = True,
     """Left-padded ``(input_ids, attention_mask)`` for `prompts` (chat-formatted by default)."""
     texts = [chat_prompt(lm.tokenizer, p, system) if chat else p for p in prompts]
     ids = [lm.tokenizer.encode(t, add_special_tokens=False) for t in texts]
-    width = max(len(i) for i in ids)
-    pad = lm.tokenizer.pad_token_id
-    pad = 0 if pad is None else int(pad)
-    input_ids = torch.full((len(ids), width), pad, dtype=torch.long)
-    mask = torch.zeros((len(ids), width), dtype=torch.long)
-    for r, row in enumerate(ids):
-        input_ids[r, width - len(row):] = torch.tensor(row, dtype=torch.long)
-        mask[r, width - len(row):] = 1
-    return input_ids, mask
+    return pad_batch(ids, pad_id(lm.tokenizer), "left")
 
 
 @torch.inference_mode()

@@ -1,7 +1,12 @@
 # ruff: noqa: E501  (long lines are data: option pairs and answer templates)
 """Build steerbridge's own A/B behaviour datasets (run once; the JSON files are committed).
 
-    python src/steerbridge/data/behaviours/make_datasets.py
+    python tools/make_datasets.py [OUT_DIR]
+
+writes ``OUT_DIR/<behaviour>/generate.json`` and ``test.json`` for each built-in behaviour;
+OUT_DIR defaults to the package's data folder, ``src/steerbridge/data/behaviours`` (the cards
+and open-ended prompts there are written by hand). A one-off generator: it lives outside the
+package so it does not ship in the wheel.
 
 Every item is a situation written for this project, combined with question frames and answer
 templates also written here; nothing is copied from other datasets. Topics (not items) are
@@ -11,11 +16,12 @@ Which letter carries the matching answer is drawn per item with a fixed seed.
 
 from __future__ import annotations
 
+import argparse
 import json
 import random
 from pathlib import Path
 
-HERE = Path(__file__).parent
+DATA_DIR = Path(__file__).resolve().parents[1] / "src" / "steerbridge" / "data" / "behaviours"
 
 # --------------------------------------------------------------------------- positive-tone
 SITUATIONS = [
@@ -277,22 +283,26 @@ def caution(rng: random.Random) -> list[list[dict[str, str]]]:
     return per_topic
 
 
-def write(name: str, per_topic: list[list[dict[str, str]]]) -> tuple[int, int]:
+def write(name: str, per_topic: list[list[dict[str, str]]], out_dir: Path) -> tuple[int, int]:
     n_test = N_TEST_TOPICS[name]
     gen = [it for topic in per_topic[:-n_test] for it in topic]
     test = [it for topic in per_topic[-n_test:] for it in topic]
-    folder = HERE / name
-    folder.mkdir(exist_ok=True)
+    folder = out_dir / name
+    folder.mkdir(parents=True, exist_ok=True)
     for split, items in (("generate", gen), ("test", test)):
         (folder / f"{split}.json").write_text(json.dumps(items, indent=1) + "\n", encoding="utf-8")
     return len(gen), len(test)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description="Write the built-in A/B behaviour datasets.")
+    ap.add_argument("out_dir", nargs="?", type=Path, default=DATA_DIR,
+                    help=f"where the behaviour folders go (default: {DATA_DIR})")
+    out_dir = ap.parse_args(argv).out_dir
     for name, build in (("positive-tone", positive_tone), ("formal-register", formal_register),
                         ("caution", caution)):
         rng = random.Random(f"steerbridge-{name}")
-        print(name, *write(name, build(rng)))
+        print(name, *write(name, build(rng), out_dir))
 
 
 if __name__ == "__main__":
