@@ -12,6 +12,7 @@ from steerbridge.errors import SteerbridgeError
 from steerbridge.models.tiny import tiny_model
 from steerbridge.vectors import datasets, export
 from steerbridge.vectors import vector as V
+from steerbridge.vectors.extract import extract
 
 gguf = pytest.importorskip("gguf")
 
@@ -20,7 +21,7 @@ gguf = pytest.importorskip("gguf")
 def vec():
     lm = tiny_model("qwen2", 32, 4, seed=0)
     gen, _ = datasets.builtin("caution")
-    return V.extract(lm, gen[:6], [1, 3], scales={1: 1.5, 3: 2.5})
+    return extract(lm, gen[:6], [1, 3], scales={1: 1.5, 3: 2.5})
 
 
 def test_gguf_layout_read_by_gguf_reader(tmp_path: Path, vec) -> None:

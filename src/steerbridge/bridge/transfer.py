@@ -16,7 +16,8 @@ from torch import Tensor
 from steerbridge.bridge.anchors import saw_dataset
 from steerbridge.errors import SteerbridgeError
 from steerbridge.models.loading import LoadedModel
-from steerbridge.vectors.vector import SteeringVector, measure_scales
+from steerbridge.vectors.scales import measure_scales
+from steerbridge.vectors.vector import SteeringVector
 
 
 class BridgeLike(Protocol):
