@@ -56,7 +56,7 @@ def main() -> None:
         print(f"{args.summarize}: pair {rec['pair']}, cos(W·v, native) "
               f"{rec.get('cos_transferred_native', float('nan')):.3f}")
         print_verdicts(verdicts(rec["runs"], args.need, rec["unsteered_vader"]))
-        for lo in range(0, len(rec["prompts"]), args.blocks or len(rec["prompts"]) + 1):
+        for lo in range(0, len(rec["prompts"]) if args.blocks > 0 else 0, max(args.blocks, 1)):
             hi = lo + args.blocks
             print(f"prompts {lo + 1}-{hi}:")
             print_verdicts(verdicts(block(rec, lo, hi, args.threshold), args.need,
