@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from steerbridge.evaluation.report import SUMMARY_COLUMNS, summary_rows
+from steerbridge.evaluation.report import SUMMARY_COLUMNS, markdown_table, summary_rows
 from steerbridge.run.rundir import find_evaluations, read_json
 
 
@@ -22,10 +22,7 @@ def main() -> None:
     args = ap.parse_args()
     behaviours = {name: read_json(path) for name, path in find_evaluations(args.run).items()}
     rows = summary_rows({"behaviours": behaviours})
-    print("| " + " | ".join(SUMMARY_COLUMNS) + " |")
-    print("|" + " --- |" * len(SUMMARY_COLUMNS))
-    for row in rows:
-        print("| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |")
+    print(markdown_table(SUMMARY_COLUMNS, rows))
     print(f"\n{len(rows)} behaviour(s) evaluated in {args.run}")
 
 

@@ -108,7 +108,9 @@ def _html_table(head: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return f"<table><thead><tr>{th}</tr></thead><tbody>{trs}</tbody></table>"
 
 
-def _md_table(head: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+def markdown_table(head: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """A Markdown table, "|" inside cells and headers escaped."""
+
     def esc(x: str) -> str:
         return str(x).replace("|", "\\|")
 
@@ -234,13 +236,13 @@ def render_markdown(results: dict[str, Any]) -> str:
     out = ["# steerbridge report", ""]
     out += [f"- **{k}**: {v}" for k, v in _provenance(results)]
     out += ["", HOW_TO_READ, "", "## Summary per behaviour", "",
-            _md_table(SUMMARY_COLUMNS, summary_rows(results)), ""]
+            markdown_table(SUMMARY_COLUMNS, summary_rows(results)), ""]
     for name, beh in results.get("behaviours", {}).items():
         out += [f"## {name}", ""]
         out += [f"- error: {e}" for e in beh.get("errors", [])]
         if "summary" not in beh:
             continue
-        out += [_md_table(*sweep_rows(beh)), ""]
+        out += [markdown_table(*sweep_rows(beh)), ""]
         tone = beh.get("tone")
         if tone:
             out += [f"Tone ({tone.get('scorer')}, alpha {fmt(tone.get('alpha'))}): "
