@@ -43,13 +43,12 @@ from safetensors.torch import load_file, save_file
 from steerbridge.bridge import anchors
 from steerbridge.bridge.affine import Bridge
 from steerbridge.bridge.collection import PairStats
+from steerbridge.bridge.fidelity import fidelity
 from steerbridge.bridge.fits import fit_ridge
 from steerbridge.bridge.moments import Moments
-from steerbridge.evaluation.metrics import cosine
 from steerbridge.models.loading import load
 from steerbridge.vectors import datasets
 from steerbridge.vectors.aggregators import mean_diff
-from steerbridge.vectors.prompts import build_prompts
 from steerbridge.vectors.readout import answer_states
 
 SHARED_CAA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "caa" / "generate"
@@ -80,7 +79,7 @@ def cached_states(model_name: str, layers: list[int], items: dict[str, list[data
             lm = lm or load(model_name, dtype=dtype)
             if read == "answer_text":
                 its = datasets.with_choice_text(its)
-            ps = build_prompts(lm.tokenizer, its)
+            ps = datasets.build_prompts(lm.tokenizer, its)
             pos, neg = answer_states(lm, ps.prompts, layers, progress=True)
             t = {f"pos.{k}": v.float() for k, v in pos.items()}
             t.update({f"neg.{k}": v.float() for k, v in neg.items()})
@@ -138,8 +137,6 @@ def main() -> None:
     v_src = {n: mean_diff(*xs[n]) for n in names}
     v_nat = {n: mean_diff(*ys[n]) for n in names}
     n_corpus = stats.train.count
-    gen = torch.Generator().manual_seed(0)
-    rand = torch.randn(16, stats.train.dx, generator=gen, dtype=torch.float64)
 
     rows: list[dict[str, Any]] = []
     for h in names:
@@ -158,13 +155,13 @@ def main() -> None:
             variants[f"corpus+diffs×{w:g}%"] = (
                 stats.train + anchors.weighted(dif, n_corpus, w / 100), None)
         variants["diffs"] = (dif, 1e-2)
-        others_mean = torch.stack([v_nat[n] / v_nat[n].norm() for n in others]).mean(0)
-        row: dict[str, Any] = {"held_out": h, "others_mean": cosine(others_mean, v_nat[h])}
+        row: dict[str, Any] = {"held_out": h, "others_mean": None}
         for vname, (m, lam) in variants.items():
             w_map, b, _ = fit_ridge(m, None if lam is not None else stats.val, lam=lam)
-            cos = cosine(w_map @ v_src[h].double(), v_nat[h])
-            rnd = [abs(cosine(w_map @ r, v_nat[h])) for r in rand]
-            row[vname] = {"cos": cos, "random": statistics.mean(rnd),
+            f = fidelity(w_map, v_src[h], v_nat[h], n_random=16, seed=0,
+                         other_natives=[v_nat[n] for n in others])
+            row["others_mean"] = f.others_native  # the same for every variant: W plays no part
+            row[vname] = {"cos": f.cos, "random": f.random_mapped,
                           "corpus_val_r2": stats.val.r2(w_map, b)}
         rows.append(row)
         if args.save and args.save[2] == h:

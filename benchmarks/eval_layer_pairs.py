@@ -22,7 +22,7 @@ from steerbridge.bridge.corpus import load_corpus, tokenize
 from steerbridge.bridge.fitting import describe
 from steerbridge.bridge.transfer import transfer
 from steerbridge.evaluation import ab as evaluate
-from steerbridge.evaluation import metrics
+from steerbridge.evaluation.results import BehaviourSummary, nan_to_none
 from steerbridge.models.loading import load
 from steerbridge.vectors import datasets
 from steerbridge.vectors.extract import extract
@@ -68,21 +68,27 @@ def main() -> None:
                 moved = transfer(bridges[(s, t)], vs.select([s]), target_scale=native.scales[t])
                 res = evaluate.evaluate_behaviour(tgt, test, native, moved, alphas,
                                                   random_seeds=[0], n_boot=300)
-                h = res["summary"]["headline"]
+                summ = BehaviourSummary.from_dict(res["summary"])
+                h, tr, rnd = summ.headline, summ.headline.transferred, summ.headline.random
+                assert tr is not None and rnd is not None  # always evaluated here
                 row = {
                     "behaviour": name, "pair": [s, t],
                     "bridge_r2": bridges[(s, t)].metrics.get("test", {}).get("r2"),
                     "cos": res["cosine"]["transferred"],
                     "native_rel_norm": native.relative_norm(t),
-                    **{k: h.get(k) for k in (
-                        "best_alpha", "native_dp", "transferred_dp", "transferred_retention",
-                        "random_retention_mean", "transferred_corr_change", "random_corr_change",
-                        "none_answer_mass", "native_answer_mass", "transferred_answer_mass")},
-                    "retention_per_alpha": res["summary"]["retention"]["transferred"],
-                    "native_dp_per_alpha": res["summary"]["delta_p"]["native"],
+                    "best_alpha": h.best_alpha, "native_dp": h.native_dp, "transferred_dp": tr.dp,
+                    "transferred_retention": tr.retention,
+                    "random_retention_mean": rnd.retention_mean,
+                    "transferred_corr_change": tr.corr_change.value,
+                    "random_corr_change": rnd.corr_change,
+                    "none_answer_mass": h.none_answer_mass,
+                    "native_answer_mass": h.native_answer_mass,
+                    "transferred_answer_mass": tr.answer_mass,
+                    "retention_per_alpha": summ.column("retention", "transferred"),
+                    "native_dp_per_alpha": summ.column("delta_p", "native"),
                     "seconds": time.perf_counter() - t1,
                 }
-                line = json.dumps(metrics.nan_to_none(row))
+                line = json.dumps(nan_to_none(row))
                 print(line, flush=True)
                 out.write(line + "\n")
                 out.flush()

@@ -10,26 +10,19 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
-from steerbridge.evaluation.report import SUMMARY_COLUMNS, summary_rows
+from steerbridge.evaluation.report import SUMMARY_COLUMNS, markdown_table, summary_rows
+from steerbridge.run.rundir import find_evaluations, read_json
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("run", type=Path)
     args = ap.parse_args()
-    behaviours = {}
-    for f in sorted((args.run / "eval").glob("*.json")):
-        if f.name.endswith("-source.json"):
-            continue
-        behaviours[f.name.rsplit("-", 1)[0]] = json.loads(f.read_text(encoding="utf-8"))
+    behaviours = {name: read_json(path) for name, path in find_evaluations(args.run).items()}
     rows = summary_rows({"behaviours": behaviours})
-    print("| " + " | ".join(SUMMARY_COLUMNS) + " |")
-    print("|" + " --- |" * len(SUMMARY_COLUMNS))
-    for row in rows:
-        print("| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |")
+    print(markdown_table(SUMMARY_COLUMNS, rows))
     print(f"\n{len(rows)} behaviour(s) evaluated in {args.run}")
 
 

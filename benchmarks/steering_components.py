@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from transfer_generation import add_common_args, load_prompts, moved, vader_scores
 
 from steerbridge.bridge.affine import Bridge
+from steerbridge.evaluation import freetext
 from steerbridge.models.loading import load
 from steerbridge.vectors import datasets, steering
 from steerbridge.vectors import vector as vectors
@@ -40,7 +40,7 @@ def with_direction(v: vectors.SteeringVector, layer: int, d: torch.Tensor,
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--bridge", required=True)
-    add_common_args(ap)
+    freetext.add_arguments(ap)
     ap.add_argument("--out", default="runs/steering-components")
     args = ap.parse_args()
 
@@ -49,7 +49,7 @@ def main() -> None:
     br = Bridge.load(args.bridge)
     lt = br.target_layer
     gen, _ = datasets.builtin(args.behaviour)
-    prompts = load_prompts(args.prompt_file, args.behaviour)[: args.prompts]
+    prompts = freetext.open_prompts(args.behaviour, args.prompt_file)[: args.prompts]
     src = load(br.source_name, dtype=args.dtype)
     v_src = extract(src, gen[: args.items], br.source_layers, progress=True,
                     dataset_name=args.behaviour)
@@ -74,7 +74,7 @@ def main() -> None:
         "random@residual": (with_direction(nat, lt, rnd, "random"), share),
     }
     base = steering.generate(tgt, prompts, max_new_tokens=args.tokens)
-    base_v = vader_scores(base)
+    base_v = freetext.vader_scores(base)
     record: dict[str, Any] = {"bridge": args.bridge, "cos_native_transferred": along,
                               "residual_share": share, "prompts": prompts, "unsteered": base,
                               "unsteered_vader": base_v, "runs": []}
@@ -83,8 +83,8 @@ def main() -> None:
     for alpha in args.alphas:
         for name, (vec, k) in parts.items():
             texts = steering.generate(tgt, prompts, vec, alpha * k, max_new_tokens=args.tokens)
-            sc = vader_scores(texts)
-            m = moved(sc, base_v, alpha, args.threshold)
+            sc = freetext.vader_scores(texts)
+            m = freetext.moved(sc, base_v, alpha, args.threshold)
             record["runs"].append({"alpha": alpha, "part": name, "push": alpha * k,
                                    "texts": texts, "vader": sc, "moved": m})
             print(f"  alpha {alpha:+.2f} {name:16s} push {alpha * k:+.3f} moved {m}/"

@@ -20,7 +20,7 @@ from pathlib import Path
 import torch
 
 from steerbridge.bridge.affine import Bridge
-from steerbridge.evaluation.metrics import cosine
+from steerbridge.bridge.fidelity import fidelity, source_direction
 from steerbridge.models.loading import load
 from steerbridge.vectors import datasets
 from steerbridge.vectors.extract import extract
@@ -50,17 +50,14 @@ def main() -> None:
     gen_ = torch.Generator().manual_seed(0)
     rows = []
     for path, br in zip(args.bridges, bridges, strict=True):
-        v = torch.cat([v_src.direction(s).double() for s in br.source_layers])
-        mapped = br.W.double() @ v
         native = v_nat.direction(br.target_layer).double()
-        rnd = [abs(cosine(br.W.double() @ torch.randn(v.shape[0], generator=gen_,
-                                                       dtype=torch.float64), native))
-               for _ in range(8)]
+        f = fidelity(br.W, source_direction(v_src, br.source_layers), native, n_random=8,
+                     generator=gen_)
         rows.append({"bridge": str(path), "source_layers": br.source_layers,
                      "target_layer": br.target_layer,
                      "r2": br.metrics.get("test", {}).get("r2"),
-                     "cos_transferred_native": cosine(mapped, native),
-                     "random_abs_cos_mean": sum(rnd) / len(rnd),
+                     "cos_transferred_native": f.cos,
+                     "random_abs_cos_mean": f.random_mapped,
                      "source_relative_norm": [v_src.direction(s).norm().item()
                                               for s in br.source_layers],
                      "native_norm": native.norm().item()})

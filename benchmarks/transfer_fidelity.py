@@ -26,27 +26,15 @@ from typing import Any
 import torch
 
 from steerbridge.bridge.collection import PairStats
+from steerbridge.bridge.fidelity import fidelity, source_direction
 from steerbridge.bridge.fits import DEFAULT_LAMBDAS, fit_lowrank, fit_procrustes, fit_ridge
+from steerbridge.bridge.scoring import score
+from steerbridge.run.rundir import find_moments, find_vectors
 from steerbridge.vectors.vector import SteeringVector
 
 
 def mean(xs: list[float]) -> float:
     return sum(xs) / len(xs) if xs else float("nan")
-
-
-def cos(a: torch.Tensor, b: torch.Tensor) -> float:
-    return float(torch.nn.functional.cosine_similarity(a.double(), b.double(), dim=0))
-
-
-def vector_pairs(run: Path) -> dict[str, tuple[SteeringVector, SteeringVector]]:
-    """``{behaviour: (source vector, native vector)}`` found in a run's ``vectors/``."""
-    out: dict[str, tuple[SteeringVector, SteeringVector]] = {}
-    for src in sorted((run / "vectors").glob("*-source.safetensors")):
-        nat = src.with_name(src.name.replace("-source.", "-native."))
-        if nat.exists():
-            name = src.name.rsplit("-", 2)[0]
-            out[name] = (SteeringVector.load(src), SteeringVector.load(nat))
-    return out
 
 
 def maps(stats: PairStats) -> dict[str, tuple[torch.Tensor, torch.Tensor, str]]:
@@ -66,38 +54,25 @@ def maps(stats: PairStats) -> dict[str, tuple[torch.Tensor, torch.Tensor, str]]:
     return out
 
 
-def held_out_r2(stats: PairStats, w: torch.Tensor, b: torch.Tensor) -> float:
-    x, y = stats.test_x.double(), stats.test_y.double()
-    pred = x @ w.T.double() + b.double()
-    return 1.0 - float(((pred - y) ** 2).sum() / ((y - y.mean(0)) ** 2).sum())
-
-
 def analyse(run: Path, n_random: int = 8) -> dict[str, Any]:
-    files = sorted((run / "moments").glob("moments-*.safetensors"))
+    files = find_moments(run)
     if not files:
         raise SystemExit(f"{run}: no moments/ cache (was the bridge fitted in this run?)")
     stats = PairStats.load(files[-1])
-    pairs = vector_pairs(run)
+    pairs = {beh: (SteeringVector.load(s), SteeringVector.load(n))
+             for beh, (s, n) in find_vectors(run).items()}
     ls, lt = stats.pair[0], stats.pair[1]
-    gen = torch.Generator().manual_seed(0)
-    d_s = stats.train.dx
-    randoms = [torch.randn(d_s, generator=gen, dtype=torch.float64) for _ in range(n_random)]
+    sources = {beh: source_direction(vs, ls) for beh, (vs, _) in pairs.items()}
     rows = []
     for name, (w, b, tag) in maps(stats).items():
-        row: dict[str, Any] = {"map": name + tag, "r2": held_out_r2(stats, w, b), "cos": {},
-                               "norm_ratio": {}, "random_abs_cos": {}, "other_cos": {}}
-        mapped = {beh: w.double() @ torch.cat([vs.direction(layer).double() for layer in ls])
-                  for beh, (vs, _) in pairs.items()}
-        mapped_random = [w.double() @ r for r in randoms]
-        for beh, (vs, vn) in pairs.items():
-            native = vn.direction(lt).double()
-            v = torch.cat([vs.direction(layer).double() for layer in ls])
-            row["cos"][beh] = cos(mapped[beh], native)
-            row["norm_ratio"][beh] = float(mapped[beh].norm() / v.norm())
-            row["random_abs_cos"][beh] = sum(abs(cos(m, native)) for m in mapped_random) / len(
-                mapped_random)
-            others = [cos(m, native) for o, m in mapped.items() if o != beh]
-            row["other_cos"][beh] = sum(others) / len(others) if others else float("nan")
+        r2 = score(w, b, stats.test_x, stats.test_y, stats.train.means()[1])["r2"]
+        row: dict[str, Any] = {"map": name + tag, "r2": r2, "cos": {}, "norm_ratio": {},
+                               "random_abs_cos": {}, "other_cos": {}}
+        for beh, (_, vn) in pairs.items():
+            f = fidelity(w, sources[beh], vn.direction(lt), n_random=n_random, seed=0,
+                         other_sources=[v for o, v in sources.items() if o != beh])
+            row["cos"][beh], row["norm_ratio"][beh] = f.cos, f.norm_ratio
+            row["random_abs_cos"][beh], row["other_cos"][beh] = f.random_mapped, f.others_mapped
         rows.append(row)
     return {"run": str(run), "pair": [list(ls), lt], "n_train": stats.train.count,
             "behaviours": list(pairs), "rows": rows}

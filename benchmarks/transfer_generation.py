@@ -22,29 +22,19 @@ from pathlib import Path
 from typing import Any
 
 from steerbridge.bridge.affine import Bridge
+from steerbridge.bridge.fidelity import cosine
+from steerbridge.evaluation import freetext
+from steerbridge.evaluation.freetext import ScoredRun, Verdict
 from steerbridge.models.loading import load
 from steerbridge.vectors import datasets, steering
 from steerbridge.vectors import vector as vectors
 from steerbridge.vectors.extract import extract
 
 
-def vader_scores(texts: list[str]) -> list[float]:
-    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-
-    sia = SentimentIntensityAnalyzer()
-    return [float(sia.polarity_scores(t)["compound"]) for t in texts]
-
-
-def moved(scores: list[float], base: list[float], alpha: float, threshold: float) -> int:
-    """Prompts whose score moved by more than `threshold` in the direction of alpha's sign."""
-    sign = 1.0 if alpha > 0 else -1.0
-    return sum(1 for s, b in zip(scores, base, strict=True) if sign * (s - b) > threshold)
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--bridge", help="bridge .safetensors (source -> target)")
-    add_common_args(ap)
+    freetext.add_arguments(ap)
     ap.add_argument("--native-items", type=int, default=160, help="0 = no native vector")
     ap.add_argument("--out", default="runs/transfer-gen")
     ap.add_argument("--summarize", default=None, metavar="RESULTS_JSON",
@@ -53,15 +43,7 @@ def main() -> None:
                     help="with --summarize: also judge each block of this many prompts")
     args = ap.parse_args()
     if args.summarize:
-        rec = json.loads(Path(args.summarize).read_text(encoding="utf-8"))
-        print(f"{args.summarize}: pair {rec['pair']}, cos(W·v, native) "
-              f"{rec.get('cos_transferred_native', float('nan')):.3f}")
-        print_verdicts(verdicts(rec["runs"], args.need, rec["unsteered_vader"]))
-        for lo in range(0, len(rec["prompts"]), args.blocks or len(rec["prompts"]) + 1):
-            hi = lo + args.blocks
-            print(f"prompts {lo + 1}-{hi}:")
-            print_verdicts(verdicts(block(rec, lo, hi, args.threshold), args.need,
-                                    rec["unsteered_vader"][lo:hi]))
+        summarize(args.summarize, args.need, args.threshold, args.blocks)
         return
 
     out = Path(args.out)
@@ -71,7 +53,7 @@ def main() -> None:
     br = Bridge.load(args.bridge)
     lt = br.target_layer
     gen, _ = datasets.builtin(args.behaviour)
-    prompts = load_prompts(args.prompt_file, args.behaviour)[: args.prompts]
+    prompts = freetext.open_prompts(args.behaviour, args.prompt_file)[: args.prompts]
 
     src = load(br.source_name, dtype=args.dtype)
     br.check_model("source", src)
@@ -91,7 +73,7 @@ def main() -> None:
         conds[f"random:{s}"] = vectors.random_like(v_tr, seed=s)
 
     base = steering.generate(tgt, prompts, max_new_tokens=args.tokens)
-    base_v = vader_scores(base)
+    base_v = freetext.vader_scores(base)
     record: dict[str, Any] = {
         "bridge": args.bridge, "pair": [br.source_layers, lt], "behaviour": args.behaviour,
         "threshold": args.threshold, "tokens": args.tokens, "prompts": prompts,
@@ -100,110 +82,50 @@ def main() -> None:
         "unsteered": base, "unsteered_vader": base_v, "runs": [],
     }
     if "native" in conds:
-        from steerbridge.evaluation.metrics import cosine
-
         record["cos_transferred_native"] = cosine(v_tr.direction(lt), conds["native"].direction(lt))
     print(f"pair {br.source_layers}->{lt}; unsteered mean VADER {statistics.mean(base_v):+.2f}",
           flush=True)
     sweep(tgt, prompts, conds, args, record, out)
-    record["verdicts"] = verdicts(record["runs"], args.need, base_v)
-    print_verdicts(record["verdicts"])
+    found = freetext.verdicts(runs_of(record), args.need, base_v)
+    record["verdicts"] = [v.to_dict() for v in found]
+    print_verdicts(found)
     (out / "results.json").write_text(json.dumps(record, indent=1), encoding="utf-8")
     write_markdown(record, out / "generations.md")
     print(f"results in {out}/results.json and {out}/generations.md")
 
 
-def add_common_args(ap: argparse.ArgumentParser) -> None:
-    """Options every free-text steering benchmark shares (behaviour, prompts, scoring)."""
-    ap.add_argument("--behaviour", default="positive-tone")
-    ap.add_argument("--items", type=int, default=160, help="generate items for the vectors")
-    ap.add_argument("--prompts", type=int, default=5, help="open-ended prompts (unseen)")
-    ap.add_argument("--prompt-file", default=None,
-                    help="JSON list (or {'prompts': [...]}) to use instead of the behaviour's "
-                         "built-in open prompts")
-    ap.add_argument("--alphas", type=float, nargs="+", default=[-0.4, -0.2, 0.2, 0.4])
-    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
-    ap.add_argument("--tokens", type=int, default=48)
-    ap.add_argument("--threshold", type=float, default=0.1)
-    ap.add_argument("--need", type=int, default=4,
-                    help="prompts that must move for a pass (issue 4: 4 of 5)")
-    ap.add_argument("--read", default="answer_letter", choices=["answer_letter", "answer_text"],
-                    help="where vectors are read: the answer letter (CAA) or its text's end")
-    ap.add_argument("--dtype", default="auto")
+def summarize(path: str, need: int, threshold: float, blocks: int) -> None:
+    """Re-print the verdicts of a saved results.json (and of each block of prompts)."""
+    rec = json.loads(Path(path).read_text(encoding="utf-8"))
+    print(f"{path}: pair {rec['pair']}, cos(W·v, native) "
+          f"{rec.get('cos_transferred_native', float('nan')):.3f}")
+    runs, base = runs_of(rec), rec["unsteered_vader"]
+    print_verdicts(freetext.verdicts(runs, need, base))
+    for lo, hi, found in freetext.block_verdicts(runs, base, blocks, need, threshold):
+        print(f"prompts {lo + 1}-{hi}:")
+        print_verdicts(found)
 
 
 def sweep(lm: Any, prompts: list[str], conds: dict[str, vectors.SteeringVector],
           args: argparse.Namespace, record: dict[str, Any], out: Path,
           rename: dict[str, str] | None = None) -> None:
     """Generate under every vector at every alpha; score, count moved, save after each."""
-    for alpha in args.alphas:
-        for name, vec in conds.items():
-            texts = steering.generate(lm, prompts, vec, alpha, max_new_tokens=args.tokens)
-            sc = vader_scores(texts)
-            k = moved(sc, record["unsteered_vader"], alpha, args.threshold)
-            record["runs"].append({"alpha": alpha, "vector": (rename or {}).get(name, name),
-                                   "texts": texts, "vader": sc, "moved": k})
-            print(f"  alpha {alpha:+.2f} {name:12s} moved {k}/{len(prompts)}  mean VADER "
-                  f"{statistics.mean(sc):+.2f}", flush=True)
-            (out / "results.json").write_text(json.dumps(record, indent=1), encoding="utf-8")
+    for run in freetext.scored_runs(lm, prompts, conds, args.alphas, record["unsteered_vader"],
+                                    args.threshold, args.tokens):
+        record["runs"].append({**run.to_dict(), "vector": (rename or {}).get(run.vector,
+                                                                             run.vector)})
+        print(f"  alpha {run.alpha:+.2f} {run.vector:12s} moved {run.moved}/{len(prompts)}  "
+              f"mean VADER {statistics.mean(run.vader):+.2f}", flush=True)
+        (out / "results.json").write_text(json.dumps(record, indent=1), encoding="utf-8")
 
 
-def load_prompts(prompt_file: str | None, behaviour: str) -> list[str]:
-    """The behaviour's built-in open prompts, or a JSON list / {"prompts": [...]} file."""
-    if prompt_file is None:
-        return datasets.builtin_open_prompts(behaviour)
-    data = json.loads(Path(prompt_file).read_text(encoding="utf-8"))
-    prompts = data["prompts"] if isinstance(data, dict) else data
-    if not prompts or not all(isinstance(p, str) for p in prompts):
-        raise SystemExit(f"{prompt_file}: expected a non-empty list of prompt strings")
-    return list(prompts)
+def runs_of(record: dict[str, Any]) -> list[ScoredRun]:
+    return [ScoredRun.from_dict(r) for r in record["runs"]]
 
 
-def verdicts(runs: list[dict[str, Any]], need: int,
-             base: list[float] | None = None) -> list[dict[str, Any]]:
-    """Per alpha: prompts moved by W·v, the native vector and the worst-case random direction.
-
-    A pass needs W·v to move at least `need` prompts while *every* random direction moves
-    fewer, so a lucky seed cannot hide behind an average. With the unsteered scores `base`,
-    each vector's mean VADER shift in the sign of alpha is reported too (a graded view of the
-    same texts).
-    """
-    out = []
-    for alpha in dict.fromkeys(r["alpha"] for r in runs):
-        at = {r["vector"]: r for r in runs if r["alpha"] == alpha}
-        rand = [r["moved"] for name, r in at.items() if name.startswith("random")]
-        tr = at["transferred"]["moved"] if "transferred" in at else 0
-        row: dict[str, Any] = {
-            "alpha": alpha, "transferred": tr,
-            "native": at["native"]["moved"] if "native" in at else None,
-            "random": rand, "random_max": max(rand, default=0),
-            "pass": tr >= need and max(rand, default=0) < need}
-        if base is not None:
-            sign = 1.0 if alpha > 0 else -1.0
-            row["shift"] = {name: sign * statistics.mean(s - b for s, b in
-                                                         zip(r["vader"], base, strict=True))
-                            for name, r in at.items()}
-        out.append(row)
-    return out
-
-
-def block(rec: dict[str, Any], lo: int, hi: int, threshold: float) -> list[dict[str, Any]]:
-    """The saved runs restricted to prompts lo..hi-1, with "moved" recounted there."""
-    base = rec["unsteered_vader"][lo:hi]
-    return [{**r, "vader": r["vader"][lo:hi],
-             "moved": moved(r["vader"][lo:hi], base, r["alpha"], threshold)} for r in rec["runs"]]
-
-
-def print_verdicts(rows: list[dict[str, Any]]) -> None:
+def print_verdicts(rows: list[Verdict]) -> None:
     for v in rows:
-        shift = v.get("shift", {})
-        rnd = [x for k, x in shift.items() if k.startswith("random")]
-        extra = (f"; mean shift W·v {shift.get('transferred', float('nan')):+.2f}, native "
-                 f"{shift.get('native', float('nan')):+.2f}, random max {max(rnd):+.2f}"
-                 if rnd else "")
-        print(f"  alpha {v['alpha']:+.2f}: transferred {v['transferred']}, native "
-              f"{v['native']}, random max {v['random_max']} -> "
-              f"{'PASS' if v['pass'] else 'no'}{extra}", flush=True)
+        print(freetext.format_verdict(v), flush=True)
 
 
 def write_markdown(record: dict[str, Any], path: Path) -> None:

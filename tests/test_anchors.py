@@ -8,11 +8,11 @@ import torch
 from steerbridge.bridge import anchors
 from steerbridge.bridge.affine import Bridge
 from steerbridge.bridge.corpus import load_corpus, tokenize
+from steerbridge.bridge.fidelity import cosine
 from steerbridge.bridge.fits import fit_ridge
 from steerbridge.bridge.fitting import fit_bridge
 from steerbridge.bridge.moments import Moments
 from steerbridge.errors import SteerbridgeError
-from steerbridge.evaluation.metrics import cosine
 from steerbridge.models.tiny import tiny_pair
 from steerbridge.vectors.datasets import ABItem
 from steerbridge.vectors.extract import extract

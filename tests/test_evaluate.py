@@ -10,6 +10,8 @@ import torch
 
 from steerbridge.errors import SteerbridgeError
 from steerbridge.evaluation import ab as E
+from steerbridge.evaluation import freetext
+from steerbridge.evaluation.side_effects import side_effects
 from steerbridge.models.loading import LoadedModel
 from steerbridge.models.tiny import tiny_model
 from steerbridge.vectors.datasets import ABItem
@@ -124,21 +126,21 @@ def test_evaluate_behaviour_conditions_and_controls() -> None:
 def test_side_effects_zero_at_alpha_zero_and_positive_otherwise(tiny: LoadedModel) -> None:
     wins = [tiny.tokenizer.encode("The quick brown fox jumps over the lazy dog. " * 2)] * 3
     v = {"v": vector(tiny, 2)}
-    zero = E.side_effects(tiny, wins, v, 0.0)
+    zero = side_effects(tiny, wins, v, 0.0)
     assert zero["v"]["kl"] == pytest.approx(0.0, abs=1e-9)
     assert zero["v"]["ppl_change"] == pytest.approx(0.0, abs=1e-9)
-    big = E.side_effects(tiny, wins, v, 5.0)
+    big = side_effects(tiny, wins, v, 5.0)
     assert big["v"]["kl"] > 1e-4
     assert big["tokens"] == 3 * (len(wins[0]) - 1)
     assert math.isfinite(big["none_ppl"])
 
 
 def test_generations_and_vader(tiny: LoadedModel) -> None:
-    g = E.generations(tiny, ["Describe the weather."], {"v": vector(tiny, 2)}, 3.0,
+    g = freetext.generations(tiny, ["Describe the weather."], {"v": vector(tiny, 2)}, 3.0,
                       max_new_tokens=5)
     assert g["conditions"] == ["none", "v"]
     assert set(g["samples"][0]["outputs"]) == {"none", "v"}
     fake = {"alpha": 1.0, "samples": [{"outputs": {"none": "This is terrible and sad.",
                                                    "v": "What a wonderful, lovely day!"}}]}
-    tone = E.vader_tone(fake)
+    tone = freetext.vader_tone(fake)
     assert tone["shift"]["v"] > 0.5

@@ -8,8 +8,8 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "steerbridge"
 # Bottom to top. A module may import its own level or lower ones, never a higher one.
-STACK = ("errors", "progress", "cachekeys", "models", "vectors", "bridge", "evaluation", "run",
-         "__init__", "cli")
+STACK = ("version", "errors", "progress", "cachekeys", "models", "vectors", "bridge",
+         "evaluation", "run", "__init__", "cli")
 MAX_LINES = 350
 
 
@@ -105,3 +105,13 @@ def test_the_checks_catch_what_they_claim(tmp_path: Path) -> None:
     assert len(found) == 3
     assert _level("steerbridge.cli.app") > _level("steerbridge.run.pipeline") > \
         _level("steerbridge.bridge.fits") > _level("steerbridge.models.loading")
+
+
+def test_package_face_resolves_every_name() -> None:
+    import steerbridge
+
+    assert set(steerbridge.__all__) == {"SteerbridgeError", "__version__",
+                                        *steerbridge._FACE}
+    for name in steerbridge.__all__:
+        assert getattr(steerbridge, name) is not None, name
+    assert steerbridge.fit_bridge.__module__ == "steerbridge.bridge.fitting"

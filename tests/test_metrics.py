@@ -9,7 +9,10 @@ import numpy as np
 import pytest
 import torch
 
+from steerbridge.bridge.fidelity import cosine
 from steerbridge.evaluation import metrics as M
+from steerbridge.evaluation.results import nan_to_none, none_to_nan
+from steerbridge.evaluation.summary import summarize_behaviour
 
 
 def test_delta_p_and_retention_signed() -> None:
@@ -92,9 +95,9 @@ def test_correlation_alpha_mask_and_nan_items() -> None:
 
 
 def test_cosine_and_kl_and_perplexity() -> None:
-    assert M.cosine(torch.tensor([1.0, 0]), torch.tensor([1.0, 1])) == pytest.approx(2 ** -0.5)
+    assert cosine(torch.tensor([1.0, 0]), torch.tensor([1.0, 1])) == pytest.approx(2 ** -0.5)
     with pytest.raises(ValueError):
-        M.cosine(torch.ones(3), torch.ones(4))
+        cosine(torch.ones(3), torch.ones(4))
     logits = torch.randn(3, 5, 11)
     assert M.kl_from_logits(logits, logits) == pytest.approx(0.0, abs=1e-12)
     other = logits + torch.randn(3, 5, 11)
@@ -136,20 +139,23 @@ def _synthetic_conditions(n: int = 60, seed: int = 0) -> tuple[list[float], dict
 
 def test_summarize_behaviour_headline_beside_controls() -> None:
     alphas, conds = _synthetic_conditions()
-    s = M.summarize_behaviour(alphas, conds, n_boot=200)
-    h = s["headline"]
-    assert h["best_alpha"] in (-0.2, 0.2)
-    assert abs(h["native_dp"]) > 0.2
+    s = summarize_behaviour(alphas, conds, n_boot=200)
+    h = s.headline
+    assert h.transferred is not None and h.random is not None
+    assert h.best_alpha in (-0.2, 0.2)
+    assert abs(h.native_dp) > 0.2
     # logistic compresses: retention of half the logit push is between 0.3 and 0.8
-    assert 0.3 < h["transferred_retention"] < 0.8
-    assert abs(h["random_retention_mean"]) < 0.15
-    assert h["transferred_corr_change"] > 0.9
-    assert h["transferred_corr_change"] > h["random_corr_change_max"]
-    assert h["random_corr_raw"] > 0.5  # the paper's raw form is fooled by item spread
-    assert s["retention"]["transferred"][2] != s["retention"]["transferred"][2]  # alpha 0: NaN
-    assert s["answer_mass"]["native"] == pytest.approx([0.8] * 5)
+    assert 0.3 < h.transferred.retention < 0.8
+    assert abs(h.random.retention_mean) < 0.15
+    assert h.transferred.corr_change.value > 0.9
+    assert h.transferred.corr_change.value > h.random.corr_change_max
+    assert h.random.corr_raw > 0.5  # the paper's raw form is fooled by item spread
+    ret = s.column("retention", "transferred")
+    assert ret[2] != ret[2]  # alpha 0: NaN
+    assert s.column("answer_mass", "native") == pytest.approx([0.8] * 5)
+    assert s.compared == ["transferred", "random:0", "random:1"]
     # the JSON form is valid JSON (no NaN tokens)
-    text = json.dumps(M.nan_to_none(s), allow_nan=False)
+    text = json.dumps(nan_to_none(s.to_dict()), allow_nan=False)
     assert "transferred_retention" in text
 
 
@@ -158,18 +164,19 @@ def test_summarize_reports_nan_alpha_and_keeps_others() -> None:
     for c in ("native", "transferred", "random:0", "random:1"):
         for k in ("p", "ld", "mass"):
             conds[c][k][4] = [math.nan] * len(conds[c][k][4])
-    s = M.summarize_behaviour(alphas, conds, n_boot=100)
-    assert s["headline"]["nan_alphas"] == [0.2]
-    assert s["headline"]["best_alpha"] == -0.2
-    assert math.isfinite(s["headline"]["transferred_retention"])
-    assert math.isfinite(s["correlation_change"]["transferred"]["mean"])
+    s = summarize_behaviour(alphas, conds, n_boot=100)
+    assert s.headline.nan_alphas == [0.2]
+    assert s.headline.best_alpha == -0.2
+    assert s.headline.transferred is not None
+    assert math.isfinite(s.headline.transferred.retention)
+    assert math.isfinite(s.correlation_change["transferred"].mean)
 
 
 def test_nan_none_roundtrip() -> None:
     x = [[1.0, math.nan], [math.inf, 2.0]]
-    j = M.nan_to_none(x)
+    j = nan_to_none(x)
     assert j == [[1.0, None], [None, 2.0]]
-    back = M.none_to_nan(j)
+    back = none_to_nan(j)
     assert back[0, 0] == 1.0 and math.isnan(back[0, 1])
 
 
@@ -192,12 +199,13 @@ def test_odd_part_cancels_what_any_push_does() -> None:
     assert M.odd_pairs(alphas) == [(3, 2), (1, 0)]
     odd = M.odd_part(conds["random:0"]["p"], alphas)
     assert odd.shape == (2, n) and np.abs(odd).max() < 1e-12
-    s = M.summarize_behaviour(alphas, conds, n_boot=100)
-    h = s["headline"]
-    assert s["odd_alphas"] == [0.1, 0.2]
-    assert abs(h["random_retention_mean"]) > 0.1  # plain retention: fooled by the shrink
-    assert abs(h["random_odd_retention_mean"]) < 1e-9  # odd retention: not fooled
-    assert h["native_odd_dp"] > 0.1
-    assert 0.3 < h["transferred_odd_retention"] < 0.9
-    assert h["transferred_corr_odd"] > 0.99
-    assert not s["odd_delta_p"]["random:0"][0]  # exactly zero
+    s = summarize_behaviour(alphas, conds, n_boot=100)
+    h = s.headline
+    assert h.transferred is not None and h.random is not None
+    assert [r.alpha for r in s.odd_rows] == [0.1, 0.2]
+    assert abs(h.random.retention_mean) > 0.1  # plain retention: fooled by the shrink
+    assert abs(h.random.odd_retention_mean) < 1e-9  # odd retention: not fooled
+    assert h.native_odd_dp > 0.1
+    assert 0.3 < h.transferred.odd_retention < 0.9
+    assert h.transferred.corr_odd.value > 0.99
+    assert not s.odd_rows[0].delta_p["random:0"]  # exactly zero

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from steerbridge.errors import SteerbridgeError
+from steerbridge.evaluation.results import BehaviourSummary
 from steerbridge.models.tiny import tiny_pair
 from steerbridge.run import config as C
-from steerbridge.run import pipeline
+from steerbridge.run import pipeline, rundir
 
 
 def write_items(path: Path, n: int, seed: int, letters: tuple[str, str] = ("A", "B")) -> None:
@@ -62,6 +63,9 @@ def test_run_writes_results_report_and_reuses_stages(tmp_path: Path, models) -> 
     h = beh["summary"]["headline"]
     assert {"transferred_retention", "random_retention_mean", "transferred_corr_change",
             "random_corr_change", "none_answer_mass"} <= set(h)
+    # results.json keeps its schema: the typed summary reads it back and writes it unchanged
+    assert BehaviourSummary.from_dict(beh["summary"]).to_dict() == beh["summary"]
+    assert res["behaviours"]["weather"]["summary"].keys() == beh["summary"].keys()
     assert beh["n_items"] == 8
     assert set(beh["side_effects"]) >= {"native", "transferred", "random:0", "none_ppl"}
     assert beh["tone"]["scorer"] == "vader"
@@ -84,6 +88,10 @@ def test_run_writes_results_report_and_reuses_stages(tmp_path: Path, models) -> 
     assert len([p for p in (run / "eval").glob("weather-*.json") if "source" not in p.name]) == 2
     again = json.loads((run / "results.json").read_text())
     assert again["behaviours"]["weather"]["alphas"] == [-1.0, 1.0]
+    # scripts find the run's files through the layout: the latest evaluation per behaviour
+    assert rundir.read_json(rundir.find_evaluations(run)["weather"])["alphas"] == [-1.0, 1.0]
+    assert list(rundir.find_vectors(run)) == ["weather"]
+    assert rundir.find_moments(run)
 
     # rerunning the same config reuses the evaluation too
     messages.clear()
@@ -93,15 +101,15 @@ def test_run_writes_results_report_and_reuses_stages(tmp_path: Path, models) -> 
 
 def test_run_dir_of_other_models_is_refused(tmp_path: Path) -> None:
     cfg = make_config(tmp_path)
-    pipeline.open_run_dir(cfg)
+    rundir.open_run_dir(cfg)
     other = C.from_dict({**cfg.to_dict(), "models": {"source": "x", "target": "y"}})
     with pytest.raises(SteerbridgeError, match="belongs to another experiment"):
-        pipeline.open_run_dir(other, tmp_path / "run")
+        rundir.open_run_dir(other, tmp_path / "run")
     foreign = tmp_path / "foreign"
     foreign.mkdir()
     (foreign / "notes.txt").write_text("mine")
     with pytest.raises(SteerbridgeError, match="not empty"):
-        pipeline.open_run_dir(cfg, foreign)
+        rundir.open_run_dir(cfg, foreign)
     assert (foreign / "notes.txt").read_text() == "mine"
 
 

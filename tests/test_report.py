@@ -9,8 +9,9 @@ from pathlib import Path
 
 import numpy as np
 
-from steerbridge.evaluation import metrics as M
 from steerbridge.evaluation import report
+from steerbridge.evaluation.results import nan_to_none
+from steerbridge.evaluation.summary import summarize_behaviour
 
 
 def synthetic_results(seed: int = 0, n: int = 30) -> dict:
@@ -32,7 +33,7 @@ def synthetic_results(seed: int = 0, n: int = 30) -> dict:
              "random:0": cond(0.0, 4.0, 0.8), "random:1": cond(0.0, 4.0, 0.8)}
     conds["source_none"] = conds["none"]
     conds["source"] = cond(0.9, 0.5, 0.85)
-    summary = M.summarize_behaviour(alphas, conds, n_boot=100)
+    summary = summarize_behaviour(alphas, conds, n_boot=100).to_dict()
     beh = {
         "n_items": n, "alphas": alphas, "conditions": conds, "summary": summary,
         "cosine": {"transferred": 0.41, "transferred_bias": 0.05, "random:0": 0.01,
@@ -49,7 +50,7 @@ def synthetic_results(seed: int = 0, n: int = 30) -> dict:
                  "shift": {"native": 0.5}},
         "errors": [],
     }
-    return M.nan_to_none({  # type: ignore[return-value]
+    return nan_to_none({  # type: ignore[return-value]
         "steerbridge_version": "test", "config_hash": "abc", "created": "now",
         "models": {"source": {"name": "s", "fingerprint": "f1"},
                    "target": {"name": "t", "fingerprint": "f2"}},

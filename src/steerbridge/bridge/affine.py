@@ -10,7 +10,6 @@ scores it on held-out rows (`steerbridge.bridge.scoring`); calling it maps sourc
 
 from __future__ import annotations
 
-import importlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -243,15 +242,3 @@ def _json_default(obj: Any) -> Any:
     if isinstance(obj, tuple):
         return list(obj)
     return str(obj)
-
-
-# Compatibility until run/pipeline.py (maintained elsewhere) imports fit_bridge from
-# steerbridge.bridge.fitting; delete this block then. importlib rather than an import statement
-# because steerbridge.bridge.fitting imports this module.
-_MOVED = {"fit_bridge": "steerbridge.bridge.fitting"}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _MOVED:
-        return getattr(importlib.import_module(_MOVED[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

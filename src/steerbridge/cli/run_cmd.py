@@ -57,7 +57,8 @@ def _advance(progress: AnyProgress, tid: Any, n: int) -> None:
 
 
 def _summary_table(results: dict[str, Any]) -> Table:
-    from steerbridge.evaluation.report import _fmt
+    from steerbridge.evaluation.formatting import fmt
+    from steerbridge.evaluation.headline import Headline
 
     table = Table(title="How much steering survived the bridge (best native alpha)")
     for col in ("behaviour", "native Δp", "W·v Δp", "retention", "random retention",
@@ -68,15 +69,14 @@ def _summary_table(results: dict[str, Any]) -> Table:
         if "summary" not in beh:
             table.add_row(name, "[red]failed[/]", *[""] * 9)
             continue
-        h = beh["summary"]["headline"]
+        h = Headline.from_dict(beh["summary"]["headline"])
+        tr, rnd = h.transferred, h.random
         table.add_row(
-            name, _fmt(h.get("native_dp")), _fmt(h.get("transferred_dp")),
-            f"[bold]{_fmt(h.get('transferred_retention'))}[/]",
-            _fmt(h.get("random_retention_mean")),
-            f"[bold]{_fmt(h.get('transferred_odd_retention'))}[/]",
-            _fmt(h.get("random_odd_retention_mean")), _fmt(h.get("transferred_corr_change")),
-            _fmt(h.get("random_corr_change")), _fmt(beh.get("cosine", {}).get("transferred")),
-            f"{_fmt(h.get('none_answer_mass'))}/{_fmt(h.get('transferred_answer_mass'))}",
+            name, fmt(h.native_dp), fmt(tr and tr.dp), f"[bold]{fmt(tr and tr.retention)}[/]",
+            fmt(rnd and rnd.retention_mean), f"[bold]{fmt(tr and tr.odd_retention)}[/]",
+            fmt(rnd and rnd.odd_retention_mean), fmt(tr and tr.corr_change.value),
+            fmt(rnd and rnd.corr_change), fmt(beh.get("cosine", {}).get("transferred")),
+            f"{fmt(h.none_answer_mass)}/{fmt(tr and tr.answer_mass)}",
         )
     return table
 

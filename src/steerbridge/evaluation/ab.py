@@ -1,4 +1,4 @@
-"""A/B evaluation of steering: behaviour probabilities, alpha sweeps, side effects, generations.
+"""A/B evaluation of steering: behaviour probabilities under every condition, alpha sweeps.
 
 For every test item the prompt ends where the answer letter comes next (`datasets.build_prompts`).
 At that position we read, under each condition and alpha:
@@ -22,7 +22,6 @@ LM head only at the answer position (``logits_to_keep=1``).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -31,14 +30,15 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from steerbridge.bridge.fidelity import cosine
 from steerbridge.errors import SteerbridgeError
-from steerbridge.evaluation import metrics
-from steerbridge.models.batching import pad_batch, pad_id
+from steerbridge.evaluation.summary import summarize_behaviour
+from steerbridge.models.batching import pad_batch, pad_id, position_ids_from_mask
 from steerbridge.models.loading import LoadedModel
 from steerbridge.vectors.datasets import ABItem
 from steerbridge.vectors.prompts import ABPrompt, build_prompts
-from steerbridge.vectors.steering import Positions, generate, steer
-from steerbridge.vectors.vector import SteeringVector
+from steerbridge.vectors.steering import Positions, steer
+from steerbridge.vectors.vector import SteeringVector, random_like
 
 Progress = Callable[[int], None]
 Scores = dict[str, np.ndarray]
@@ -147,7 +147,7 @@ def _replay_prefix(lm: LoadedModel, layer: int, cached: Any) -> Iterator[None]:
 
 
 def _forward_last(lm: LoadedModel, ids: Tensor, mask: Tensor) -> Tensor:
-    pos = (mask.long().cumsum(-1) - 1).clamp(min=0)
+    pos = position_ids_from_mask(mask)
     out = lm.model(input_ids=ids, attention_mask=mask, position_ids=pos, use_cache=False,
                    logits_to_keep=1)
     return out.logits[:, -1, :]
@@ -242,8 +242,6 @@ def evaluate_behaviour(
     reference is either run here (`source` + `source_vector`) or given precomputed as
     `source_conditions` (``source_sweep``'s result, so the source model can be freed first).
     """
-    from steerbridge.vectors.vector import random_like
-
     prompts = prepare(target, test_items, system)
     vecs: dict[str, SteeringVector] = {"native": native, "transferred": transferred}
     if transferred_bias is not None:
@@ -261,9 +259,9 @@ def evaluate_behaviour(
         for c in ("source_none", "source"):
             conds[c] = {k: np.asarray(v) if k != "nan_alphas" else v
                         for k, v in source_conditions[c].items()}
-    summary = metrics.summarize_behaviour(alphas, conds, n_boot=n_boot)
+    summary = summarize_behaviour(alphas, conds, n_boot=n_boot)
     lt = transferred.layers[0]
-    cos = {name: metrics.cosine(v.direction(lt), native.direction(lt))
+    cos = {name: cosine(v.direction(lt), native.direction(lt))
            for name, v in vecs.items() if name != "native" and lt in v.directions}
     return {
         "n_items": len(prompts),
@@ -271,7 +269,7 @@ def evaluate_behaviour(
         "alphas": [float(a) for a in alphas],
         "conditions": {c: {k: (v.tolist() if isinstance(v, np.ndarray) else v)
                            for k, v in d.items()} for c, d in conds.items()},
-        "summary": summary,
+        "summary": summary.to_dict(),
         "cosine": cos,
         "vector_norms": {name: {"norm": float(v.direction(v.layers[0]).norm()),
                                 "relative": v.relative_norm(v.layers[0])}
@@ -294,89 +292,3 @@ def source_sweep(source: LoadedModel, test_items: Sequence[ABItem], vector: Stee
 def total_steps(n_items: int, n_vectors: int, n_alphas: int) -> int:
     """Progress units `sweep` reports for one model: items × vectors × alphas."""
     return n_items * n_vectors * n_alphas
-
-
-# ------------------------------------------------------------------------- side effects
-
-
-@torch.inference_mode()
-def side_effects(
-    lm: LoadedModel,
-    windows: Sequence[Sequence[int]],
-    vectors: dict[str, SteeringVector],
-    alpha: float,
-    batch_size: int = 4,
-    positions: Positions = "all",
-) -> dict[str, Any]:
-    """KL(unsteered ‖ steered) of next-token distributions and perplexity on neutral text.
-
-    `windows`: token-id lists of neutral text (position 0 is scored as context only). Returns
-    ``{"alpha", "tokens", "none_ppl", name: {"kl", "ppl", "ppl_change"}}``.
-    """
-    nll = {name: 0.0 for name in ["none", *vectors]}
-    kl_sum = {name: 0.0 for name in vectors}
-    count = 0
-    wins = [list(w) for w in windows if len(w) > 1]
-    if not wins:
-        raise SteerbridgeError("Side effects need neutral text windows of at least two tokens.")
-    for lo in range(0, len(wins), batch_size):
-        # right padding; targets are the next real tokens
-        ids, mask = pad_batch(wins[lo:lo + batch_size], pad_id(lm.tokenizer), "right")
-        ids, mask = ids.to(lm.device), mask.to(lm.device)
-        tgt = ids[:, 1:]
-        valid = (mask[:, 1:] * mask[:, :-1]).bool()
-        count += int(valid.sum())
-
-        def run(ids: Tensor = ids, mask: Tensor = mask) -> Tensor:
-            return lm.model(input_ids=ids, attention_mask=mask, use_cache=False).logits[:, :-1]
-
-        ref_logits = run()
-        ref = torch.log_softmax(ref_logits.double(), -1)
-        nll["none"] += float(-ref.gather(-1, tgt[..., None])[..., 0][valid].sum())
-        for name, vec in vectors.items():
-            with steer(lm, vec, alpha, positions=positions):
-                logits = run()
-            lp = torch.log_softmax(logits.double(), -1)
-            nll[name] += float(-lp.gather(-1, tgt[..., None])[..., 0][valid].sum())
-            n_valid = int(valid.sum())  # the batch's mean KL, weighted by its token count
-            kl_sum[name] += metrics.kl_from_logits(ref_logits, logits, valid) * n_valid
-    ppl0 = metrics.perplexity(nll["none"], count)
-    out: dict[str, Any] = {"alpha": float(alpha), "tokens": count, "none_ppl": ppl0}
-    for name in vectors:
-        ppl = metrics.perplexity(nll[name], count)
-        out[name] = {"kl": kl_sum[name] / count if count else math.nan, "ppl": ppl,
-                     "ppl_change": metrics.perplexity_change(ppl0, ppl)}
-    return out
-
-
-# --------------------------------------------------------------------------- generations
-
-
-def generations(lm: LoadedModel, prompts: Sequence[str], vectors: dict[str, SteeringVector],
-                alpha: float, max_new_tokens: int = 40, system: str | None = None
-                ) -> dict[str, Any]:
-    """Greedy continuations, unsteered and under each vector at `alpha`, for open questions."""
-    outs: dict[str, list[str]] = {"none": generate(lm, list(prompts), None, 0.0, max_new_tokens,
-                                                   system=system)}
-    for name, vec in vectors.items():
-        outs[name] = generate(lm, list(prompts), vec, alpha, max_new_tokens, system=system)
-    conds = list(outs)
-    samples = [{"prompt": p, "outputs": {c: outs[c][i] for c in conds}}
-               for i, p in enumerate(prompts)]
-    return {"alpha": float(alpha), "max_new_tokens": max_new_tokens, "conditions": conds,
-            "samples": samples}
-
-
-def vader_tone(gens: dict[str, Any]) -> dict[str, Any]:
-    """Mean VADER compound sentiment per condition and its shift from unsteered."""
-    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-
-    sia = SentimentIntensityAnalyzer()
-    per: dict[str, list[float]] = {}
-    for s in gens["samples"]:
-        for c, text in s["outputs"].items():
-            per.setdefault(c, []).append(float(sia.polarity_scores(text)["compound"]))
-    mean = {c: float(np.mean(v)) for c, v in per.items()}
-    base = mean.get("none", math.nan)
-    return {"scorer": "vader", "alpha": gens["alpha"], "n": len(gens["samples"]), "mean": mean,
-            "shift": {c: v - base for c, v in mean.items() if c != "none"}, "per_sample": per}

@@ -12,7 +12,8 @@ Vocabulary used throughout:
 The headline is **retention** = Δp(transferred) / Δp(native). The paper's per-item Pearson
 correlation of raw logit differences is confounded by the items' own spread (a random direction
 also scores ≈ 0.99), so it is always reported twice, raw and as change from the unsteered model,
-and always next to the same figure for a random direction.
+and always next to the same figure for a random direction. ``evaluation.summary`` assembles
+these into a behaviour's summary.
 """
 
 from __future__ import annotations
@@ -44,14 +45,20 @@ def delta_p(p_steered: Sequence[Sequence[float]] | Array, p_none: Sequence[float
     ps = _as2d(p_steered)
     p0 = np.asarray(p_none, dtype=np.float64)
     with np.errstate(all="ignore"):
-        out = np.array([_nanmean(row) for row in ps]) - _nanmean(p0)
+        out = np.array([nanmean(row) for row in ps]) - nanmean(p0)
     return out
 
 
-def _nanmean(x: Array) -> float:
+def nanmean(x: Sequence[float] | Array) -> float:
+    """Mean over the finite entries; NaN if there are none."""
     x = np.asarray(x, dtype=np.float64)
     good = x[np.isfinite(x)]
     return float(good.mean()) if good.size else math.nan
+
+
+def row_means(x: Sequence[Sequence[float]] | Array) -> list[float]:
+    """`nanmean` of each row of ``[n_alphas, n_items]``: one mean over items per alpha."""
+    return [nanmean(row) for row in _as2d(x)]
 
 
 def retention(dp_transferred: Sequence[float] | Array, dp_native: Sequence[float] | Array,
@@ -215,14 +222,9 @@ def change_correlation(ld_a: Sequence[Sequence[float]] | Array,
     return correlation(_as2d(ld_a) - base, _as2d(ld_b) - base, **kw)  # type: ignore[arg-type]
 
 
-def cosine(u: torch.Tensor | Array, v: torch.Tensor | Array) -> float:
-    """Cosine similarity of two vectors (float64)."""
-    a = torch.as_tensor(np.asarray(u) if not isinstance(u, torch.Tensor) else u).double().flatten()
-    b = torch.as_tensor(np.asarray(v) if not isinstance(v, torch.Tensor) else v).double().flatten()
-    if a.shape != b.shape:
-        raise ValueError(f"cosine of vectors of different sizes: {a.numel()} vs {b.numel()}")
-    den = float(a.norm() * b.norm())
-    return float(a @ b) / den if den > 0 else math.nan
+def kl_per_position(logp_ref: torch.Tensor, logp: torch.Tensor) -> torch.Tensor:
+    """KL(P_ref ‖ P) at each position from log-probabilities [..., vocab] -> [...]."""
+    return (logp_ref.exp() * (logp_ref - logp)).sum(-1)
 
 
 def kl_from_logits(ref_logits: torch.Tensor, logits: torch.Tensor,
@@ -234,7 +236,7 @@ def kl_from_logits(ref_logits: torch.Tensor, logits: torch.Tensor,
     """
     lp_ref = torch.log_softmax(ref_logits.double(), dim=-1)
     lp = torch.log_softmax(logits.double(), dim=-1)
-    kl = (lp_ref.exp() * (lp_ref - lp)).sum(-1)
+    kl = kl_per_position(lp_ref, lp)
     if mask is not None:
         kl = kl[mask.bool()]
     return float(kl.mean()) if kl.numel() else math.nan
@@ -248,196 +250,3 @@ def perplexity(nll_sum: float, n_tokens: int) -> float:
 def perplexity_change(ppl_none: float, ppl_steered: float) -> float:
     """Relative perplexity change: ppl_steered / ppl_none − 1 (0.10 = 10 % worse)."""
     return ppl_steered / ppl_none - 1.0 if ppl_none > 0 else math.nan
-
-
-def nan_to_none(x: object) -> object:
-    """Recursively turn NaN/inf floats into None so the result is valid JSON."""
-    if isinstance(x, float):
-        return x if math.isfinite(x) else None
-    if isinstance(x, dict):
-        return {k: nan_to_none(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [nan_to_none(v) for v in x]
-    if isinstance(x, np.ndarray):
-        return nan_to_none(x.tolist())
-    if isinstance(x, np.floating):
-        return nan_to_none(float(x))
-    if isinstance(x, np.integer):
-        return int(x)
-    return x
-
-
-def none_to_nan(x: Sequence[object]) -> Array:
-    """Inverse of `nan_to_none` for one numeric (nested) list read back from JSON."""
-    def conv(v: object) -> object:
-        if v is None:
-            return math.nan
-        if isinstance(v, list):
-            return [conv(e) for e in v]
-        return v
-
-    return np.asarray(conv(list(x)), dtype=np.float64)
-
-
-# ---------------------------------------------------------------------------------------------
-# One behaviour's summary from its per-condition arrays
-# ---------------------------------------------------------------------------------------------
-
-#: Conditions compared against the native vector (random seeds are ``random:<seed>``).
-TRANSFER_CONDITIONS = ("transferred", "transferred_bias")
-
-
-def random_conditions(conditions: Sequence[str]) -> list[str]:
-    """The ``random:<seed>`` condition names present, in order."""
-    return [c for c in conditions if c.startswith("random:")]
-
-
-def summarize_behaviour(alphas: Sequence[float], conditions: dict[str, dict[str, object]],
-                        n_boot: int = 1000, seed: int = 0) -> dict[str, object]:
-    """All transfer metrics for one behaviour.
-
-    `conditions` maps a condition name to ``{"p": ..., "ld": ..., "mass": ...}``: ``none`` (and
-    ``source_none``) hold one value per item; every steered condition holds ``[n_alphas,
-    n_items]``. Required: ``none`` and ``native``. Optional: ``transferred`` (W·v),
-    ``transferred_bias`` (W·v + b), ``random:<seed>``..., ``source`` (the source model steered
-    by its own vector, with ``source_none`` as its baseline).
-
-    Returns per-condition Δp, mean p and mean answer mass per alpha; retention per alpha and at
-    the alpha of the largest native shift (overall and per sign); raw and change-from-unsteered
-    correlations with the native condition, each with bootstrap CIs; and a ``headline`` dict.
-    """
-    a = np.asarray(alphas, dtype=np.float64)
-    if "none" not in conditions or "native" not in conditions:
-        raise ValueError("summarize_behaviour needs the 'none' and 'native' conditions")
-    arr = {c: {k: none_to_nan(v) if isinstance(v, list) else np.asarray(v, np.float64)
-               for k, v in d.items() if k in ("p", "ld", "mass")}
-           for c, d in conditions.items()}
-    steered = [c for c in arr if c not in ("none", "source_none")]
-    out: dict[str, object] = {"alphas": a.tolist()}
-
-    dp: dict[str, list[float]] = {}
-    p_mean: dict[str, list[float]] = {}
-    mass: dict[str, list[float]] = {}
-    for c in steered:
-        base = arr["source_none" if c == "source" and "source_none" in arr else "none"]
-        dp[c] = delta_p(arr[c]["p"], base["p"]).tolist()
-        p_mean[c] = [_nanmean(r) for r in _as2d(arr[c]["p"])]
-        mass[c] = [_nanmean(r) for r in _as2d(arr[c]["mass"])]
-    for c in ("none", "source_none"):
-        if c in arr:
-            p_mean[c] = [_nanmean(arr[c]["p"])]
-            mass[c] = [_nanmean(arr[c]["mass"])]
-    out["delta_p"], out["p_mean"], out["answer_mass"] = dp, p_mean, mass
-
-    native = np.asarray(dp["native"])
-    compared = [c for c in steered if c not in ("native", "source")]
-    out["retention"] = {c: retention(dp[c], native).tolist() for c in compared}
-
-    best = best_alpha_index(native, a)
-    best_pos = best_alpha_index(native, a, sign=+1)
-    best_neg = best_alpha_index(native, a, sign=-1)
-    out["best_alpha_index"] = best
-    out["best_alpha"] = float(a[best]) if best is not None else None
-
-    def at(idx: int | None, c: str) -> float:
-        return float(out["retention"][c][idx]) if idx is not None else math.nan  # type: ignore[index]
-
-    out["retention_at_best"] = {c: at(best, c) for c in compared}
-    out["retention_at_best_positive"] = {c: at(best_pos, c) for c in compared}
-    out["retention_at_best_negative"] = {c: at(best_neg, c) for c in compared}
-    out["best_alpha_positive"] = float(a[best_pos]) if best_pos is not None else None
-    out["best_alpha_negative"] = float(a[best_neg]) if best_neg is not None else None
-
-    nan_alpha = ~np.isfinite(native)
-    mask = (a != 0) & ~nan_alpha
-    ld_none = arr["none"]["ld"]
-    raw: dict[str, dict[str, object]] = {}
-    change: dict[str, dict[str, object]] = {}
-    for c in compared:
-        kw = {"n_boot": n_boot, "seed": seed, "alpha_mask": mask}
-        raw[c] = correlation(arr["native"]["ld"], arr[c]["ld"], **kw).to_dict()
-        change[c] = change_correlation(arr["native"]["ld"], arr[c]["ld"], ld_none,
-                                       **kw).to_dict()
-    out["correlation_raw"], out["correlation_change"] = raw, change
-
-    # Odd (antisymmetric) part: (p(+a) - p(-a)) / 2 removes what any push does in both signs.
-    pairs = odd_pairs(a)
-    odd_alphas = [float(a[i]) for i, _ in pairs]
-    odd_dp: dict[str, list[float]] = {
-        c: [_nanmean(r) for r in odd_part(arr[c]["p"], a)] for c in steered}
-    odd_native = np.asarray(odd_dp.get("native", []), dtype=np.float64)
-    out["odd_alphas"], out["odd_delta_p"] = odd_alphas, odd_dp
-    out["odd_retention"] = {c: retention(odd_dp[c], odd_native).tolist() for c in compared}
-    odd_best = best_alpha_index(odd_native) if pairs else None
-    out["odd_best_alpha"] = odd_alphas[odd_best] if odd_best is not None else None
-    odd_corr: dict[str, dict[str, object]] = {}
-    if pairs:
-        odd_ok = np.array([bool(np.isfinite(native[i]) and np.isfinite(native[j]))
-                           for i, j in pairs])
-        for c in compared:
-            odd_corr[c] = correlation(odd_part(arr["native"]["ld"], a), odd_part(arr[c]["ld"], a),
-                                      n_boot=n_boot, seed=seed, alpha_mask=odd_ok).to_dict()
-    out["correlation_odd"] = odd_corr
-
-    rnd = random_conditions(compared)
-
-    def rmean(vals: list[float]) -> float:
-        v = [x for x in vals if math.isfinite(x)]
-        return float(np.mean(v)) if v else math.nan
-
-    def rmax_abs(vals: list[float]) -> float:
-        v = [abs(x) for x in vals if math.isfinite(x)]
-        return float(np.max(v)) if v else math.nan
-
-    headline: dict[str, object] = {
-        "best_alpha": out["best_alpha"],
-        "native_dp": float(native[best]) if best is not None else math.nan,
-        "native_answer_mass": mass["native"][best] if best is not None else math.nan,
-        "none_answer_mass": mass["none"][0],
-    }
-    for c in (*TRANSFER_CONDITIONS, "source"):
-        if c in dp:
-            headline[f"{c}_dp"] = dp[c][best] if best is not None else math.nan
-            headline[f"{c}_answer_mass"] = mass[c][best] if best is not None else math.nan
-    for c in TRANSFER_CONDITIONS:
-        if c in compared:
-            headline[f"{c}_retention"] = out["retention_at_best"][c]  # type: ignore[index]
-            headline[f"{c}_corr_raw"] = raw[c]["mean"]
-            headline[f"{c}_corr_raw_ci"] = [raw[c]["mean_ci_low"], raw[c]["mean_ci_high"]]
-            headline[f"{c}_corr_change"] = change[c]["mean"]
-            headline[f"{c}_corr_change_ci"] = [change[c]["mean_ci_low"],
-                                               change[c]["mean_ci_high"]]
-    if rnd:
-        r_ret = [out["retention_at_best"][c] for c in rnd]  # type: ignore[index]
-        headline["random_dp_mean"] = rmean([dp[c][best] for c in rnd]) if best is not None \
-            else math.nan
-        headline["random_retention_mean"] = rmean(r_ret)
-        headline["random_retention_max_abs"] = rmax_abs(r_ret)
-        headline["random_corr_raw"] = rmean([float(raw[c]["mean"]) for c in rnd])  # type: ignore[arg-type]
-        headline["random_corr_change"] = rmean([float(change[c]["mean"]) for c in rnd])  # type: ignore[arg-type]
-        headline["random_corr_change_max"] = max(
-            (float(change[c]["mean"]) for c in rnd if math.isfinite(float(change[c]["mean"]))),  # type: ignore[arg-type]
-            default=math.nan)
-        headline["random_answer_mass"] = rmean([mass[c][best] for c in rnd]) if best is not None \
-            else math.nan
-    if odd_best is not None:
-        headline["odd_alpha"] = odd_alphas[odd_best]
-        headline["native_odd_dp"] = float(odd_native[odd_best])
-        for c in (*TRANSFER_CONDITIONS, "source"):
-            if c in odd_dp:
-                headline[f"{c}_odd_dp"] = odd_dp[c][odd_best]
-        for c in TRANSFER_CONDITIONS:
-            if c in compared:
-                headline[f"{c}_odd_retention"] = out["odd_retention"][c][odd_best]  # type: ignore[index]
-                headline[f"{c}_corr_odd"] = odd_corr[c]["mean"]
-                headline[f"{c}_corr_odd_ci"] = [odd_corr[c]["mean_ci_low"],
-                                                odd_corr[c]["mean_ci_high"]]
-        if rnd:
-            r_odd = [out["odd_retention"][c][odd_best] for c in rnd]  # type: ignore[index]
-            headline["random_odd_dp_mean"] = rmean([odd_dp[c][odd_best] for c in rnd])
-            headline["random_odd_retention_mean"] = rmean(r_odd)
-            headline["random_odd_retention_max_abs"] = rmax_abs(r_odd)
-            headline["random_corr_odd"] = rmean([float(odd_corr[c]["mean"]) for c in rnd])  # type: ignore[arg-type]
-    headline["nan_alphas"] = [float(x) for x in a[nan_alpha]]
-    out["headline"] = headline
-    return out

@@ -15,7 +15,6 @@ Vectors are made by `steerbridge.vectors.extract` and carried into another model
 
 from __future__ import annotations
 
-import importlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -182,15 +181,3 @@ def random_like(vector: SteeringVector, seed: int = 0) -> SteeringVector:
     return replace(vector, directions=directions, scales=dict(vector.scales), method="random",
                    lineage=[*vector.lineage, f"replaced by a random direction of equal norm "
                             f"(seed {seed})"], info={**vector.info, "random_seed": seed})
-
-
-# Compatibility until run/pipeline.py and bridge/transfer.py (maintained elsewhere) import
-# these from their new modules; delete this block then. importlib rather than an import
-# statement because steerbridge.vectors.extract imports this module.
-_MOVED = {"extract": "steerbridge.vectors.extract", "measure_scales": "steerbridge.vectors.scales"}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _MOVED:
-        return getattr(importlib.import_module(_MOVED[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,46 @@
+"""Numbers and condition names as a reader sees them, shared by the report and the CLI.
+
+A missing or undefined value (None, NaN, inf) prints as "–", never as "nan", so a table shows
+at a glance which effects could not be measured.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from steerbridge.evaluation.headline import Estimate
+
+#: How each condition is named in tables and legends (random seeds stay ``random:<seed>``).
+LABELS = {"native": "native (target's own vector)", "transferred": "transferred W·v",
+          "transferred_bias": "paper's W·v + b", "source": "source, own vector",
+          "none": "unsteered"}
+
+
+def fmt(x: Any, digits: int = 2) -> str:
+    """A number with `digits` decimals, an int as is, a missing value as "–"."""
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "–"
+    if isinstance(x, int):
+        return str(x)
+    if isinstance(x, float):
+        return f"{x:.{digits}f}"
+    return str(x)
+
+
+def fmt_ci(v: Any, ci: Any) -> str:
+    """``value [low, high]``; just the value when `ci` is not a pair."""
+    if not isinstance(ci, Sequence) or len(ci) != 2:
+        return fmt(v)
+    return f"{fmt(v)} [{fmt(ci[0])}, {fmt(ci[1])}]"
+
+
+def fmt_estimate(e: Estimate | None) -> str:
+    """An `Estimate` as ``value [low, high]``; "–" when there is none."""
+    return "–" if e is None else fmt_ci(e.value, e.ci)
+
+
+def label(condition: str) -> str:
+    """The reader's name of a condition."""
+    return LABELS.get(condition, condition)

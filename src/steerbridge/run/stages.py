@@ -1,0 +1,292 @@
+"""The pipeline's stages: each makes (or reuses from the run directory) one artifact.
+
+A stage reads the config and the loaded models from the shared `Context`, writes its artifact
+under the key of the settings it reads (``run.rundir``), and reports through `Hooks`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from steerbridge.bridge.affine import Bridge
+from steerbridge.bridge.corpus import load_corpus, tokenize
+from steerbridge.bridge.fitting import fit_bridge
+from steerbridge.bridge.pairs import screen
+from steerbridge.bridge.transfer import transfer
+from steerbridge.errors import SteerbridgeError
+from steerbridge.evaluation import ab, freetext
+from steerbridge.evaluation.results import BehaviourSummary
+from steerbridge.evaluation.side_effects import side_effects
+from steerbridge.models.dtypes import resolve_dtype
+from steerbridge.models.loading import LoadedModel, load
+from steerbridge.run.config import Config, stage_hash
+from steerbridge.run.rundir import Role, RunDir, read_json, write_json
+from steerbridge.vectors import datasets
+from steerbridge.vectors.extract import extract
+from steerbridge.vectors.scales import measure_scales
+from steerbridge.vectors.vector import SteeringVector, random_like
+
+
+@dataclass
+class Hooks:
+    """How the pipeline reports progress: a stage message and counted tasks."""
+    stage: Callable[[str], None] = lambda msg: None
+    task: Callable[[str, int], Callable[[int], None]] = lambda desc, total: (lambda n: None)
+
+
+@dataclass
+class Context:
+    """What the stages share."""
+    cfg: Config
+    run_dir: Path
+    hooks: Hooks
+    source: LoadedModel | None = None
+    target: LoadedModel | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def files(self) -> RunDir:
+        return RunDir(self.run_dir)
+
+    def models(self) -> tuple[LoadedModel, LoadedModel]:
+        if self.source is None or self.target is None:
+            t0 = time.perf_counter()
+            dtype = resolve_dtype(self.cfg.models.dtype)
+            self.hooks.stage(f"loading {self.cfg.models.source} and {self.cfg.models.target} "
+                             f"({str(dtype).replace('torch.', '')})")
+            self.source = load(self.cfg.models.source, dtype=dtype)
+            self.target = load(self.cfg.models.target, dtype=dtype)
+            self.timings["load_models_s"] = time.perf_counter() - t0
+        return self.source, self.target
+
+
+def _corpus_spec(cfg: Config) -> list[str]:
+    return ["default" if c == "builtin" else c for c in cfg.bridge.corpus]
+
+
+def _windows(ctx: Context) -> Any:
+    src, _ = ctx.models()
+    b = ctx.cfg.bridge
+    return tokenize(load_corpus(_corpus_spec(ctx.cfg)), src.tokenizer, window=b.window,
+                    max_tokens=b.max_tokens)
+
+
+def stage_bridge(ctx: Context) -> Any:
+    """Fit (or load) the bridge of the configured layer pair."""
+    src, tgt = ctx.models()
+    path = ctx.files.bridge(stage_hash(ctx.cfg, "bridge"))
+    if path.exists():
+        ctx.hooks.stage(f"bridge: reusing {path.name}")
+        return Bridge.load(path, src, tgt)
+    b = ctx.cfg.bridge
+    t0 = time.perf_counter()
+    ctx.hooks.stage(f"bridge: fitting layer {b.source_layer} → {b.target_layer} "
+                    f"({b.method}, up to {b.max_tokens:,} tokens)")
+    windows = _windows(ctx)
+    bar = _bar(ctx, "hidden states (both models)")
+    bridge = fit_bridge(src, tgt, windows, source_layers=b.source_layer,
+                        target_layer=b.target_layer, method=b.method, max_tokens=b.max_tokens,
+                        cache_dir=ctx.files.moments, progress=bar, window=b.window)
+    bridge.save(path)
+    ctx.timings["bridge_s"] = time.perf_counter() - t0
+    return bridge
+
+
+def _bar(ctx: Context, desc: str) -> Callable[[int, int], None]:
+    """Adapt (done, total) callbacks to the hooks' counted task."""
+    state: dict[str, Any] = {"advance": None, "done": 0}
+
+    def cb(done: int, total: int) -> None:
+        if state["advance"] is None:
+            state["advance"] = ctx.hooks.task(desc, total)
+        state["advance"](done - state["done"])
+        state["done"] = done
+
+    return cb
+
+
+def stage_pairs(ctx: Context) -> dict[str, Any] | None:
+    """Screen every layer pair on a token sample (if asked); cached as JSON."""
+    b = ctx.cfg.bridge
+    if not b.screen_pairs:
+        return None
+    path = ctx.files.pairs(stage_hash(ctx.cfg, "bridge"))
+    if path.exists():
+        ctx.hooks.stage(f"pairs: reusing {path.name}")
+        return read_json(path)
+
+    src, tgt = ctx.models()
+    t0 = time.perf_counter()
+    ctx.hooks.stage(f"pairs: screening {src.num_layers} × {tgt.num_layers} layer pairs on "
+                    f"{b.screen_tokens:,} tokens")
+    scr = screen(src, tgt, _windows(ctx), sample_tokens=b.screen_tokens,
+                 progress=_bar(ctx, "layer-pair screen"))
+    out = {"source_layers": scr.source_layers, "target_layers": scr.target_layers,
+           "scores": scr.r2.tolist(), "cka": scr.cka.tolist(), "metric": "held-out ridge R²",
+           "chosen": [b.source_layer, b.target_layer], "n_train": scr.n_train}
+    write_json(path, out)
+    ctx.timings["pairs_s"] = time.perf_counter() - t0
+    return out
+
+
+def behaviour_items(beh: Any) -> tuple[list[Any], list[Any], list[str]]:
+    """(generate items, test items, open-ended prompts) of one configured behaviour."""
+    if beh.builtin is not None:
+        gen, test = datasets.builtin(beh.builtin)
+        try:
+            opens = datasets.builtin_open_prompts(beh.builtin)
+        except (SteerbridgeError, FileNotFoundError):
+            opens = []
+    else:
+        gen, test = list(datasets.load(beh.generate)), list(datasets.load(beh.test))
+        opens = []
+    if beh.open_ended is not None:
+        opens = freetext.read_open_prompts(beh.open_ended)
+    if beh.max_generate:
+        gen = gen[: beh.max_generate]
+    if beh.max_test:
+        test = test[: beh.max_test]
+    return gen, test, opens
+
+
+def stage_vector(ctx: Context, beh: Any, gen_items: list[Any], role: Role) -> Any:
+    """Extract (or load) the ``source`` vector or the target's ``native`` vector."""
+    lm = ctx.source if role == "source" else ctx.target
+    assert lm is not None
+    layer = ctx.cfg.bridge.source_layer if role == "source" else ctx.cfg.bridge.target_layer
+    path = ctx.files.vector(beh.name, stage_hash(ctx.cfg, "vectors", beh.name), role)
+    if path.exists():
+        return SteeringVector.load(path, lm)
+    t0 = time.perf_counter()
+    scales = layer_scales(ctx, lm, layer)
+    ctx.hooks.stage(f"{beh.name}: extracting the {role} vector on {lm.name} layer {layer} "
+                    f"from {len(gen_items)} items")
+    vec = extract(lm, gen_items, [layer], ctx.cfg.vectors.method,
+                  system=ctx.cfg.vectors.system_prompt, dataset_name=beh.name, scales=scales,
+                  read=ctx.cfg.vectors.read)
+    vec.save(path)
+    ctx.timings[f"vectors_{beh.name}_{role}_s"] = time.perf_counter() - t0
+    return vec
+
+
+def layer_scales(ctx: Context, lm: LoadedModel, layer: int) -> dict[int, float]:
+    """A layer's median token norm, measured once per model and layer and kept in the run dir
+    (it does not depend on the behaviour)."""
+    path = ctx.files.scales
+    known = read_json(path) if path.exists() else {}
+    key = f"{lm.fingerprint}:{layer}"
+    if key not in known:
+        ctx.hooks.stage(f"measuring the typical token norm of {lm.name} layer {layer}")
+        known[key] = measure_scales(lm, [layer])[layer]
+        write_json(path, known)
+    return {layer: float(known[key])}
+
+
+def stage_source(ctx: Context, beh: Any, gen_items: list[Any], test_items: list[Any]
+                 ) -> tuple[Any, dict[str, Any] | None]:
+    """Source-side work of one behaviour: its vector and (if asked) the source reference sweep.
+
+    Done for every behaviour before the target work so the source model can then be freed
+    (two float32 models and a colleague's job do not fit in 24 GB together).
+    """
+    src_vec = stage_vector(ctx, beh, gen_items, "source")
+    ev = ctx.cfg.evaluation
+    if not ev.source_reference:
+        return src_vec, None
+    path = ctx.files.evaluation(beh.name, stage_hash(ctx.cfg, "evaluation", beh.name), source=True)
+    if path.exists():
+        return src_vec, read_json(path)
+    assert ctx.source is not None
+    t0 = time.perf_counter()
+    ctx.hooks.stage(f"{beh.name}: source reference, {len(test_items)} items × "
+                    f"{len(ev.alphas)} alphas on {ctx.source.name}")
+    advance = ctx.hooks.task(f"{beh.name}: source sweep", len(test_items) * len(ev.alphas))
+    res = ab.source_sweep(ctx.source, test_items, src_vec, ev.alphas, ev.batch_size,
+                          ev.positions, ctx.cfg.vectors.system_prompt, advance)
+    ctx.timings[f"source_{beh.name}_s"] = time.perf_counter() - t0
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_json(path, res)
+    return src_vec, res
+
+
+def _neutral_windows(ctx: Context, n_tokens: int) -> list[list[int]]:
+    tok = (ctx.target or ctx.models()[1]).tokenizer
+    w = tokenize(load_corpus("default"), tok, window=128, max_tokens=n_tokens * 4)
+    plain = [ids for ids, s in zip(w.ids, w.source, strict=True) if s == "plain"]
+    out, total = [], 0
+    for ids in plain:
+        if total >= n_tokens:
+            break
+        out.append(ids)
+        total += len(ids)
+    return out
+
+
+def eval_path(ctx: Context, beh: Any) -> Path:
+    """Where the behaviour's target evaluation under this config is cached."""
+    return ctx.files.evaluation(beh.name, stage_hash(ctx.cfg, "evaluation", beh.name))
+
+
+def stage_evaluate(ctx: Context, bridge: Any, beh: Any, gen_items: list[Any],
+                   test_items: list[Any], opens: list[str], src_vec: Any,
+                   source_conditions: dict[str, Any] | None) -> dict[str, Any]:
+    """Evaluate one behaviour under every condition on the target; cached as JSON."""
+    ev = ctx.cfg.evaluation
+    path = eval_path(ctx, beh)
+    if path.exists():
+        ctx.hooks.stage(f"{beh.name}: reusing {path.name}")
+        return read_json(path)
+    tgt = ctx.target
+    assert tgt is not None
+    native = stage_vector(ctx, beh, gen_items, "native")
+    lt = ctx.cfg.bridge.target_layer
+    scale = native.scales[lt]
+    transferred = transfer(bridge, src_vec, with_bias=False, target_scale=scale)
+    bias = transfer(bridge, src_vec, with_bias=True, target_scale=scale) \
+        if ev.bias_variant else None
+    t0 = time.perf_counter()
+    n_vec = 2 + (bias is not None) + len(ev.random_seeds)
+    total = len(test_items) * len(ev.alphas) * n_vec
+    ctx.hooks.stage(f"{beh.name}: A/B sweep, {len(test_items)} items × {len(ev.alphas)} alphas "
+                    f"× {n_vec} target conditions")
+    advance = ctx.hooks.task(f"{beh.name}: A/B sweep", total)
+    res = ab.evaluate_behaviour(
+        tgt, test_items, native, transferred, ev.alphas, transferred_bias=bias,
+        random_seeds=ev.random_seeds, batch_size=ev.batch_size, positions=ev.positions,
+        system=ctx.cfg.vectors.system_prompt, n_boot=ev.n_boot, progress=advance,
+        source_conditions=source_conditions)
+    ctx.timings[f"eval_{beh.name}_s"] = time.perf_counter() - t0
+    res["errors"] = []
+    best = BehaviourSummary.from_dict(res["summary"]).best_alpha
+    rnd = random_like(transferred, seed=int(ev.random_seeds[0])) if ev.random_seeds else None
+    side_vecs = {"native": native, "transferred": transferred}
+    if rnd is not None:
+        side_vecs[f"random:{ev.random_seeds[0]}"] = rnd
+    if ev.side_effects_tokens and best is not None:
+        ctx.hooks.stage(f"{beh.name}: side effects on {ev.side_effects_tokens} neutral tokens "
+                        f"at alpha {best:g}")
+        res["side_effects"] = side_effects(
+            tgt, _neutral_windows(ctx, ev.side_effects_tokens), side_vecs, best,
+            positions=ev.positions)
+    g_alpha = ev.generation_alpha if ev.generation_alpha is not None else best
+    if ev.generations and opens and g_alpha is not None:
+        ctx.hooks.stage(f"{beh.name}: {ev.generations} open-ended generations at alpha "
+                        f"{g_alpha:g}")
+        res["generations"] = freetext.generations(
+            tgt, opens[: ev.generations], side_vecs, g_alpha, ev.generation_tokens,
+            system=ctx.cfg.vectors.system_prompt)
+        if beh.tone == "vader":
+            res["tone"] = freetext.vader_tone(res["generations"])
+    res["vectors"] = {"source_lineage": src_vec.lineage, "native_lineage": native.lineage,
+                      "transferred_lineage": transferred.lineage,
+                      "source_relative_norm": src_vec.relative_norm(src_vec.layers[0]),
+                      "native_relative_norm": native.relative_norm(lt),
+                      "n_generate": len(gen_items)}
+    res["time_s"] = time.perf_counter() - t0
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_json(path, res)
+    return res
