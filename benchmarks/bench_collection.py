@@ -91,7 +91,7 @@ def main() -> None:
     args = ap.parse_args()
     torch.set_num_threads(2)
     src, tgt = load(args.source, dtype=args.dtype), load(args.target, dtype=args.dtype)
-    w = tokenize(load_corpus("default"), src.tokenizer, window=128)
+    w = tokenize(load_corpus("builtin"), src.tokenizer, window=128)
     full = [ids for ids in w.ids if len(ids) == 128][: args.batches * args.batch_size]
     batches = [pad_batch(full[i:i + args.batch_size], 0)
                for i in range(0, len(full), args.batch_size)]

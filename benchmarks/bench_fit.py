@@ -39,7 +39,7 @@ def main() -> None:
     torch.set_num_threads(2)
     src = load("qwen2.5-coder-0.5b", dtype=args.dtype)
     tgt = load("qwen2.5-coder-1.5b", dtype=args.dtype)
-    w = tokenize(load_corpus("default"), src.tokenizer, max_tokens=args.max_tokens)
+    w = tokenize(load_corpus("builtin"), src.tokenizer, max_tokens=args.max_tokens)
     pair = ((args.source_layer,), args.target_layer)
     xs: dict[int, list[torch.Tensor]] = {0: [], 1: []}
     ys: dict[int, list[torch.Tensor]] = {0: [], 1: []}

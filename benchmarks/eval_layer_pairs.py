@@ -44,7 +44,7 @@ def main() -> None:
     alphas = [float(a) for a in args.alphas.split(",")]
     t0 = time.perf_counter()
     src, tgt = load("qwen2.5-coder-0.5b"), load("qwen2.5-coder-1.5b")
-    windows = tokenize(load_corpus("default"), src.tokenizer, window=128,
+    windows = tokenize(load_corpus("builtin"), src.tokenizer, window=128,
                        max_tokens=args.tokens)
     stats = collect_pair_moments(src, tgt, windows, [((s,), t) for s, t in pairs],
                                  cache_dir=args.cache, progress=False)

@@ -85,7 +85,7 @@ def test_anchor_moments_are_paired_answer_differences() -> None:
 
 def test_anchored_bridge_records_anchors_and_warns_on_a_seen_behaviour(tmp_path) -> None:
     s, t = tiny_pair()
-    w = tokenize(load_corpus("default"), s.tokenizer, window=32, max_tokens=2000)
+    w = tokenize(load_corpus("builtin"), s.tokenizer, window=32, max_tokens=2000)
     anchor_items = _items(("tea", "rain", "code", "music", "snow", "bread"))
     br = fit_bridge(s, t, w, 2, 3, progress=False, anchors={"nice": anchor_items},
                     anchor_weight=0.5)

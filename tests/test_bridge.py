@@ -140,7 +140,7 @@ def _ab_items():
 @pytest.fixture(scope="module")
 def tiny_bridge():
     s, t = tiny_pair()
-    w = tokenize(load_corpus("default"), s.tokenizer, window=32, max_tokens=4000)
+    w = tokenize(load_corpus("builtin"), s.tokenizer, window=32, max_tokens=4000)
     return s, t, fit_bridge(s, t, w, 2, 3, progress=False)
 
 
@@ -187,12 +187,12 @@ def test_load_refuses_wrong_model_and_wrong_version(tiny_bridge, tmp_path):
 def test_fit_bridge_refuses_bad_layer_and_other_tokenizer():
     s, t = tiny_pair()
     with pytest.raises(SteerbridgeError, match=r"valid layers are 0\.\.5"):
-        fit_bridge(s, t, "default", 1, 6, progress=False)
+        fit_bridge(s, t, "builtin", 1, 6, progress=False)
 
 
 def test_fit_bridge_takes_windows_or_a_spec_never_both_silently():
     s, t = tiny_pair()
-    w = tokenize(load_corpus("default"), s.tokenizer, window=32, max_tokens=600)
+    w = tokenize(load_corpus("builtin"), s.tokenizer, window=32, max_tokens=600)
     assert (w.window, w.max_tokens) == (32, 600)
     with pytest.raises(SteerbridgeError, match=r"ready token windows \(cut with window=32.*"
                                                r"window=64"):
@@ -204,6 +204,6 @@ def test_fit_bridge_takes_windows_or_a_spec_never_both_silently():
         fit_bridge(s, t, hand_made, 2, 3, window=32, progress=False)
     # the settings the windows were cut with are accepted (what the pipeline passes)
     from_windows = fit_bridge(s, t, w, 2, 3, window=32, max_tokens=600, progress=False)
-    from_spec = fit_bridge(s, t, "default", 2, 3, window=32, max_tokens=600, progress=False)
+    from_spec = fit_bridge(s, t, "builtin", 2, 3, window=32, max_tokens=600, progress=False)
     assert torch.equal(from_windows.W, from_spec.W)
     assert from_spec.provenance["corpus_windows_fingerprint"] == w.fingerprint

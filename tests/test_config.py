@@ -115,3 +115,36 @@ def test_read_position_setting_and_its_hash() -> None:
     assert C.stage_hash(a, "vectors") == C.digest(parts)
     with pytest.raises(SteerbridgeError, match="read"):
         C.loads(BASE + '\n[vectors]\nread = "middle"\n')
+
+
+@pytest.mark.parametrize(("section", "key", "bad", "known"), [
+    ("vectors", "method", "pca", "pca_diff"),
+    ("bridge", "method", "svd", "procrustes"),
+    ("vectors", "read", "answer", "answer_text"),
+    ("models", "dtype", "int8", "bfloat16"),
+])
+def test_allowed_values_come_from_the_library(section: str, key: str, bad: str,
+                                              known: str) -> None:
+    """Config validation and the library share one table: a name extraction would refuse is
+    refused at validation, with the known names listed; every library name is accepted."""
+    base = {"models": {"source": "a", "target": "b"},
+            "bridge": {"source_layer": 1, "target_layer": 2},
+            "behaviours": [{"name": "x", "builtin": "positive-tone"}]}
+    base.setdefault(section, {})[key] = bad  # type: ignore[index]
+    with pytest.raises(SteerbridgeError, match=f"{section}.{key}.*{known}"):
+        C.from_dict(base)
+    base[section][key] = known  # type: ignore[index]
+    assert getattr(getattr(C.from_dict(base), section), key) == known
+
+
+def test_defaults_are_the_library_defaults() -> None:
+    from steerbridge.bridge.builtin_corpus import BUILTIN_CORPUS
+    from steerbridge.bridge.corpus import DEFAULT_MAX_TOKENS, DEFAULT_WINDOW
+
+    cfg = C.from_dict({"models": {"source": "a", "target": "b"},
+                       "bridge": {"source_layer": 1, "target_layer": 2},
+                       "behaviours": [{"name": "x", "builtin": "positive-tone"}]})
+    assert cfg.bridge.corpus == [BUILTIN_CORPUS]
+    assert (cfg.bridge.max_tokens, cfg.bridge.window) == (DEFAULT_MAX_TOKENS, DEFAULT_WINDOW)
+    with pytest.raises(SteerbridgeError, match="run.seed: unknown key"):
+        C.from_dict({**cfg.to_dict(), "run": {"seed": 1}})

@@ -23,7 +23,7 @@ def test_default_corpus_mixes_plain_and_chat_and_is_stable():
 
 def test_tokenize_windows_budget_and_header():
     tok = tiny_tokenizer()
-    w = tokenize(load_corpus("default"), tok, window=64, max_tokens=5000)
+    w = tokenize(load_corpus("builtin"), tok, window=64, max_tokens=5000)
     assert all(len(ids) <= 64 for ids in w.ids)
     assert 5000 <= w.n_tokens < 5000 + 64
     chat = [i for i, s in enumerate(w.source) if s == "chat"]
@@ -32,7 +32,7 @@ def test_tokenize_windows_budget_and_header():
     assert all(w.skip[i] == w.header_tokens for i in chat)
     assert all(s == 1 for s, src in zip(w.skip, w.source, strict=True) if src == "plain")
     assert {w.split_of(i) for i in range(20)} == {"train", "val", "test"}
-    w2 = tokenize(load_corpus("default"), tok, window=64, max_tokens=6000)
+    w2 = tokenize(load_corpus("builtin"), tok, window=64, max_tokens=6000)
     assert w2.fingerprint != w.fingerprint  # token count is part of the identity
 
 

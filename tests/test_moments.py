@@ -69,7 +69,7 @@ def test_width_mismatch_is_refused():
 @pytest.fixture(scope="module")
 def pair_and_windows():
     s, t = tiny_pair()
-    w = tokenize(load_corpus("default"), s.tokenizer, window=32, max_tokens=3000)
+    w = tokenize(load_corpus("builtin"), s.tokenizer, window=32, max_tokens=3000)
     return s, t, w
 
 

@@ -12,7 +12,7 @@ from steerbridge.models.tiny import tiny_pair
 
 def test_screen_and_full_fits(tmp_path):
     s, t = tiny_pair()
-    w = tokenize(load_corpus("default"), s.tokenizer, window=32, max_tokens=6000)
+    w = tokenize(load_corpus("builtin"), s.tokenizer, window=32, max_tokens=6000)
     scr = screen(s, t, w, sample_tokens=1500, progress=False)
     assert scr.r2.shape == (4, 6) and torch.isfinite(scr.r2).all()
     assert ((scr.cka >= 0) & (scr.cka <= 1 + 1e-5)).all()
@@ -94,7 +94,7 @@ def test_screen_is_cached(tmp_path, monkeypatch):
     import steerbridge.bridge.pairs as P
 
     s, t = tiny_pair()
-    w = tokenize(load_corpus("default"), s.tokenizer, window=32, max_tokens=3000)
+    w = tokenize(load_corpus("builtin"), s.tokenizer, window=32, max_tokens=3000)
     first = P.cached_screen(s, t, w, None, None, 800, 8, 5.0, tmp_path, False)
     assert len(list(tmp_path.glob("screen-*.json"))) == 1
 

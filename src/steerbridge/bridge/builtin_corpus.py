@@ -22,7 +22,7 @@ from typing import Any
 
 from steerbridge.bridge.documents import Corpus, Document, paragraphs
 
-BUILTIN_CORPUS = "default"
+BUILTIN_CORPUS = "builtin"
 """The name `load_corpus` knows the built-in corpus by."""
 
 # Standard-library modules whose docstrings feed the built-in corpus (stable, English prose).

@@ -2,7 +2,7 @@
 
 Sources (`load_corpus`):
 
-- ``"default"``: the built-in corpus, Python's own documentation as plain text and as chat
+- ``"builtin"``: the built-in corpus, Python's own documentation as plain text and as chat
   (`steerbridge.bridge.builtin_corpus`),
 - a ``.txt`` file (one plain document per blank-line-separated block),
 - a ``.jsonl`` file (``{"text": ...}``, ``{"messages": [{"role", "content"}, ...]}`` or
@@ -149,12 +149,12 @@ def _read_hf(spec: str) -> Corpus:
 
 
 def load_corpus(spec: str | Path | Corpus | Sequence[str | Path] = BUILTIN_CORPUS) -> Corpus:
-    """A corpus from ``"default"``, a .txt / .jsonl path, ``"hf:..."``, or several of them."""
+    """A corpus from ``"builtin"``, a .txt / .jsonl path, ``"hf:..."``, or several of them."""
     if isinstance(spec, Corpus):
         return spec
     if isinstance(spec, (list, tuple)):
         if not spec:
-            raise SteerbridgeError("No corpus given: pass 'default', a file, or hf:NAME.")
+            raise SteerbridgeError("No corpus given: pass 'builtin', a file, or hf:NAME.")
         parts = [load_corpus(s) for s in spec]
         out = parts[0]
         for p in parts[1:]:
@@ -168,7 +168,7 @@ def load_corpus(spec: str | Path | Corpus | Sequence[str | Path] = BUILTIN_CORPU
     path = Path(s).expanduser()
     if not path.is_file():
         raise SteerbridgeError(
-            f"Corpus {s!r} is neither 'default', an hf:NAME dataset, nor an existing file."
+            f"Corpus {s!r} is neither 'builtin', an hf:NAME dataset, nor an existing file."
         )
     if path.suffix == ".jsonl":
         corpus = _read_jsonl(path)

@@ -81,7 +81,7 @@ def fit_bridge(
 ) -> Bridge:
     """Run both models once over `corpus` (cached), fit and score a bridge.
 
-    `corpus`: ready `Windows`, or anything `load_corpus` takes (``"default"``, a path, ...),
+    `corpus`: ready `Windows`, or anything `load_corpus` takes (``"builtin"``, a path, ...),
     then cut into windows of `window` tokens, `max_tokens` in all (see `corpus_windows`:
     with ready windows these two must be left out or match them).
     `anchors` ({name: A/B items}) adds their paired answer-state differences to the fit with

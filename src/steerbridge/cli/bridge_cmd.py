@@ -10,6 +10,8 @@ from typing import Any
 import typer
 from rich.table import Table
 
+from steerbridge.bridge.builtin_corpus import BUILTIN_CORPUS
+from steerbridge.bridge.corpus import DEFAULT_MAX_TOKENS, DEFAULT_WINDOW
 from steerbridge.cli.console import console, err_console
 
 DEFAULT_SOURCE = "qwen2.5-coder-0.5b"
@@ -26,7 +28,7 @@ def _load_pair(source: str, target: str, dtype: str) -> tuple[Any, Any]:
 def _windows(corpus: list[str], tokenizer: Any, window: int, max_tokens: int) -> Any:
     from steerbridge.bridge.corpus import load_corpus, tokenize
 
-    w = tokenize(load_corpus(corpus or ["default"]), tokenizer, window=window,
+    w = tokenize(load_corpus(corpus or [BUILTIN_CORPUS]), tokenizer, window=window,
                  max_tokens=max_tokens)
     console.print(
         f"corpus {w.corpus_name}: {len(w):,} windows, {w.n_tokens:,} tokens "
@@ -81,11 +83,11 @@ def fit_bridge_cmd(
     source_layer: list[int] = typer.Option([12], "--source-layer", "-s",
                                            help="Source layer; repeat for many-to-one."),
     target_layer: int = typer.Option(14, "--target-layer", "-t", help="Target layer."),
-    corpus: list[str] = typer.Option(None, "--corpus", help="default, .txt, .jsonl or hf:NAME."),
+    corpus: list[str] = typer.Option(None, "--corpus", help="builtin, .txt, .jsonl or hf:NAME."),
     method: str = typer.Option("ridge", help="ridge, procrustes, lowrank or sgd."),
     rank: int = typer.Option(None, help="Rank for --method lowrank."),
-    max_tokens: int = typer.Option(200_000, help="Tokens fed to the models."),
-    window: int = typer.Option(128, help="Tokens per window."),
+    max_tokens: int = typer.Option(DEFAULT_MAX_TOKENS, help="Tokens fed to the models."),
+    window: int = typer.Option(DEFAULT_WINDOW, help="Tokens per window."),
     batch_size: int = typer.Option(8, help="Windows per forward batch."),
     outlier_factor: float = typer.Option(5.0, help="Drop tokens with norm > this x median; 0 "
                                                    "keeps all."),
@@ -127,8 +129,9 @@ def fit_bridge_cmd(
 def pairs_cmd(
     source: str = typer.Option(DEFAULT_SOURCE, help="Source (small) model."),
     target: str = typer.Option(DEFAULT_TARGET, help="Target (large) model."),
-    corpus: list[str] = typer.Option(None, "--corpus", help="default, .txt, .jsonl or hf:NAME."),
-    max_tokens: int = typer.Option(200_000, help="Tokens fed to the models for the full fits."),
+    corpus: list[str] = typer.Option(None, "--corpus", help="builtin, .txt, .jsonl or hf:NAME."),
+    max_tokens: int = typer.Option(
+        DEFAULT_MAX_TOKENS, help="Tokens fed to the models for the full fits."),
     sample_tokens: int = typer.Option(4096, help="Train tokens for the all-pairs screen."),
     source_layers: str = typer.Option("all", help="Source layers to screen: all, or "
                                                   "START-STOP[:STEP] (inclusive), or 1,2,5."),
@@ -140,7 +143,7 @@ def pairs_cmd(
                                       "pairs to fit fully."),
     many_to_one: int = typer.Option(2, help="Also fit k best source layers → best target "
                                             "(0 = off)."),
-    window: int = typer.Option(128, help="Tokens per window."),
+    window: int = typer.Option(DEFAULT_WINDOW, help="Tokens per window."),
     batch_size: int = typer.Option(8, help="Windows per forward batch."),
     outlier_factor: float = typer.Option(5.0, help="Drop tokens with norm > this x median."),
     dtype: str = typer.Option("auto", help="auto (bf16 only where the CPU has bf16 units), "

@@ -18,17 +18,35 @@ A minimal config::
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 import tomllib
+from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from steerbridge.bridge.builtin_corpus import BUILTIN_CORPUS
+from steerbridge.bridge.corpus import DEFAULT_MAX_TOKENS, DEFAULT_WINDOW
+from steerbridge.bridge.fits import METHODS as BRIDGE_METHODS
+from steerbridge.cachekeys import content_key, file_digest
 from steerbridge.errors import SteerbridgeError
+from steerbridge.models.dtypes import DTYPES
+from steerbridge.vectors.aggregators import METHODS as VECTOR_METHODS
+from steerbridge.vectors.readout import READ_POSITIONS
+from steerbridge.vectors.steering import Positions
+
+
+def _one_of(value: str, allowed: Iterable[str]) -> str:
+    """Validate `value` against a table of the library (the one source of allowed names)."""
+    names = list(allowed)
+    if value not in names:
+        raise ValueError(f"unknown value {value!r}; use one of {', '.join(names)}")
+    return value
+
+
+DEFAULT_READ = next(iter(READ_POSITIONS))  # answer_letter: CAA's read position
 
 
 class _Strict(BaseModel):
@@ -40,9 +58,15 @@ class ModelsConfig(_Strict):
 
     source: str
     target: str
-    dtype: Literal["auto", "bfloat16", "float32"] = Field(
+    dtype: str = Field(
         default="auto", description="auto: bfloat16 where the CPU has bf16 matrix units "
         "(AVX512-BF16/AMX), else float32 (bf16 is ~6x slower than fp32 on AVX2-only CPUs)")
+
+
+    @field_validator("dtype")
+    @classmethod
+    def _dtype(cls, v: str) -> str:
+        return _one_of(v, ["auto", *DTYPES])
 
 
 class BridgeConfig(_Strict):
@@ -50,24 +74,39 @@ class BridgeConfig(_Strict):
 
     source_layer: int = Field(ge=0)
     target_layer: int = Field(ge=0)
-    method: Literal["ridge", "procrustes", "lowrank", "sgd"] = "ridge"
-    corpus: list[str] = Field(default_factory=lambda: ["builtin"],
-                              description="'builtin' and/or .txt/.jsonl paths")
-    max_tokens: int = Field(default=50_000, gt=0)
-    window: int = Field(default=128, gt=1)
+    method: str = Field(default="ridge", description=f"one of {', '.join(BRIDGE_METHODS)}")
+    corpus: list[str] = Field(default_factory=lambda: [BUILTIN_CORPUS],
+                              description=f"{BUILTIN_CORPUS!r} and/or .txt/.jsonl paths")
+    max_tokens: int = Field(default=DEFAULT_MAX_TOKENS, gt=0)
+    window: int = Field(default=DEFAULT_WINDOW, gt=1)
     screen_pairs: bool = Field(default=False, description="also screen layer pairs (heatmap)")
     screen_tokens: int = Field(default=4_000, gt=0)
+
+    @field_validator("method")
+    @classmethod
+    def _method(cls, v: str) -> str:
+        return _one_of(v, BRIDGE_METHODS)
 
 
 class VectorsConfig(_Strict):
     """How steering vectors are extracted (on the source and, natively, on the target)."""
 
-    method: Literal["mean_diff", "pca", "probe"] = "mean_diff"
+    method: str = Field(default="mean_diff", description=f"one of {', '.join(VECTOR_METHODS)}")
     system_prompt: str | None = Field(default=None, description="None keeps the template's own")
-    read: Literal["answer_letter", "answer_text"] = Field(
-        default="answer_letter",
+    read: str = Field(
+        default=DEFAULT_READ,
         description="answer_letter (CAA) or answer_text: the end of the chosen line, which "
                     "contrasts what the answers say (steers free text better; RESULTS.md §2)")
+
+    @field_validator("method")
+    @classmethod
+    def _method(cls, v: str) -> str:
+        return _one_of(v, VECTOR_METHODS)
+
+    @field_validator("read")
+    @classmethod
+    def _read(cls, v: str) -> str:
+        return _one_of(v, READ_POSITIONS)
 
 
 class BehaviourConfig(_Strict):
@@ -101,7 +140,7 @@ class EvaluationConfig(_Strict):
     random_seeds: list[int] = Field(default_factory=lambda: [0, 1, 2])
     bias_variant: bool = Field(default=True, description="also evaluate the paper's W·v + b")
     source_reference: bool = Field(default=True, description="source steered by its own vector")
-    positions: Literal["all", "prompt", "generated"] = "all"
+    positions: Positions = "all"
     batch_size: int = Field(default=8, gt=0)
     n_boot: int = Field(default=1000, ge=0)
     side_effects_tokens: int = Field(default=1024, ge=0)
@@ -123,7 +162,6 @@ class RunConfig(_Strict):
     """Where results go."""
 
     dir: Path = Path("runs/default")
-    seed: int = 0
 
 
 class Config(_Strict):
@@ -211,17 +249,16 @@ def demo_config(quick: bool = False) -> Config:
     return loads(text)
 
 
-def digest(obj: Any) -> str:
-    """A 16-hex-digit hash of any JSON-serialisable object (keys sorted)."""
-    blob = json.dumps(obj, sort_keys=True, default=str).encode()
-    return hashlib.sha256(blob).hexdigest()[:16]
+def digest(obj: dict[str, Any]) -> str:
+    """A 16-hex-digit content key of a settings dict (`steerbridge.cachekeys.content_key`)."""
+    return content_key(**obj)
 
 
 def _file_digest(path: str | None) -> str | None:
     """Content hash of a data file (so an edited file invalidates its cached artifacts)."""
     if path is None or not Path(path).is_file():
         return None
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
+    return file_digest(path)
 
 
 def stage_hash(cfg: Config, stage: Literal["bridge", "vectors", "evaluation"],

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from steerbridge.bridge.affine import Bridge
-from steerbridge.bridge.corpus import load_corpus, tokenize
+from steerbridge.bridge.builtin_corpus import BUILTIN_CORPUS
+from steerbridge.bridge.corpus import DEFAULT_WINDOW, load_corpus, tokenize
 from steerbridge.bridge.fitting import fit_bridge
 from steerbridge.bridge.pairs import screen
 from steerbridge.bridge.transfer import transfer
@@ -65,7 +66,7 @@ class Context:
 
 
 def _corpus_spec(cfg: Config) -> list[str]:
-    return ["default" if c == "builtin" else c for c in cfg.bridge.corpus]
+    return list(cfg.bridge.corpus)
 
 
 def _windows(ctx: Context) -> Any:
@@ -89,8 +90,8 @@ def stage_bridge(ctx: Context) -> Any:
     windows = _windows(ctx)
     bar = _bar(ctx, "hidden states (both models)")
     bridge = fit_bridge(src, tgt, windows, source_layers=b.source_layer,
-                        target_layer=b.target_layer, method=b.method, max_tokens=b.max_tokens,
-                        cache_dir=ctx.files.moments, progress=bar, window=b.window)
+                        target_layer=b.target_layer, method=b.method,
+                        cache_dir=ctx.files.moments, progress=bar)
     bridge.save(path)
     ctx.timings["bridge_s"] = time.perf_counter() - t0
     return bridge
@@ -215,7 +216,7 @@ def stage_source(ctx: Context, beh: Any, gen_items: list[Any], test_items: list[
 
 def _neutral_windows(ctx: Context, n_tokens: int) -> list[list[int]]:
     tok = (ctx.target or ctx.models()[1]).tokenizer
-    w = tokenize(load_corpus("default"), tok, window=128, max_tokens=n_tokens * 4)
+    w = tokenize(load_corpus(BUILTIN_CORPUS), tok, window=DEFAULT_WINDOW, max_tokens=n_tokens * 4)
     plain = [ids for ids, s in zip(w.ids, w.source, strict=True) if s == "plain"]
     out, total = [], 0
     for ids in plain:

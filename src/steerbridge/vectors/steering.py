@@ -24,7 +24,7 @@ import math
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import torch
 from torch import Tensor
@@ -36,7 +36,7 @@ from steerbridge.vectors.prompts import chat_prompt
 from steerbridge.vectors.vector import SteeringVector
 
 Positions = Literal["all", "prompt", "generated"]
-POSITIONS = ("all", "prompt", "generated")
+POSITIONS: tuple[str, ...] = get_args(Positions)
 
 
 @dataclass
