@@ -140,7 +140,10 @@ def test_with_choice_text_and_its_error() -> None:
     assert (full.matching, full.non_matching) == ("(B) Dreadful.", "(A) Lovely, thanks!")
     assert d.answer_text(full.matching) == "(B) Dreadful."  # appended whole
     with pytest.raises(SteerbridgeError, match=r"x\.json:4.*choice line"):
-        d.with_choice_text([d.ABItem("Yes or no?", "Yes", "No", "x.json:4")])
+        d.with_choice_text([d.ABItem("Pick one.", "(A)", "(B)", "x.json:4")])
+    # a Yes/No answer is its own text (issue 13): it is read as it is
+    yes_no = d.with_choice_text([d.ABItem("Yes or no?", "Yes", "No", "x.json:5")])[0]
+    assert (yes_no.matching, yes_no.non_matching) == ("Yes", "No")
 
 
 def test_generator_tool_reproduces_the_committed_data(tmp_path: Path) -> None:

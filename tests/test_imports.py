@@ -8,8 +8,8 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "steerbridge"
 # Bottom to top. A module may import its own level or lower ones, never a higher one.
-STACK = ("version", "errors", "progress", "cachekeys", "models", "vectors", "bridge",
-         "evaluation", "run", "__init__", "cli")
+STACK = ("version", "errors", "progress", "cachekeys", "checks", "safeio", "models", "vectors",
+         "bridge", "evaluation", "run", "__init__", "cli")
 MAX_LINES = 350
 
 

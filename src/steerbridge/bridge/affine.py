@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from safetensors import safe_open
 from safetensors.torch import save_file
 from torch import Tensor
 
+from steerbridge.bridge.bridge_file import FORMAT_VERSION, read_bridge_file
 from steerbridge.bridge.collection import PairStats
 from steerbridge.bridge.fits import (
     DEFAULT_LAMBDAS,
@@ -34,9 +34,10 @@ from steerbridge.bridge.scoring import baselines, score
 from steerbridge.bridge.transfer import transfer
 from steerbridge.errors import SteerbridgeError
 from steerbridge.models.loading import LoadedModel
+from steerbridge.safeio import atomic_write, verify_safetensors
 from steerbridge.vectors.vector import SteeringVector
 
-FORMAT_VERSION = 1
+__all__ = ["FORMAT_VERSION", "Bridge"]
 
 
 @dataclass
@@ -174,13 +175,15 @@ class Bridge:
             "provenance": self.provenance,
         }
 
-    def save(self, path: str | Path) -> Path:
-        """Write one .safetensors file: tensors W, b and JSON metadata (never pickle)."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        save_file({"W": self.W.float().contiguous(), "b": self.b.float().contiguous()},
-                  str(path), {"steerbridge": json.dumps(self.metadata(), default=_json_default)})
-        return path
+    def save(self, path: str | Path, force: bool = False) -> Path:
+        """Write one .safetensors file: tensors W, b and JSON metadata (never pickle).
+
+        Atomic (`steerbridge.safeio`); a file of another kind at `path` is kept unless `force`.
+        """
+        meta = {"steerbridge": json.dumps(self.metadata(), default=_json_default)}
+        tensors = {"W": self.W.float().contiguous(), "b": self.b.float().contiguous()}
+        return atomic_write(path, lambda tmp: save_file(tensors, str(tmp), meta), kind="bridge",
+                            force=force, verify=verify_safetensors)
 
     @classmethod
     def load(
@@ -189,33 +192,9 @@ class Bridge:
         source: LoadedModel | None = None,
         target: LoadedModel | None = None,
     ) -> Bridge:
-        """Read a bridge; with `source` / `target`, refuse one made for other models."""
-        path = Path(path)
-        if not path.is_file():
-            raise SteerbridgeError(f"No bridge file at {path}.")
-        try:
-            with safe_open(str(path), "pt") as f:
-                raw = (f.metadata() or {}).get("steerbridge")
-                tensors = {k: f.get_tensor(k) for k in f.keys()}  # noqa: SIM118
-        except Exception as err:  # noqa: BLE001 - any unreadable file gets one clear message
-            raise SteerbridgeError(f"{path} is not a readable safetensors file: {err}") from err
-        meta = json.loads(raw) if raw else {}
-        if meta.get("format") != "steerbridge.bridge":
-            raise SteerbridgeError(f"{path} is not a steerbridge bridge file.")
-        if meta.get("format_version") != FORMAT_VERSION:
-            raise SteerbridgeError(
-                f"{path} has bridge format version {meta.get('format_version')}, this steerbridge "
-                f"reads version {FORMAT_VERSION}: refit it with `steerbridge fit-bridge`."
-            )
-        bridge = cls(
-            W=tensors["W"], b=tensors["b"], source_layers=list(meta["source_layers"]),
-            target_layer=int(meta["target_layer"]), source_name=meta["source_name"],
-            target_name=meta["target_name"], source_fingerprint=meta["source_fingerprint"],
-            target_fingerprint=meta["target_fingerprint"], method=meta["method"],
-            target_scale=meta.get("target_scale"), metrics=meta.get("metrics", {}),
-            settings=meta.get("settings", {}),
-            provenance=meta.get("provenance", {}),
-        )
+        """Read a bridge; with `source` / `target`, refuse one made for other models. Every
+        tensor, shape and metadata field is checked (`steerbridge.bridge.bridge_file`)."""
+        bridge = cls(**read_bridge_file(path))
         for role, lm in (("source", source), ("target", target)):
             if lm is not None:
                 bridge.check_model(role, lm)

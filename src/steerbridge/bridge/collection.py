@@ -15,7 +15,6 @@ stopped. `collect_pair_rows` keeps raw rows instead (the `sgd` method, benchmark
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -39,6 +38,7 @@ from steerbridge.models.hidden_states import (
 )
 from steerbridge.models.loading import LoadedModel
 from steerbridge.progress import Progress, progress_context
+from steerbridge.safeio import atomic_write, set_aside
 
 Pair = tuple[tuple[int, ...], int]
 """(source layers, target layer): several source layers are concatenated (many-to-one)."""
@@ -69,9 +69,8 @@ class PairStats:
              "test_source": self.test_source.contiguous()}
         meta = {"pair": [list(self.pair[0]), self.pair[1]], "dropped": self.dropped,
                 "batches_done": self.batches_done, "complete": self.complete, "key": self.key}
-        tmp = path.with_suffix(".tmp")
-        save_file(t, str(tmp), {"steerbridge": json.dumps(meta)})
-        os.replace(tmp, path)
+        atomic_write(path, lambda tmp: save_file(t, str(tmp), {"steerbridge": json.dumps(meta)}),
+                     kind="moments")
 
     @classmethod
     def load(cls, path: Path) -> PairStats:
@@ -237,8 +236,12 @@ def collect_pair_moments(
         key = cache_key(source, target, p, windows, settings)
         path = cache_path(cdir, key) if cdir is not None else None
         if path is not None and path.exists():
-            cached = PairStats.load(path)
-            if cached.key == key:
+            try:
+                cached = PairStats.load(path)
+            except Exception as err:  # noqa: BLE001 - truncated or foreign: collect afresh
+                set_aside(path, f"{type(err).__name__}: {err}")
+                cached = None
+            if cached is not None and cached.key == key:
                 stats[p] = cached
                 continue
         dx = source.hidden_size * len(p[0])

@@ -31,6 +31,7 @@ from typing import Any, Literal
 from steerbridge.bridge.builtin_corpus import BUILTIN_CORPUS, default_corpus
 from steerbridge.bridge.documents import Corpus, Document, paragraphs
 from steerbridge.errors import SteerbridgeError
+from steerbridge.safeio import read_text
 
 Split = Literal["train", "val", "test"]
 DEFAULT_WINDOW = 128
@@ -96,13 +97,25 @@ def _hash_ints(values: Iterable[int]) -> str:
 
 
 def _read_txt(path: Path) -> Corpus:
-    docs = [Document(text=p) for p in paragraphs(path.read_text(errors="replace"), 1)]
+    docs = [Document(text=p) for p in paragraphs(read_text(path, "Corpus file"), 1)]
     return Corpus(path.name, docs)
 
 
-def _doc_from_record(rec: dict[str, Any], where: str) -> Document:
+def _messages(raw: Any, where: str) -> tuple[tuple[str, str], ...]:
+    ok = isinstance(raw, list) and raw and all(
+        isinstance(m, dict) and isinstance(m.get("role"), str) and "content" in m for m in raw)
+    if not ok:
+        raise SteerbridgeError(f"{where}: 'messages' must be a non-empty list of "
+                               '{"role": ..., "content": ...} objects; fix or remove the line.')
+    return tuple((str(m["role"]), str(m["content"])) for m in raw)
+
+
+def _doc_from_record(rec: Any, where: str) -> Document:
+    if not isinstance(rec, dict):
+        raise SteerbridgeError(f"{where}: a record must be a JSON object with 'text', "
+                               f"'messages' or 'prompt', got a {type(rec).__name__}.")
     if "messages" in rec:
-        msgs = tuple((str(m["role"]), str(m["content"])) for m in rec["messages"])
+        msgs = _messages(rec["messages"], where)
         return Document(messages=msgs, add_generation_prompt=msgs[-1][0] != "assistant")
     if "prompt" in rec:
         msgs = (("user", str(rec["prompt"])),)
@@ -118,13 +131,14 @@ def _doc_from_record(rec: dict[str, Any], where: str) -> Document:
 
 def _read_jsonl(path: Path) -> Corpus:
     docs = []
-    for n, line in enumerate(path.read_text().splitlines(), 1):
+    for n, line in enumerate(read_text(path, "Corpus file").splitlines(), 1):
         if not line.strip():
             continue
         try:
             rec = json.loads(line)
         except json.JSONDecodeError as err:
-            raise SteerbridgeError(f"{path}:{n} is not valid JSON: {err}") from err
+            raise SteerbridgeError(f"{path}:{n} is not valid JSON ({err.msg}, column "
+                                   f"{err.colno}); fix or remove that line.") from None
         docs.append(_doc_from_record(rec, f"{path}:{n}"))
     return Corpus(path.name, docs)
 
@@ -166,6 +180,9 @@ def load_corpus(spec: str | Path | Corpus | Sequence[str | Path] = BUILTIN_CORPU
     if s.startswith("hf:"):
         return _read_hf(s)
     path = Path(s).expanduser()
+    if path.is_dir():
+        raise SteerbridgeError(f"Corpus {s!r} is a folder: give the .txt or .jsonl files in it "
+                               "(several --corpus options, or a list in the config).")
     if not path.is_file():
         raise SteerbridgeError(
             f"Corpus {s!r} is neither 'builtin', an hf:NAME dataset, nor an existing file."

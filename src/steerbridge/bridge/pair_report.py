@@ -9,12 +9,14 @@ screen's R² matrix with the fully fitted pairs marked.
 from __future__ import annotations
 
 import csv
+import io
 import json
 from pathlib import Path
 from typing import Any
 
 from steerbridge.bridge.affine import Bridge
 from steerbridge.bridge.pairs import PairsResult, Screen
+from steerbridge.safeio import atomic_write, write_text
 
 
 def bridge_row(br: Bridge, scr: Screen | None = None) -> dict[str, Any]:
@@ -53,29 +55,30 @@ def table_rows(result: PairsResult) -> list[dict[str, Any]]:
     return [bridge_row(br, result.screen) for br in result.bridges]
 
 
-def write_table(result: PairsResult, out_dir: str | Path) -> tuple[Path, Path]:
-    """``pairs.csv`` (fully fitted pairs) and ``pairs.json`` (those rows + the screen matrices)."""
+def write_table(result: PairsResult, out_dir: str | Path, force: bool = False
+                ) -> tuple[Path, Path]:
+    """``pairs.csv`` (fully fitted pairs) and ``pairs.json`` (those rows + the screen matrices),
+    each written atomically (another kind of file there is kept unless `force`)."""
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     rows = table_rows(result)
-    csv_path = out / "pairs.csv"
-    with csv_path.open("w", newline="") as f:
-        if rows:
-            w = csv.DictWriter(f, fieldnames=list(rows[0]))
-            w.writeheader()
-            w.writerows(rows)
-    json_path = out / "pairs.json"
+    buf = io.StringIO(newline="")
+    if rows:
+        w = csv.DictWriter(buf, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    csv_path = write_text(out / "pairs.csv", buf.getvalue() or "\n", kind="text", force=force)
     s = result.screen
-    json_path.write_text(json.dumps({
+    json_path = write_text(out / "pairs.json", json.dumps({
         "fitted": rows,
         "screen": s.to_dict(),
         "dropped": result.bridges[0].metrics.get("dropped") if result.bridges else None,
         "provenance": result.bridges[0].provenance if result.bridges else None,
-    }, indent=1))
+    }, indent=1), kind="json", force=force)
     return csv_path, json_path
 
 
-def write_heatmap(result: PairsResult, path: str | Path, title: str = "") -> Path:
+def write_heatmap(result: PairsResult, path: str | Path, title: str = "",
+                  force: bool = False) -> Path:
     """Heatmap of screen R² (source layer rows × target layer columns); fitted pairs marked."""
     import matplotlib
 
@@ -99,9 +102,9 @@ def write_heatmap(result: PairsResult, path: str | Path, title: str = "") -> Pat
     ax.set_xlabel("target layer   (red: held-out R² of the full fit)")
     ax.set_title(title or "affine-map R² by layer pair", fontsize=9)
     fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=130)
-    plt.close(fig)
-    return path
+    try:
+        return atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=130), kind="image",
+                            force=force)
+    finally:
+        plt.close(fig)
 

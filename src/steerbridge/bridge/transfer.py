@@ -14,6 +14,7 @@ import torch
 from torch import Tensor
 
 from steerbridge.bridge.anchors import saw_dataset
+from steerbridge.checks import check_tensor
 from steerbridge.errors import SteerbridgeError
 from steerbridge.models.loading import LoadedModel
 from steerbridge.vectors.scales import measure_scales
@@ -69,8 +70,11 @@ def transfer(
     if W.shape[1] != v.shape[0]:
         raise SteerbridgeError(f"Bridge W has shape {tuple(W.shape)} but the concatenated source "
                                f"vector has {v.shape[0]} entries.")
+    where = f"bridge {bridge.source_name} -> {bridge.target_name}"
+    check_tensor(W, "W", where, "Refit the bridge.")
     out = W @ v
     if with_bias:
+        check_tensor(bridge.b, "b", where, "Refit the bridge.")
         out = out + bridge.b.detach().double().cpu()
     scale = _target_scale(bridge, target, target_scale)
     rule = "W·v+b" if with_bias else "W·v"

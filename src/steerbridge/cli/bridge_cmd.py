@@ -8,11 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from steerbridge.bridge.builtin_corpus import BUILTIN_CORPUS
 from steerbridge.bridge.corpus import DEFAULT_MAX_TOKENS, DEFAULT_WINDOW
-from steerbridge.cli.console import console, err_console
+from steerbridge.cli.console import check_output, console, err_console
+from steerbridge.errors import SteerbridgeError
 
 DEFAULT_SOURCE = "qwen2.5-coder-0.5b"
 DEFAULT_TARGET = "qwen2.5-coder-1.5b"
@@ -31,7 +33,7 @@ def _windows(corpus: list[str], tokenizer: Any, window: int, max_tokens: int) ->
     w = tokenize(load_corpus(corpus or [BUILTIN_CORPUS]), tokenizer, window=window,
                  max_tokens=max_tokens)
     console.print(
-        f"corpus {w.corpus_name}: {len(w):,} windows, {w.n_tokens:,} tokens "
+        f"corpus {escape(w.corpus_name)}: {len(w):,} windows, {w.n_tokens:,} tokens "
         f"({w.info.get('plain_windows', 0)} plain, {w.info.get('chat_windows', 0)} chat; "
         f"chat header of {w.header_tokens} tokens left out), fingerprint {w.fingerprint}"
     )
@@ -63,7 +65,6 @@ def _summary(rows: list[dict[str, Any]], title: str) -> Table:
 def _anchor_items(specs: list[str], n: int, read: str) -> dict[str, list[Any]]:
     """{spec as given: its first `n` items} for each --anchor spec, checked readable at `read`
     (so a bad name, read position or choice line fails before any model loads)."""
-    from steerbridge.errors import SteerbridgeError
     from steerbridge.vectors import datasets
     from steerbridge.vectors.readout import items_for_read
 
@@ -85,22 +86,24 @@ def fit_bridge_cmd(
     target_layer: int = typer.Option(14, "--target-layer", "-t", help="Target layer."),
     corpus: list[str] = typer.Option(None, "--corpus", help="builtin, .txt, .jsonl or hf:NAME."),
     method: str = typer.Option("ridge", help="ridge, procrustes, lowrank or sgd."),
-    rank: int = typer.Option(None, help="Rank for --method lowrank."),
-    max_tokens: int = typer.Option(DEFAULT_MAX_TOKENS, help="Tokens fed to the models."),
-    window: int = typer.Option(DEFAULT_WINDOW, help="Tokens per window."),
-    batch_size: int = typer.Option(8, help="Windows per forward batch."),
-    outlier_factor: float = typer.Option(5.0, help="Drop tokens with norm > this x median; 0 "
-                                                   "keeps all."),
+    rank: int = typer.Option(None, min=1, help="Rank for --method lowrank."),
+    max_tokens: int = typer.Option(DEFAULT_MAX_TOKENS, min=1, help="Tokens fed to the models."),
+    window: int = typer.Option(DEFAULT_WINDOW, min=2, help="Tokens per window."),
+    batch_size: int = typer.Option(8, min=1, help="Windows per forward batch."),
+    outlier_factor: float = typer.Option(5.0, min=0, help="Drop tokens with norm > this x "
+                                                          "median; 0 keeps all."),
     dtype: str = typer.Option("auto", help="auto (bf16 only where the CPU has bf16 units), "
                                           "bfloat16 or float32."),
     cache_dir: Path = typer.Option(Path("~/.cache/steerbridge/moments"),
                                    help="Where collected statistics are cached."),
     out: Path = typer.Option(Path("bridge.safetensors"), "--out", "-o", help="Bridge file."),
+    force: bool = typer.Option(False, "--force", help="Replace -o even if it holds another "
+                               "kind of file (a dataset, a vector...)."),
     anchor: list[str] = typer.Option(None, "--anchor", help="A/B dataset (built-in name, CAA "
                                      ".json or evals .jsonl) whose paired answer-state "
                                      "differences join the fit; repeat for several. Leave out "
                                      "the behaviour you will test transfer on."),
-    anchor_items: int = typer.Option(150, help="Items read from each --anchor dataset."),
+    anchor_items: int = typer.Option(150, min=1, help="Items read from each --anchor dataset."),
     anchor_weight: float = typer.Option(1.0, help="Total anchor weight relative to the corpus "
                                                   "tokens (1 = as much as the corpus)."),
     anchor_read: str = typer.Option("answer_letter", help="Where anchors are read: "
@@ -110,6 +113,7 @@ def fit_bridge_cmd(
     from steerbridge.bridge.fitting import fit_bridge
 
     t0 = time.perf_counter()
+    check_output(out, "bridge", (".safetensors",), force)  # before any work, not after
     anchors = _anchor_items(anchor or [], anchor_items, anchor_read)
     src, tgt = _load_pair(source, target, dtype)
     windows = _windows(corpus, src.tokenizer, window, max_tokens)
@@ -118,12 +122,13 @@ def fit_bridge_cmd(
                         cache_dir=cache_dir, batch_size=batch_size,
                         outlier_factor=outlier_factor, anchors=anchors,
                         anchor_weight=anchor_weight, anchor_read=anchor_read, **opts)
-    path = bridge.save(out)
+    path = bridge.save(out, force=force)
     from steerbridge.bridge.pair_report import bridge_row
 
     console.print(_summary([bridge_row(bridge)], f"bridge {source} → {target} ({method})"))
     console.print(f"dropped tokens: {bridge.metrics.get('dropped')}")
-    console.print(f"[green]bridge written to {path}[/] ({time.perf_counter() - t0:.0f} s)")
+    console.print(f"[green]bridge written to {escape(str(path))}[/] "
+                  f"({time.perf_counter() - t0:.0f} s)")
 
 
 def pairs_cmd(
@@ -131,26 +136,29 @@ def pairs_cmd(
     target: str = typer.Option(DEFAULT_TARGET, help="Target (large) model."),
     corpus: list[str] = typer.Option(None, "--corpus", help="builtin, .txt, .jsonl or hf:NAME."),
     max_tokens: int = typer.Option(
-        DEFAULT_MAX_TOKENS, help="Tokens fed to the models for the full fits."),
-    sample_tokens: int = typer.Option(4096, help="Train tokens for the all-pairs screen."),
+        DEFAULT_MAX_TOKENS, min=1, help="Tokens fed to the models for the full fits."),
+    sample_tokens: int = typer.Option(4096, min=1, help="Train tokens for the all-pairs screen."),
     source_layers: str = typer.Option("all", help="Source layers to screen: all, or "
                                                   "START-STOP[:STEP] (inclusive), or 1,2,5."),
     target_layers: str = typer.Option("all", help="Target layers to screen (same syntax)."),
     fit_sources: str = typer.Option("auto", help="Source layers to fit fully, each with its "
                                     "best screened target: auto (4 spread over the middle "
                                     "half of the stack), none (use --top-k), or a layer list."),
-    top_k: int = typer.Option(4, help="With --fit-sources none: how many of the best screened "
-                                      "pairs to fit fully."),
-    many_to_one: int = typer.Option(2, help="Also fit k best source layers → best target "
-                                            "(0 = off)."),
-    window: int = typer.Option(DEFAULT_WINDOW, help="Tokens per window."),
-    batch_size: int = typer.Option(8, help="Windows per forward batch."),
-    outlier_factor: float = typer.Option(5.0, help="Drop tokens with norm > this x median."),
+    top_k: int = typer.Option(4, min=1, help="With --fit-sources none: how many of the best "
+                                             "screened pairs to fit fully."),
+    many_to_one: int = typer.Option(2, min=0, help="Also fit k best source layers → best "
+                                                   "target (0 = off)."),
+    window: int = typer.Option(DEFAULT_WINDOW, min=2, help="Tokens per window."),
+    batch_size: int = typer.Option(8, min=1, help="Windows per forward batch."),
+    outlier_factor: float = typer.Option(5.0, min=0, help="Drop tokens with norm > this x "
+                                                          "median."),
     dtype: str = typer.Option("auto", help="auto (bf16 only where the CPU has bf16 units), "
                                           "bfloat16 or float32."),
     cache_dir: Path = typer.Option(Path("~/.cache/steerbridge/moments"),
                                    help="Where collected statistics are cached."),
     out_dir: Path = typer.Option(Path("pairs"), "--out-dir", "-o", help="Output directory."),
+    force: bool = typer.Option(False, "--force", help="Replace files in --out-dir that hold "
+                               "another kind of content."),
 ) -> None:
     """Screen every layer pair, fit the chosen ones fully; write heatmap, table and bridges."""
     from steerbridge.bridge.pair_report import table_rows, write_heatmap, write_table
@@ -161,6 +169,11 @@ def pairs_cmd(
     for spec in (source_layers, target_layers, fit_sources):  # bad specs fail before loading
         if spec not in ("all", "auto", "none"):
             parse_layers(spec)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise SteerbridgeError(f"--out-dir {out_dir} is a file; give a folder for the outputs.")
+    for name, kind in (("pairs.csv", "text"), ("pairs.json", "json"),
+                       ("pairs_heatmap.png", "image")):
+        check_output(out_dir / name, kind, (Path(name).suffix,), force)
     src, tgt = _load_pair(source, target, dtype)
     windows = _windows(corpus, src.tokenizer, window, max_tokens)
     fit: list[int] | None = None  # "none": the top-k screened pairs
@@ -174,17 +187,19 @@ def pairs_cmd(
                           target_layers=parse_layers(target_layers, tgt.num_layers),
                           sample_tokens=sample_tokens, batch_size=batch_size,
                           outlier_factor=outlier_factor, cache_dir=cache_dir)
-    csv_path, json_path = write_table(result, out_dir)
-    png = write_heatmap(result, out_dir / "pairs_heatmap.png", f"{source} → {target}")
+    csv_path, json_path = write_table(result, out_dir, force=force)
+    png = write_heatmap(result, out_dir / "pairs_heatmap.png", f"{source} → {target}",
+                        force=force)
     best = result.bridges[0]
     bpaths = [br.save(out_dir / f"bridge_L{'+'.join(map(str, br.source_layers))}"
-                                f"_L{br.target_layer}.safetensors") for br in result.bridges]
+                                f"_L{br.target_layer}.safetensors", force=force)
+              for br in result.bridges]
     rows = table_rows(result)
     console.print(_summary(rows, f"best layer pairs {source} → {target} (held-out test tokens)"))
     console.print(f"dropped tokens: {json.dumps(best.metrics.get('dropped'))}")
     for p in (png, csv_path, json_path):
-        console.print(f"[green]wrote[/] {p}")
-    console.print(f"[green]wrote[/] {len(bpaths)} bridges, best first: {bpaths[0]}"
+        console.print(f"[green]wrote[/] {escape(str(p))}")
+    console.print(f"[green]wrote[/] {len(bpaths)} bridges, best first: {escape(str(bpaths[0]))}"
                   + "".join(f", {p.name}" for p in bpaths[1:]))
     console.print(f"done in {time.perf_counter() - t0:.0f} s")
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import errno
 import sys
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -22,7 +26,7 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 
-from steerbridge.errors import SteerbridgeError
+from steerbridge.errors import SteerbridgeError, SteerbridgeWarning
 
 console = Console(stderr=False)
 err_console = Console(stderr=True)
@@ -116,18 +120,70 @@ def byte_progress(progress: AnyProgress,
 def bar_progress(label: str, total: int) -> Iterator[Callable[[int, int], None]]:
     """What ``progress=True`` shows under the CLI (see `steerbridge.progress`)."""
     with progress_bar() as bar:
-        task = bar.add_task(label, total=total)
+        task = bar.add_task(escape(label), total=total)
         yield lambda done, _total: bar.update(task, completed=done)
 
 
+def say_error(message: object) -> None:
+    """Print an error; the message is plain text (its ``[brackets]`` are not Rich markup)."""
+    err_console.print(f"[bold red]error:[/] {escape(str(message))}", highlight=False)
+
+
+def say_warning(message: object) -> None:
+    """Print a warning as plain text."""
+    err_console.print(f"[yellow]warning:[/] {escape(str(message))}", highlight=False)
+
+
+def check_output(path: Path, kind: str, suffixes: tuple[str, ...], force: bool) -> None:
+    """Refuse, before any work, an output path of the wrong type or one that holds another kind
+    of file (unless `force`); `steerbridge.safeio.check_replace` again guards the write."""
+    from steerbridge.safeio import check_replace
+
+    if path.suffix not in suffixes:
+        raise SteerbridgeError(f"Output {path}: give a file ending in {' or '.join(suffixes)}.")
+    check_replace(path, kind, force)
+
+
 def fail(message: str) -> typer.Exit:
-    err_console.print(f"[bold red]error:[/] {message}")
+    say_error(message)
     return typer.Exit(code=2)
 
 
+def _show_warning(message: Warning | str, category: type[Warning], *args: Any,
+                  **kwargs: Any) -> None:
+    if issubclass(category, SteerbridgeWarning):
+        say_warning(message)
+    else:
+        _python_showwarning(message, category, *args, **kwargs)
+
+
+_python_showwarning = warnings.showwarning
+
+
+def _os_message(err: OSError) -> str:
+    where = f" {err.filename}" if err.filename else ""
+    if err.errno == errno.ENOSPC:
+        return f"no space left on the device{where}: free some space or write elsewhere."
+    if err.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return f"cannot write{where}: {err.strerror}. Write somewhere else."
+    return f"{err.strerror or err}{where}."
+
+
 def run_app(app: typer.Typer) -> None:
+    """Run the app: a `SteerbridgeError` or an I/O error becomes a one-line message and exit
+    code 2 (no traceback); Ctrl-C exits 130 (a rerun resumes from the run directory's caches);
+    `SteerbridgeWarning`s print as plain warnings."""
+    warnings.showwarning = _show_warning
     try:
         app()
     except SteerbridgeError as err:
-        err_console.print(f"[bold red]error:[/] {err}")
+        say_error(err)
         sys.exit(2)
+    except OSError as err:
+        say_error(_os_message(err))
+        sys.exit(2)
+    except KeyboardInterrupt:
+        say_error("interrupted; finished stages are kept, a rerun resumes from them.")
+        sys.exit(130)
+    finally:
+        warnings.showwarning = _python_showwarning

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from steerbridge.cli.console import (
@@ -43,10 +44,11 @@ def _hooks() -> Iterator[Any]:
     with progress_bar() as progress:
 
         def stage(msg: str) -> None:
-            progress.console.print(f"[dim]{time.perf_counter() - t0:6.0f}s[/] {msg}")
+            progress.console.print(f"[dim]{time.perf_counter() - t0:6.0f}s[/] {escape(msg)}",
+                                   highlight=False)
 
         def task(desc: str, total: int) -> Callable[[int], None]:
-            tid = progress.add_task(desc, total=total)
+            tid = progress.add_task(escape(desc), total=total)
             return lambda n: _advance(progress, tid, n)
 
         yield Hooks(stage=stage, task=task)
@@ -57,7 +59,7 @@ def _advance(progress: AnyProgress, tid: Any, n: int) -> None:
 
 
 def _summary_table(results: dict[str, Any]) -> Table:
-    from steerbridge.evaluation.formatting import fmt
+    from steerbridge.evaluation.formatting import fmt, verdict_flag
     from steerbridge.evaluation.headline import Headline
 
     table = Table(title="How much steering survived the bridge (best native alpha)")
@@ -67,12 +69,13 @@ def _summary_table(results: dict[str, Any]) -> Table:
         table.add_column(col)
     for name, beh in results["behaviours"].items():
         if "summary" not in beh:
-            table.add_row(name, "[red]failed[/]", *[""] * 9)
+            table.add_row(escape(name), "[red]failed[/]", *[""] * 9)
             continue
         h = Headline.from_dict(beh["summary"]["headline"])
         tr, rnd = h.transferred, h.random
         table.add_row(
-            name, fmt(h.native_dp), fmt(tr and tr.dp), f"[bold]{fmt(tr and tr.retention)}[/]",
+            escape(name + verdict_flag(beh)), fmt(h.native_dp), fmt(tr and tr.dp),
+            f"[bold]{fmt(tr and tr.retention)}[/]",
             fmt(rnd and rnd.retention_mean), f"[bold]{fmt(tr and tr.odd_retention)}[/]",
             fmt(rnd and rnd.odd_retention_mean), fmt(tr and tr.corr_change.value),
             fmt(rnd and rnd.corr_change), fmt(beh.get("cosine", {}).get("transferred")),
@@ -90,22 +93,37 @@ def _run(cfg: Any, run_dir: Path | None) -> dict[str, Any]:
     console.print(_summary_table(results))
     d = Path(results["run_dir"])
     console.print(f"Done in {time.perf_counter() - t0:.0f} s.")
-    console.print(f"Report: [bold]{(d / 'report.html').resolve()}[/]")
-    console.print(f"Also:   {(d / 'report.md').resolve()} and {(d / 'results.json').resolve()}")
+    console.print(f"Report: [bold]{escape(str((d / 'report.html').resolve()))}[/]")
+    console.print(escape(f"Also:   {(d / 'report.md').resolve()} and "
+                         f"{(d / 'results.json').resolve()}"))
     return results
+
+
+def _exit_on_failures(results: dict[str, Any]) -> None:
+    """Exit 1 when any behaviour failed, saying how many and why (the rest were kept)."""
+    from steerbridge.run.outcomes import failure_summary
+
+    summary = failure_summary(results)
+    if summary:
+        err_console.print(f"[bold red]{escape(summary)}[/]", highlight=False)
+        raise typer.Exit(code=1)
 
 
 def run(
     config_path: Path = typer.Argument(..., help="Experiment config (TOML)."),
     run_dir: Path = typer.Option(None, "--run-dir", help="Override [run] dir."),
 ) -> None:
-    """Run an experiment: bridge → vectors → transfer → evaluation → report (stages cached)."""
+    """Run an experiment: bridge → vectors → transfer → evaluation → report (stages cached).
+
+    Exit code 0: every behaviour evaluated; 1: some failed (each alone, with its reason in
+    results.json and the report); 2: bad input, nothing run."""
     from steerbridge.run import config
 
     try:
-        _run(config.load(config_path), run_dir)
+        results = _run(config.load(config_path), run_dir)
     except SteerbridgeError as err:
         raise fail(str(err)) from None
+    _exit_on_failures(results)
 
 
 def _ensure_installed(aliases: list[str]) -> None:
@@ -127,12 +145,13 @@ def demo(
     """The main job: Qwen2.5-Coder 0.5B → 1.5B on the built-in behaviours, then the report."""
 
     try:
-        _demo(quick, run_dir)
+        results = _demo(quick, run_dir)
     except SteerbridgeError as err:
         raise fail(str(err)) from None
+    _exit_on_failures(results)
 
 
-def _demo(quick: bool, run_dir: Path | None) -> None:
+def _demo(quick: bool, run_dir: Path | None) -> dict[str, Any]:
     from steerbridge.run import config
 
     cfg = config.demo_config(quick)
@@ -145,7 +164,7 @@ def _demo(quick: bool, run_dir: Path | None) -> None:
         f"alphas {cfg.evaluation.alphas}.\nThis takes {_demo_budget(quick)} "
         "(less on a rerun: every stage is cached in the run directory)."
     )
-    _run(cfg, run_dir)
+    return _run(cfg, run_dir)
 
 
 def register(app: typer.Typer) -> None:

@@ -12,7 +12,9 @@ Conditions (all on the target unless said): ``none``; ``native`` (the target's o
 ``transferred`` (W·v); ``transferred_bias`` (the paper's W·v + b); ``random:<seed>`` (random
 directions of the transferred vector's norm); ``source`` (the source model with its own vector,
 against ``source_none``). An alpha at which the model produces non-finite logits is recorded in
-``nan_alphas`` with NaN values; the other alphas are kept.
+``nan_alphas`` with NaN values; the other alphas are kept. An alpha at which a condition's
+outputs collapse (`steerbridge.evaluation.collapse`) is listed in ``collapsed`` and left out of
+the metrics; ``verdict`` says whether the test set is large enough to judge.
 
 Speed: steering at layer ``l`` leaves blocks ``0..l`` untouched, so each batch runs the full
 model once (unsteered, which is also the ``none`` condition) while caching the output of block
@@ -32,6 +34,8 @@ from torch import Tensor, nn
 
 from steerbridge.bridge.fidelity import cosine
 from steerbridge.errors import SteerbridgeError
+from steerbridge.evaluation.collapse import find_collapse, mask, vocab_size
+from steerbridge.evaluation.judgeable import verdict
 from steerbridge.evaluation.summary import summarize_behaviour
 from steerbridge.models.batching import pad_batch, pad_id, position_ids_from_mask
 from steerbridge.models.loading import LoadedModel
@@ -259,7 +263,8 @@ def evaluate_behaviour(
         for c in ("source_none", "source"):
             conds[c] = {k: np.asarray(v) if k != "nan_alphas" else v
                         for k, v in source_conditions[c].items()}
-    summary = summarize_behaviour(alphas, conds, n_boot=n_boot)
+    collapsed = find_collapse(conds, alphas, vocab_size(target))
+    summary = summarize_behaviour(alphas, mask(conds, alphas, collapsed), n_boot=n_boot)
     lt = transferred.layers[0]
     cos = {name: cosine(v.direction(lt), native.direction(lt))
            for name, v in vecs.items() if name != "native" and lt in v.directions}
@@ -270,6 +275,8 @@ def evaluate_behaviour(
         "conditions": {c: {k: (v.tolist() if isinstance(v, np.ndarray) else v)
                            for k, v in d.items()} for c, d in conds.items()},
         "summary": summary.to_dict(),
+        "collapsed": collapsed,
+        "verdict": verdict(len(prompts)),
         "cosine": cos,
         "vector_norms": {name: {"norm": float(v.direction(v.layers[0]).norm()),
                                 "relative": v.relative_norm(v.layers[0])}

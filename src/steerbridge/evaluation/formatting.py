@@ -44,3 +44,17 @@ def fmt_estimate(e: Estimate | None) -> str:
 def label(condition: str) -> str:
     """The reader's name of a condition."""
     return LABELS.get(condition, condition)
+
+
+def verdict_flag(beh: dict[str, Any]) -> str:
+    """A short flag for a behaviour whose result cannot be trusted as a headline: too few test
+    items, or collapsed outputs; "" otherwise."""
+    flags = []
+    v = beh.get("verdict") or {}
+    if v and not v.get("conclusive", True):
+        flags.append(f"inconclusive: {v.get('n_test')} test items, a verdict needs "
+                     f"{v.get('n_needed')}")
+    if beh.get("collapsed"):
+        flags.append("outputs collapsed at " + ", ".join(
+            f"{c} α={'/'.join(f'{a:g}' for a in hit)}" for c, hit in beh["collapsed"].items()))
+    return f" ({'; '.join(flags)})" if flags else ""

@@ -16,7 +16,6 @@ model writes. The rule that decides it (issue 4), on greedy continuations of uns
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import statistics
 from collections.abc import Iterator, Sequence
@@ -28,6 +27,7 @@ import numpy as np
 
 from steerbridge.errors import SteerbridgeError
 from steerbridge.models.loading import LoadedModel
+from steerbridge.safeio import read_json
 from steerbridge.vectors.datasets import builtin_open_prompts
 from steerbridge.vectors.steering import generate
 from steerbridge.vectors.vector import SteeringVector
@@ -160,15 +160,15 @@ def format_verdict(v: Verdict) -> str:
 def read_open_prompts(path: str | Path) -> list[str]:
     """Open prompts from a JSON list of strings or of ``{"question": ...}`` objects, or from
     ``{"prompts": [...]}``."""
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    data = read_json(path, "Open-ended prompt file")
     raw = data["prompts"] if isinstance(data, dict) and "prompts" in data else data
     if not isinstance(raw, list) or not raw:
         raise SteerbridgeError(f"{path}: expected a non-empty JSON list of prompts (strings or "
                                '{"question": ...} objects), or {"prompts": [...]}.')
     prompts = [r["question"] if isinstance(r, dict) and "question" in r else r for r in raw]
-    if not all(isinstance(p, str) for p in prompts):
-        raise SteerbridgeError(f"{path}: every prompt must be a string or a "
-                               '{"question": "..."} object.')
+    if not all(isinstance(p, str) and p.strip() for p in prompts):
+        raise SteerbridgeError(f"{path}: every prompt must be a non-empty string or a "
+                               '{"question": "..."} object; fix or remove the others.')
     return prompts
 
 

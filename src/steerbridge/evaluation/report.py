@@ -15,10 +15,11 @@ from typing import Any
 
 import numpy as np
 
-from steerbridge.evaluation.formatting import LABELS, fmt, fmt_estimate
+from steerbridge.evaluation.formatting import LABELS, fmt, fmt_estimate, verdict_flag
 from steerbridge.evaluation.headline import Headline
 from steerbridge.evaluation.plots import heatmap_plot, scatter_plot, sweep_plot
 from steerbridge.evaluation.results import BehaviourSummary
+from steerbridge.safeio import write_text
 
 # --------------------------------------------------------------------------- tables
 
@@ -55,7 +56,7 @@ def summary_rows(results: dict[str, Any]) -> list[list[str]]:
         rnd_se = [se_get(c, "kl") for c in se if c.startswith("random:")]
         rnd_se = [v for v in rnd_se if v is not None]
         rows.append([
-            name, str(beh.get("n_items", "–")), fmt(h.best_alpha),
+            name + verdict_flag(beh), str(beh.get("n_items", "–")), fmt(h.best_alpha),
             fmt(h.native_dp), fmt(tr and tr.dp),
             fmt(tr and tr.retention), fmt(tb and tb.retention),
             fmt(rnd and rnd.dp_mean),
@@ -171,6 +172,7 @@ def render_html(results: dict[str, Any]) -> str:
              "<h1>steerbridge: how much steering survives the bridge</h1>",
              _html_table(["", ""], _provenance(results)),
              f"<p class='note'>{html.escape(HOW_TO_READ)}</p>",
+             *[f"<p class='err'>{html.escape(w)}</p>" for w in _run_notes(results)],
              "<h2>Summary per behaviour</h2>",
              _html_table(SUMMARY_COLUMNS, summary_rows(results))]
     pairs = results.get("pairs")
@@ -183,6 +185,11 @@ def render_html(results: dict[str, Any]) -> str:
         parts.append(f"<h2>{html.escape(name)}</h2>")
         for e in beh.get("errors", []):
             parts.append(f"<p class='err'>{html.escape(e)}</p>")
+        for w in beh.get("warnings", []):
+            parts.append(f"<p class='note'>warning: {html.escape(w)}</p>")
+        if beh.get("notes"):
+            parts.append("<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in beh["notes"])
+                         + "</ul>")
         if "summary" not in beh:
             continue
         parts.append(f"<img alt='{html.escape(name)} alpha sweep' "
@@ -202,8 +209,9 @@ def _side_and_tone_html(beh: dict[str, Any]) -> list[str]:
     out = []
     se = beh.get("side_effects")
     if se:
-        rows = [[LABELS.get(c, c), fmt(v.get("kl"), 4), fmt(v.get("ppl"), 2),
-                 fmt(v.get("ppl_change"))] for c, v in se.items() if isinstance(v, dict)]
+        rows = [[LABELS.get(c, c) + (" (collapsed)" if v.get("collapsed") else ""),
+                 fmt(v.get("kl"), 4), fmt(v.get("ppl"), 2), fmt(v.get("ppl_change"))]
+                for c, v in se.items() if isinstance(v, dict)]
         out += [f"<h3>Side effects on neutral text (alpha {fmt(se.get('alpha'))}, "
                 f"{se.get('tokens', '?')} tokens; unsteered perplexity "
                 f"{fmt(se.get('none_ppl'))})</h3>",
@@ -235,11 +243,15 @@ def render_markdown(results: dict[str, Any]) -> str:
     """A Markdown version of the summary and per-alpha tables (no plots)."""
     out = ["# steerbridge report", ""]
     out += [f"- **{k}**: {v}" for k, v in _provenance(results)]
+    out += [f"- **warning**: {w}" for w in _run_notes(results)]
     out += ["", HOW_TO_READ, "", "## Summary per behaviour", "",
             markdown_table(SUMMARY_COLUMNS, summary_rows(results)), ""]
     for name, beh in results.get("behaviours", {}).items():
         out += [f"## {name}", ""]
         out += [f"- error: {e}" for e in beh.get("errors", [])]
+        out += [f"- warning: {w}" for w in beh.get("warnings", [])]
+        out += [f"- {n}" for n in beh.get("notes", [])]
+        out += [""] if beh.get("errors") or beh.get("warnings") or beh.get("notes") else []
         if "summary" not in beh:
             continue
         out += [markdown_table(*sweep_rows(beh)), ""]
@@ -266,8 +278,16 @@ def write(results: dict[str, Any] | str | Path, out_dir: str | Path | None = Non
         results = json.loads(path.read_text(encoding="utf-8"))
     assert isinstance(results, dict)
     d = Path(out_dir or ".")
-    d.mkdir(parents=True, exist_ok=True)
     html_path, md_path = d / "report.html", d / "report.md"
-    html_path.write_text(render_html(results), encoding="utf-8")
-    md_path.write_text(render_markdown(results), encoding="utf-8")
+    write_text(html_path, render_html(results), kind="report")
+    write_text(md_path, render_markdown(results), kind="report")
     return html_path, md_path
+
+
+def _run_notes(results: dict[str, Any]) -> list[str]:
+    """Failed behaviours and run-wide warnings, for the top of the report."""
+    behaviours = results.get("behaviours", {})
+    failed = [n for n, b in behaviours.items() if "summary" not in b]
+    out = [f"{len(failed)} of {len(behaviours)} behaviours failed: {', '.join(failed)}"
+           ] if failed else []
+    return out + [str(w) for w in results.get("warnings", [])]

@@ -15,6 +15,7 @@ from torch import Tensor
 
 from steerbridge.errors import SteerbridgeError
 from steerbridge.evaluation import metrics
+from steerbridge.evaluation.collapse import ppl_collapsed, vocab_size
 from steerbridge.models.batching import pad_batch, pad_id
 from steerbridge.models.loading import LoadedModel
 from steerbridge.vectors.steering import Positions, steer
@@ -33,7 +34,8 @@ def side_effects(
     """KL(unsteered ‖ steered) of next-token distributions and perplexity on neutral text.
 
     `windows`: token-id lists of neutral text (position 0 is scored as context only). Returns
-    ``{"alpha", "tokens", "none_ppl", name: {"kl", "ppl", "ppl_change"}}``.
+    ``{"alpha", "tokens", "none_ppl", name: {"kl", "ppl", "ppl_change", "collapsed"}}``;
+    ``collapsed``: the perplexity is near the vocabulary size (no better than guessing).
     """
     nll = {name: 0.0 for name in ["none", *vectors]}
     kl_sum = {name: 0.0 for name in vectors}
@@ -61,10 +63,12 @@ def side_effects(
             kl_sum[name] += float(metrics.kl_per_position(ref, lp)[valid].sum())
     ppl0 = metrics.perplexity(nll["none"], count)
     out: dict[str, Any] = {"alpha": float(alpha), "tokens": count, "none_ppl": ppl0}
+    vocab = vocab_size(lm)
     for name in vectors:
         ppl = metrics.perplexity(nll[name], count)
         out[name] = {"kl": kl_sum[name] / count if count else math.nan, "ppl": ppl,
-                     "ppl_change": metrics.perplexity_change(ppl0, ppl)}
+                     "ppl_change": metrics.perplexity_change(ppl0, ppl),
+                     "collapsed": ppl_collapsed(ppl, ppl0, vocab)}
     return out
 
 

@@ -1,9 +1,8 @@
 """Experiment configuration: a TOML file validated by pydantic.
 
 Unknown keys and wrong types are rejected with a message naming the key (``bridge.method``,
-``behaviours.0.name``...). `stage_hash` gives each pipeline stage a key made only of the inputs
-that stage depends on, so a rerun with a changed evaluation setting reuses the bridge and the
-vectors, and an artifact made under other settings is never picked up.
+``behaviours.0.name``...); so are values no run could use (generate and test the same file,
+split settings without ``data``). Each stage's cache key is `steerbridge.run.keys.stage_hash`.
 
 A minimal config::
 
@@ -30,9 +29,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from steerbridge.bridge.builtin_corpus import BUILTIN_CORPUS
 from steerbridge.bridge.corpus import DEFAULT_MAX_TOKENS, DEFAULT_WINDOW
 from steerbridge.bridge.fits import METHODS as BRIDGE_METHODS
-from steerbridge.cachekeys import content_key, file_digest
+from steerbridge.cachekeys import content_key
 from steerbridge.errors import SteerbridgeError
 from steerbridge.models.dtypes import DTYPES
+from steerbridge.safeio import read_text
 from steerbridge.vectors.aggregators import METHODS as VECTOR_METHODS
 from steerbridge.vectors.readout import READ_POSITIONS
 from steerbridge.vectors.steering import Positions
@@ -110,13 +110,26 @@ class VectorsConfig(_Strict):
 
 
 class BehaviourConfig(_Strict):
-    """One behaviour: a built-in dataset, or generate/test files in the CAA/evals schema."""
+    """One behaviour: a built-in dataset, one task file split in two (``data``), or separate
+    generate/test files, in the CAA JSON or model-written-evals JSONL schema."""
 
     name: str = Field(min_length=1)
     builtin: str | None = None
+    data: Path | None = Field(default=None, description="one task file, split into disjoint "
+                              "generate/test sets (questions de-duplicated, answers balanced)")
+    test_fraction: float = Field(default=0.2, gt=0, lt=1, description="share of data for test")
+    split_seed: int = 0
     generate: Path | None = None
     test: Path | None = None
     open_ended: Path | None = Field(default=None, description="JSON list of questions")
+    multi_choice: Literal["keep", "drop"] = Field(
+        default="keep", description="items listing more than two choices: keep or drop")
+    answer_instruction: str | None = Field(
+        default=None, description="a line appended to every question, e.g. 'Answer Yes or No.'")
+    answer_prefix: str = Field(default="", description="opens the answer, e.g. '(' so the "
+                               "next token is the letter")
+    system_prompt: str | None = Field(default=None,
+                                      description="this behaviour's system line (else vectors')")
     tone: Literal["vader"] | None = Field(default=None,
                                           description="score generations' sentiment")
     max_generate: int | None = Field(default=None, gt=0)
@@ -125,11 +138,24 @@ class BehaviourConfig(_Strict):
     @model_validator(mode="after")
     def _one_source(self) -> BehaviourConfig:
         files = self.generate is not None or self.test is not None
-        if self.builtin is not None and files:
-            raise ValueError("give either builtin or generate/test files, not both")
-        if self.builtin is None and (self.generate is None or self.test is None):
-            raise ValueError("needs builtin = NAME, or both generate = PATH and test = PATH")
+        given = sum([self.builtin is not None, self.data is not None, files])
+        if given > 1:
+            raise ValueError("give one of builtin = NAME, data = FILE (split in two), or "
+                             "generate = FILE and test = FILE")
+        if given == 0 or (files and (self.generate is None or self.test is None)):
+            raise ValueError("needs builtin = NAME, data = FILE (split into generate and test), "
+                             "or both generate = PATH and test = PATH")
+        if self.data is None and (self.test_fraction, self.split_seed) != (0.2, 0):
+            raise ValueError("test_fraction and split_seed apply only with data = FILE")
+        if files and self.generate == self.test:
+            raise ValueError(_SAME_FILE.format(path=self.generate))
         return self
+
+
+_SAME_FILE = ("generate and test are the same file ({path}): the test would score the items "
+              "the vector was built from. Use data = \"{path}\" instead (split into disjoint "
+              "generate / test sets by test_fraction and split_seed), or give a separate test "
+              "file.")
 
 
 class EvaluationConfig(_Strict):
@@ -192,6 +218,8 @@ def _format_errors(err: ValidationError, where: str) -> str:
         key = ".".join(str(p) for p in e["loc"]) or "(top level)"
         if e["type"] == "extra_forbidden":
             lines.append(f"  {key}: unknown key")
+        elif isinstance(e.get("input"), dict):  # a rule across keys: the message names them
+            lines.append(f"  {key}: {e['msg'].removeprefix('Value error, ')}")
         else:
             lines.append(f"  {key}: {e['msg']} (got {e.get('input')!r})")
     return f"Invalid config {where}:\n" + "\n".join(lines)
@@ -208,13 +236,13 @@ def from_dict(data: dict[str, Any], where: str = "") -> Config:
 def load(path: str | Path) -> Config:
     """Read and validate a TOML config. Relative paths inside (data, corpus, run dir) are
     relative to the file."""
-    p = Path(path)
-    if not p.is_file():
-        raise SteerbridgeError(f"Config file {p} does not exist.")
+    p = Path(path).expanduser()
+    text = read_text(p, "Config file")
     try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
-        raise SteerbridgeError(f"{p} is not valid TOML: {err}") from None
+        raise SteerbridgeError(f"Config file {p} is not valid TOML: {err}. Fix that line (see "
+                               "src/steerbridge/configs/demo.toml for an example).") from None
     cfg = from_dict(data, str(p))
     return _resolve_paths(cfg, p.parent)
 
@@ -224,8 +252,12 @@ def _resolve_paths(cfg: Config, base: Path) -> Config:
         return x if x is None or x.is_absolute() else (base / x).resolve()
 
     behaviours = [b.model_copy(update={"generate": fix(b.generate), "test": fix(b.test),
-                                       "open_ended": fix(b.open_ended)})
+                                       "data": fix(b.data), "open_ended": fix(b.open_ended)})
                   for b in cfg.behaviours]
+    for b in behaviours:
+        if b.generate is not None and b.generate == b.test:
+            raise SteerbridgeError(f"Invalid config {base}: behaviours {b.name!r}: "
+                                   + _SAME_FILE.format(path=b.generate))
     corpus = [c if c == "builtin" or Path(c).is_absolute() else str((base / c).resolve())
               for c in cfg.bridge.corpus]
     run = cfg.run.model_copy(update={"dir": fix(cfg.run.dir)})
@@ -252,40 +284,3 @@ def demo_config(quick: bool = False) -> Config:
 def digest(obj: dict[str, Any]) -> str:
     """A 16-hex-digit content key of a settings dict (`steerbridge.cachekeys.content_key`)."""
     return content_key(**obj)
-
-
-def _file_digest(path: str | None) -> str | None:
-    """Content hash of a data file (so an edited file invalidates its cached artifacts)."""
-    if path is None or not Path(path).is_file():
-        return None
-    return file_digest(path)
-
-
-def stage_hash(cfg: Config, stage: Literal["bridge", "vectors", "evaluation"],
-               behaviour: str | None = None) -> str:
-    """Key of one stage's artifacts: the hash of exactly the settings that stage reads.
-
-    - ``bridge``: models and bridge sections.
-    - ``vectors``: models, bridge layers, vectors section and the behaviour's data.
-    - ``evaluation``: all of the above plus the evaluation section.
-    """
-    d = cfg.to_dict()
-    parts: dict[str, Any] = {"models": d["models"]}
-    if stage == "bridge":
-        parts["bridge"] = d["bridge"]
-        return digest(parts)
-    parts["layers"] = [d["bridge"]["source_layer"], d["bridge"]["target_layer"]]
-    parts["vectors"] = dict(d["vectors"])
-    if parts["vectors"].get("read") == "answer_letter":  # added later: old runs keep their keys
-        del parts["vectors"]["read"]
-    if behaviour is not None:
-        b = next(x for x in d["behaviours"] if x["name"] == behaviour)
-        parts["behaviour"] = {k: b[k] for k in ("builtin", "generate", "test", "max_generate")}
-        parts["files"] = [_file_digest(b[k]) for k in ("generate", "test")]
-    if stage == "vectors":
-        return digest(parts)
-    parts["bridge"] = d["bridge"]
-    parts["evaluation"] = d["evaluation"]
-    if behaviour is not None:
-        parts["behaviour"] = next(x for x in d["behaviours"] if x["name"] == behaviour)
-    return digest(parts)

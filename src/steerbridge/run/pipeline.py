@@ -16,18 +16,20 @@ from __future__ import annotations
 import datetime as _dt
 import gc
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from steerbridge.errors import SteerbridgeError
 from steerbridge.evaluation import report
 from steerbridge.models.loading import LoadedModel
+from steerbridge.run.behaviour_data import behaviour_data
 from steerbridge.run.config import Config, digest
-from steerbridge.run.rundir import RunDir, open_run_dir, read_json, write_json
+from steerbridge.run.outcomes import Outcomes
+from steerbridge.run.rundir import RunDir, check_run_dir, open_run_dir, read_json, write_json
 from steerbridge.run.stages import (
     Context,
     Hooks,
-    behaviour_items,
+    cached_evaluation,
     eval_path,
     stage_bridge,
     stage_evaluate,
@@ -44,16 +46,28 @@ def run(cfg: Config, run_dir: str | Path | None = None, hooks: Hooks | None = No
     """Run the whole experiment; write results.json, report.html and report.md.
 
     `models` passes already-loaded (source, target) models (tests, notebooks). A behaviour that
-    fails (e.g. answers that are not single tokens) is reported with its error and the other
-    behaviours still run.
+    fails (a bad file, answers that are not single tokens...) is reported with its reason and
+    the other behaviours still run; ``results["failed"]`` names the failures. Warnings (a
+    corrupt cache set aside, repeated items, too few test items, collapsed outputs) are shown
+    through `hooks` and kept in ``results["warnings"]`` and each behaviour's ``warnings``.
     """
     t_start = time.perf_counter()
     hooks = hooks or Hooks()
-    d = open_run_dir(cfg, run_dir)
-    ctx = Context(cfg, d, hooks)
+    out = Outcomes(hooks.stage)
+    with out.capturing():
+        return _run(cfg, run_dir, hooks, models, out, t_start)
+
+
+def _run(cfg: Config, run_dir: str | Path | None, hooks: Hooks,
+         models: tuple[LoadedModel, LoadedModel] | None, out: Outcomes,
+         t_start: float) -> dict[str, Any]:
+    ctx = Context(cfg, check_run_dir(cfg, run_dir), hooks)
     if models is not None:
         ctx.source, ctx.target = models
     src, tgt = ctx.models()
+    d, notes = open_run_dir(cfg, ctx.run_dir, ctx.ids)
+    for note in notes:
+        out.warn(note)
     model_info = {"dtype": str(tgt.dtype).replace("torch.", ""),
                   "source": {"name": src.name, "fingerprint": src.fingerprint,
                              "layer": cfg.bridge.source_layer},
@@ -65,28 +79,25 @@ def run(cfg: Config, run_dir: str | Path | None = None, hooks: Hooks | None = No
     behaviours: dict[str, Any] = {}
     pending: dict[str, tuple[Any, ...]] = {}
     for beh in cfg.behaviours:  # source-side work first, then the source model can go
-        try:
-            gen, test, opens = behaviour_items(beh)
-            if eval_path(ctx, beh).exists():
-                pending[beh.name] = (beh, gen, test, opens, None, None)
-                continue
-            src_vec, src_conds = stage_source(ctx, beh, gen, test)
-            pending[beh.name] = (beh, gen, test, opens, src_vec, src_conds)
-        except SteerbridgeError as err:
-            hooks.stage(f"{beh.name}: FAILED: {err}")
-            behaviours[beh.name] = {"errors": [str(err)]}
+        data = out.attempt(beh.name, partial(behaviour_data, beh))
+        if data is None:
+            continue
+        done = out.attempt(beh.name, partial(cached_evaluation, ctx, beh))
+        if done is not None:
+            ctx.hooks.stage(f"{beh.name}: reusing {eval_path(ctx, beh).name}")
+            behaviours[beh.name] = (data, done)
+            continue
+        source = out.attempt(beh.name, partial(stage_source, ctx, beh, data.generate, data.test))
+        if source is not None:
+            pending[beh.name] = (beh, data, *source)
     if models is None:
         ctx.source = None  # free the source model's memory before the long target work
         gc.collect()
     for beh in cfg.behaviours:
-        if beh.name not in pending:
-            continue
-        try:
-            behaviours[beh.name] = stage_evaluate(ctx, bridge, *pending[beh.name])
-        except SteerbridgeError as err:
-            hooks.stage(f"{beh.name}: FAILED: {err}")
-            behaviours[beh.name] = {"errors": [str(err)]}
-    behaviours = {b.name: behaviours[b.name] for b in cfg.behaviours if b.name in behaviours}
+        if beh.name in pending:
+            res = out.attempt(beh.name, partial(stage_evaluate, ctx, bridge, *pending[beh.name]))
+            if res is not None:
+                behaviours[beh.name] = (pending[beh.name][1], res)
     ctx.timings["total_s"] = time.perf_counter() - t_start
     results = {
         "format": "steerbridge.results", "steerbridge_version": __version__,
@@ -99,12 +110,32 @@ def run(cfg: Config, run_dir: str | Path | None = None, hooks: Hooks | None = No
                    "n_tokens": bridge.metrics.get("n_train"),
                    "metrics": _bridge_metrics(bridge)},
         "pairs": pairs,
-        "behaviours": behaviours,
+        "behaviours": _behaviour_results(cfg, behaviours, out),
+        "failed": {n: f["error"] for n, f in out.failures.items()},
+        "warnings": out.warnings.get("", []),
         "timings": ctx.timings,
     }
     path = RunDir(d).results
     write_json(path, results)
     report.write(read_json(path), d)
+    return results
+
+
+def _behaviour_results(cfg: Config, done: dict[str, tuple[Any, dict[str, Any]]],
+                       out: Outcomes) -> dict[str, Any]:
+    """Each behaviour's evaluation (or its error), with its warnings and data notes."""
+    results: dict[str, Any] = {}
+    for beh in cfg.behaviours:
+        if beh.name in done:
+            data, res = done[beh.name]
+            out.check_result(beh.name, res)
+            res = {**res, "notes": data.notes}
+        else:
+            fail = out.failures.get(beh.name, {"error": "no result"})
+            res = {"errors": [fail["error"]], **({"traceback": fail["traceback"]}
+                                                  if "traceback" in fail else {})}
+        res["warnings"] = out.warnings.get(beh.name, [])
+        results[beh.name] = res
     return results
 
 

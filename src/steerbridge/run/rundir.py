@@ -1,8 +1,8 @@
 """The run directory: where each stage's artifact lives, whose run it is, atomic writes.
 
-Every cached artifact carries the key of exactly the settings its stage reads
-(`config.stage_hash`), so a rerun with a changed evaluation setting reuses the bridge and the
-vectors, and nothing made under other settings is ever picked up::
+Every cached artifact carries the content key of exactly what its stage reads
+(`steerbridge.run.keys.stage_hash`), so a rerun with a changed evaluation setting reuses the
+bridge and the vectors, and nothing made under other settings is ever picked up::
 
     RUN_DIR/
       run.json                     identity (the models) and the history of configs run here
@@ -15,7 +15,8 @@ vectors, and nothing made under other settings is ever picked up::
       eval/<behaviour>-<key>.json, eval/<behaviour>-<key>-source.json
       results.json, report.html, report.md
 
-A run directory made for other models is refused (start a new one with another ``run.dir``).
+A run directory made for other models is refused (start a new one with another ``run.dir``);
+one whose models' weights changed under the same names runs every stage afresh (new keys).
 Scripts that read finished (or unfinished) runs find their files here, not by parsing names.
 """
 
@@ -31,6 +32,9 @@ from typing import Any, Literal
 from steerbridge.errors import SteerbridgeError
 from steerbridge.evaluation.results import nan_to_none
 from steerbridge.run.config import Config, digest
+from steerbridge.safeio import read_json as safe_read_json
+from steerbridge.safeio import read_text, set_aside
+from steerbridge.safeio import write_json as safe_write_json
 
 RUN_FORMAT = "steerbridge.run"
 Role = Literal["source", "native"]
@@ -80,52 +84,102 @@ class RunDir:
 
 
 def identity(cfg: Config) -> str:
-    """What a run directory is bound to: the two models and their dtype."""
+    """What a run directory is bound to: the two models (as the config names them) and their
+    dtype."""
     return digest(cfg.to_dict()["models"])
 
 
-def open_run_dir(cfg: Config, run_dir: str | Path | None = None) -> Path:
-    """Create or reuse the run directory; refuse one that belongs to other models."""
+def _read_meta(rd: RunDir) -> dict[str, Any] | None:
+    """run.json, or None when there is none; a corrupt one is set aside (warning)."""
+    if not rd.meta.exists():
+        return None
+    try:
+        meta = json.loads(read_text(rd.meta, "Run file"))
+        if not isinstance(meta, dict) or not isinstance(meta.get("history", []), list):
+            raise ValueError("not a run.json object")
+    except (SteerbridgeError, ValueError) as err:
+        set_aside(rd.meta, str(err))
+        return {"format": RUN_FORMAT, "history": []}
+    return meta
+
+
+def _refuse(d: Path, meta: dict[str, Any], cfg: Config) -> SteerbridgeError:
+    return SteerbridgeError(
+        f"Run directory {d} belongs to another experiment: models {meta.get('models')} "
+        f"(identity {meta.get('identity')}), but this config uses {cfg.to_dict()['models']} "
+        f"(identity {identity(cfg)}). Nothing was changed; set [run] dir (or --run-dir) to a "
+        "new directory.")
+
+
+def check_run_dir(cfg: Config, run_dir: str | Path | None = None) -> Path:
+    """Refuse, before any model loads, a directory that is not a steerbridge run (and not
+    empty) or that belongs to other models by name with no fingerprints to compare."""
     d = Path(run_dir) if run_dir is not None else cfg.run.dir
-    d.mkdir(parents=True, exist_ok=True)
+    if d.exists() and not d.is_dir():
+        raise SteerbridgeError(f"Run directory {d} is a file; choose a directory.")
     rd = RunDir(d)
-    ident = identity(cfg)
-    if rd.meta.exists():
-        meta = json.loads(rd.meta.read_text(encoding="utf-8"))
-        if meta.get("format") != RUN_FORMAT:
-            raise SteerbridgeError(f"{d} holds a run.json that is not a steerbridge run; choose "
-                                   "another run directory.")
-        if meta.get("identity") != ident:
-            raise SteerbridgeError(
-                f"Run directory {d} belongs to another experiment: models "
-                f"{meta.get('models')} (identity {meta.get('identity')}), but this config uses "
-                f"{cfg.to_dict()['models']} (identity {ident}). Nothing was changed; set "
-                "[run] dir (or --run-dir) to a new directory."
-            )
-    else:
-        if any(d.iterdir()):
+    if not rd.meta.exists():
+        if d.is_dir() and any(d.iterdir()):
             raise SteerbridgeError(f"{d} is not empty and is not a steerbridge run directory; "
                                    "choose a new or empty directory.")
-        meta = {"format": RUN_FORMAT, "identity": ident, "models": cfg.to_dict()["models"],
-                "history": []}
-    meta["history"].append({"config_hash": digest(cfg.to_dict()),
-                            "time": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")})
-    rd.meta.write_text(json.dumps(meta, indent=1), encoding="utf-8")
-    rd.config.write_text(json.dumps(cfg.to_dict(), indent=1), encoding="utf-8")
+        return d
+    meta = _read_meta(rd) or {}
+    if meta.get("format") != RUN_FORMAT:
+        raise SteerbridgeError(f"{d} holds a run.json that is not a steerbridge run; choose "
+                               "another run directory.")
+    if "identity" in meta and meta["identity"] != identity(cfg) and "fingerprints" not in meta:
+        raise _refuse(d, meta, cfg)
     return d
 
 
+def open_run_dir(cfg: Config, run_dir: str | Path | None = None,
+                 ids: tuple[str, str, str] | None = None) -> tuple[Path, list[str]]:
+    """Create or reuse the run directory; refuse one that belongs to other models.
+
+    `ids` are the loaded models' (source, target) fingerprints and dtype. A directory is
+    reused when the config names the same models, or names others with the same fingerprints
+    (a model folder moved). Where the weights behind the same names changed, the stages' keys
+    change with them, so the stages run afresh. Returns the directory and notes about it.
+    """
+    d = check_run_dir(cfg, run_dir)
+    d.mkdir(parents=True, exist_ok=True)
+    rd = RunDir(d)
+    ident = identity(cfg)
+    fps = list(ids[:2]) if ids is not None else None
+    notes: list[str] = []
+    meta = _read_meta(rd)
+    if meta is None or "identity" not in meta:
+        meta = {"format": RUN_FORMAT, "identity": ident, "models": cfg.to_dict()["models"],
+                "history": (meta or {}).get("history", [])}
+    elif meta["identity"] != ident:
+        if fps is None or meta.get("fingerprints") != fps:
+            raise _refuse(d, meta, cfg)
+        notes.append(f"{d}: the config names the models differently ({cfg.to_dict()['models']}) "
+                     "but their weights are the ones this run used; reusing its stages.")
+    elif fps is not None and meta.get("fingerprints") not in (None, fps):
+        notes.append(f"{d}: the models' weights changed since the last run here (fingerprints "
+                     f"{meta['fingerprints']} -> {fps}); every stage runs afresh.")
+    if fps is not None and meta["identity"] == ident:
+        meta["fingerprints"] = fps
+    meta["history"].append({"config_hash": digest(cfg.to_dict()),
+                            "time": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")})
+    write_json(rd.meta, meta)
+    write_json(rd.config, cfg.to_dict())
+    return d, notes
+
+
 def write_json(path: Path, obj: Any) -> None:
-    """Write `obj` as JSON (NaN as null) through a temporary file, so a reader never sees half
-    a file and an interrupted run leaves the old one."""
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(nan_to_none(obj), indent=1, allow_nan=False), encoding="utf-8")
-    tmp.replace(path)
+    """Write `obj` as JSON (NaN as null) atomically (`steerbridge.safeio`): a reader never sees
+    half a file, and an interrupted run or a full disk leaves the old one."""
+    safe_write_json(path, nan_to_none(obj), kind=("json", "results", "run"))
 
 
 def read_json(path: Path) -> dict[str, Any]:
-    """A JSON object written by `write_json` (or any other)."""
-    return dict(json.loads(path.read_text(encoding="utf-8")))
+    """A JSON object written by `write_json` (or any other); a clear error otherwise."""
+    data = safe_read_json(path, "JSON file")
+    if not isinstance(data, dict):
+        raise SteerbridgeError(f"{path} holds a JSON {type(data).__name__}, not an object.")
+    return data
 
 
 # ------------------------------------------------------------------- reading a run

@@ -1,7 +1,9 @@
 """The pipeline's stages: each makes (or reuses from the run directory) one artifact.
 
 A stage reads the config and the loaded models from the shared `Context`, writes its artifact
-under the key of the settings it reads (``run.rundir``), and reports through `Hooks`.
+under the content key of what it reads (`steerbridge.run.keys`; ``run.rundir``), and reports
+through `Hooks`. A cached artifact that no longer reads back (truncated, edited, foreign) is
+set aside as ``NAME.corrupt-<time>`` with a warning and made again (`run.cache`).
 """
 
 from __future__ import annotations
@@ -18,15 +20,16 @@ from steerbridge.bridge.corpus import DEFAULT_WINDOW, load_corpus, tokenize
 from steerbridge.bridge.fitting import fit_bridge
 from steerbridge.bridge.pairs import screen
 from steerbridge.bridge.transfer import transfer
-from steerbridge.errors import SteerbridgeError
 from steerbridge.evaluation import ab, freetext
 from steerbridge.evaluation.results import BehaviourSummary
 from steerbridge.evaluation.side_effects import side_effects
 from steerbridge.models.dtypes import resolve_dtype
 from steerbridge.models.loading import LoadedModel, load
-from steerbridge.run.config import Config, stage_hash
-from steerbridge.run.rundir import Role, RunDir, read_json, write_json
-from steerbridge.vectors import datasets
+from steerbridge.run.behaviour_data import BehaviourData
+from steerbridge.run.cache import cached, cached_json, cached_scales
+from steerbridge.run.config import BehaviourConfig, Config
+from steerbridge.run.keys import ModelIds, model_ids, stage_hash
+from steerbridge.run.rundir import Role, RunDir, write_json
 from steerbridge.vectors.extract import extract
 from steerbridge.vectors.scales import measure_scales
 from steerbridge.vectors.vector import SteeringVector, random_like
@@ -47,6 +50,7 @@ class Context:
     hooks: Hooks
     source: LoadedModel | None = None
     target: LoadedModel | None = None
+    ids: ModelIds | None = None  # the models' fingerprints and dtype, kept when one is freed
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -62,7 +66,20 @@ class Context:
             self.source = load(self.cfg.models.source, dtype=dtype)
             self.target = load(self.cfg.models.target, dtype=dtype)
             self.timings["load_models_s"] = time.perf_counter() - t0
+        if self.ids is None:
+            self.ids = model_ids(self.source, self.target)
         return self.source, self.target
+
+    def key(self, stage: str, behaviour: str | None = None) -> str:
+        """The content key of a stage (`steerbridge.run.keys.stage_hash`) for these models."""
+        if self.ids is None:
+            self.models()
+        return stage_hash(self.cfg, stage, behaviour, self.ids)  # type: ignore[arg-type]
+
+    def system(self, beh: BehaviourConfig) -> str | None:
+        """The behaviour's own system line, else the vectors section's."""
+        return beh.system_prompt if beh.system_prompt is not None else \
+            self.cfg.vectors.system_prompt
 
 
 def _corpus_spec(cfg: Config) -> list[str]:
@@ -79,10 +96,11 @@ def _windows(ctx: Context) -> Any:
 def stage_bridge(ctx: Context) -> Any:
     """Fit (or load) the bridge of the configured layer pair."""
     src, tgt = ctx.models()
-    path = ctx.files.bridge(stage_hash(ctx.cfg, "bridge"))
-    if path.exists():
+    path = ctx.files.bridge(ctx.key("bridge"))
+    reused = cached(path, lambda p: Bridge.load(p, src, tgt))
+    if reused is not None:
         ctx.hooks.stage(f"bridge: reusing {path.name}")
-        return Bridge.load(path, src, tgt)
+        return reused
     b = ctx.cfg.bridge
     t0 = time.perf_counter()
     ctx.hooks.stage(f"bridge: fitting layer {b.source_layer} → {b.target_layer} "
@@ -115,10 +133,11 @@ def stage_pairs(ctx: Context) -> dict[str, Any] | None:
     b = ctx.cfg.bridge
     if not b.screen_pairs:
         return None
-    path = ctx.files.pairs(stage_hash(ctx.cfg, "bridge"))
-    if path.exists():
+    path = ctx.files.pairs(ctx.key("bridge"))
+    reused = cached_json(path, ("scores", "source_layers", "target_layers"))
+    if reused is not None:
         ctx.hooks.stage(f"pairs: reusing {path.name}")
-        return read_json(path)
+        return reused
 
     src, tgt = ctx.models()
     t0 = time.perf_counter()
@@ -134,40 +153,21 @@ def stage_pairs(ctx: Context) -> dict[str, Any] | None:
     return out
 
 
-def behaviour_items(beh: Any) -> tuple[list[Any], list[Any], list[str]]:
-    """(generate items, test items, open-ended prompts) of one configured behaviour."""
-    if beh.builtin is not None:
-        gen, test = datasets.builtin(beh.builtin)
-        try:
-            opens = datasets.builtin_open_prompts(beh.builtin)
-        except (SteerbridgeError, FileNotFoundError):
-            opens = []
-    else:
-        gen, test = list(datasets.load(beh.generate)), list(datasets.load(beh.test))
-        opens = []
-    if beh.open_ended is not None:
-        opens = freetext.read_open_prompts(beh.open_ended)
-    if beh.max_generate:
-        gen = gen[: beh.max_generate]
-    if beh.max_test:
-        test = test[: beh.max_test]
-    return gen, test, opens
-
-
-def stage_vector(ctx: Context, beh: Any, gen_items: list[Any], role: Role) -> Any:
+def stage_vector(ctx: Context, beh: BehaviourConfig, gen_items: list[Any], role: Role) -> Any:
     """Extract (or load) the ``source`` vector or the target's ``native`` vector."""
     lm = ctx.source if role == "source" else ctx.target
     assert lm is not None
     layer = ctx.cfg.bridge.source_layer if role == "source" else ctx.cfg.bridge.target_layer
-    path = ctx.files.vector(beh.name, stage_hash(ctx.cfg, "vectors", beh.name), role)
-    if path.exists():
-        return SteeringVector.load(path, lm)
+    path = ctx.files.vector(beh.name, ctx.key("vectors", beh.name), role)
+    reused = cached(path, lambda p: SteeringVector.load(p, lm))
+    if reused is not None:
+        return reused
     t0 = time.perf_counter()
     scales = layer_scales(ctx, lm, layer)
     ctx.hooks.stage(f"{beh.name}: extracting the {role} vector on {lm.name} layer {layer} "
                     f"from {len(gen_items)} items")
     vec = extract(lm, gen_items, [layer], ctx.cfg.vectors.method,
-                  system=ctx.cfg.vectors.system_prompt, dataset_name=beh.name, scales=scales,
+                  system=ctx.system(beh), dataset_name=beh.name, scales=scales,
                   read=ctx.cfg.vectors.read)
     vec.save(path)
     ctx.timings[f"vectors_{beh.name}_{role}_s"] = time.perf_counter() - t0
@@ -178,7 +178,7 @@ def layer_scales(ctx: Context, lm: LoadedModel, layer: int) -> dict[int, float]:
     """A layer's median token norm, measured once per model and layer and kept in the run dir
     (it does not depend on the behaviour)."""
     path = ctx.files.scales
-    known = read_json(path) if path.exists() else {}
+    known = cached_scales(path)
     key = f"{lm.fingerprint}:{layer}"
     if key not in known:
         ctx.hooks.stage(f"measuring the typical token norm of {lm.name} layer {layer}")
@@ -187,8 +187,8 @@ def layer_scales(ctx: Context, lm: LoadedModel, layer: int) -> dict[int, float]:
     return {layer: float(known[key])}
 
 
-def stage_source(ctx: Context, beh: Any, gen_items: list[Any], test_items: list[Any]
-                 ) -> tuple[Any, dict[str, Any] | None]:
+def stage_source(ctx: Context, beh: BehaviourConfig, gen_items: list[Any],
+                 test_items: list[Any]) -> tuple[Any, dict[str, Any] | None]:
     """Source-side work of one behaviour: its vector and (if asked) the source reference sweep.
 
     Done for every behaviour before the target work so the source model can then be freed
@@ -198,18 +198,18 @@ def stage_source(ctx: Context, beh: Any, gen_items: list[Any], test_items: list[
     ev = ctx.cfg.evaluation
     if not ev.source_reference:
         return src_vec, None
-    path = ctx.files.evaluation(beh.name, stage_hash(ctx.cfg, "evaluation", beh.name), source=True)
-    if path.exists():
-        return src_vec, read_json(path)
+    path = ctx.files.evaluation(beh.name, ctx.key("evaluation", beh.name), source=True)
+    reused = cached_json(path, ("items", "source", "source_none"))
+    if reused is not None:
+        return src_vec, reused
     assert ctx.source is not None
     t0 = time.perf_counter()
     ctx.hooks.stage(f"{beh.name}: source reference, {len(test_items)} items × "
                     f"{len(ev.alphas)} alphas on {ctx.source.name}")
     advance = ctx.hooks.task(f"{beh.name}: source sweep", len(test_items) * len(ev.alphas))
     res = ab.source_sweep(ctx.source, test_items, src_vec, ev.alphas, ev.batch_size,
-                          ev.positions, ctx.cfg.vectors.system_prompt, advance)
+                          ev.positions, ctx.system(beh), advance)
     ctx.timings[f"source_{beh.name}_s"] = time.perf_counter() - t0
-    path.parent.mkdir(parents=True, exist_ok=True)
     write_json(path, res)
     return src_vec, res
 
@@ -227,20 +227,29 @@ def _neutral_windows(ctx: Context, n_tokens: int) -> list[list[int]]:
     return out
 
 
-def eval_path(ctx: Context, beh: Any) -> Path:
+def eval_path(ctx: Context, beh: BehaviourConfig) -> Path:
     """Where the behaviour's target evaluation under this config is cached."""
-    return ctx.files.evaluation(beh.name, stage_hash(ctx.cfg, "evaluation", beh.name))
+    return ctx.files.evaluation(beh.name, ctx.key("evaluation", beh.name))
 
 
-def stage_evaluate(ctx: Context, bridge: Any, beh: Any, gen_items: list[Any],
-                   test_items: list[Any], opens: list[str], src_vec: Any,
-                   source_conditions: dict[str, Any] | None) -> dict[str, Any]:
+EVAL_KEYS = ("summary", "conditions", "alphas", "items")
+
+
+def cached_evaluation(ctx: Context, beh: BehaviourConfig) -> dict[str, Any] | None:
+    """The behaviour's cached target evaluation, if it exists and reads back."""
+    return cached_json(eval_path(ctx, beh), EVAL_KEYS)
+
+
+def stage_evaluate(ctx: Context, bridge: Any, beh: BehaviourConfig, data: BehaviourData,
+                   src_vec: Any, source_conditions: dict[str, Any] | None) -> dict[str, Any]:
     """Evaluate one behaviour under every condition on the target; cached as JSON."""
     ev = ctx.cfg.evaluation
     path = eval_path(ctx, beh)
-    if path.exists():
+    reused = cached_evaluation(ctx, beh)
+    if reused is not None:
         ctx.hooks.stage(f"{beh.name}: reusing {path.name}")
-        return read_json(path)
+        return reused
+    gen_items, test_items, opens = data.generate, data.test, data.open_prompts
     tgt = ctx.target
     assert tgt is not None
     native = stage_vector(ctx, beh, gen_items, "native")
@@ -258,7 +267,7 @@ def stage_evaluate(ctx: Context, bridge: Any, beh: Any, gen_items: list[Any],
     res = ab.evaluate_behaviour(
         tgt, test_items, native, transferred, ev.alphas, transferred_bias=bias,
         random_seeds=ev.random_seeds, batch_size=ev.batch_size, positions=ev.positions,
-        system=ctx.cfg.vectors.system_prompt, n_boot=ev.n_boot, progress=advance,
+        system=ctx.system(beh), n_boot=ev.n_boot, progress=advance,
         source_conditions=source_conditions)
     ctx.timings[f"eval_{beh.name}_s"] = time.perf_counter() - t0
     res["errors"] = []
@@ -279,7 +288,7 @@ def stage_evaluate(ctx: Context, bridge: Any, beh: Any, gen_items: list[Any],
                         f"{g_alpha:g}")
         res["generations"] = freetext.generations(
             tgt, opens[: ev.generations], side_vecs, g_alpha, ev.generation_tokens,
-            system=ctx.cfg.vectors.system_prompt)
+            system=ctx.system(beh))
         if beh.tone == "vader":
             res["tone"] = freetext.vader_tone(res["generations"])
     res["vectors"] = {"source_lineage": src_vec.lineage, "native_lineage": native.lineage,
@@ -288,6 +297,5 @@ def stage_evaluate(ctx: Context, bridge: Any, beh: Any, gen_items: list[Any],
                       "native_relative_norm": native.relative_norm(lt),
                       "n_generate": len(gen_items)}
     res["time_s"] = time.perf_counter() - t0
-    path.parent.mkdir(parents=True, exist_ok=True)
     write_json(path, res)
     return res

@@ -21,12 +21,13 @@ import json
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
 from steerbridge.errors import SteerbridgeError
+from steerbridge.safeio import read_text, write_text
 
 MultiChoice = Literal["keep", "drop"]
 
@@ -39,12 +40,15 @@ class ABItem:
     """One contrastive question: the answer that matches the behaviour and the one that doesn't.
 
     `source` says where the item came from (``file:index``) so errors can name it.
+    `answer_prefix` opens the assistant turn before the answer (e.g. ``"("``, so the next
+    token is the letter); the answer labels are read after it.
     """
 
     question: str
     matching: str
     non_matching: str
     source: str = ""
+    answer_prefix: str = ""
 
     @property
     def choices(self) -> list[str]:
@@ -93,7 +97,10 @@ def dataset_fingerprint(items: Sequence[ABItem]) -> str:
     """A stable 16-hex-digit hash of the items' content (order matters, `source` does not)."""
     h = hashlib.sha256()
     for it in items:
-        h.update(json.dumps(it.to_json(), sort_keys=True).encode())
+        d = it.to_json()
+        if it.answer_prefix:  # only when set: older fingerprints stay as they were
+            d["answer_prefix"] = it.answer_prefix
+        h.update(json.dumps(d, sort_keys=True).encode())
     return h.hexdigest()[:16]
 
 
@@ -118,22 +125,26 @@ def with_choice_text(items: Sequence[ABItem]) -> list[ABItem]:
     """Items whose answers are the whole chosen line, ``"(A) That's wonderful! …"``.
 
     Reading a vector at the end of the answer's text (not at its letter) contrasts what the
-    two answers *say*; the letter alone only says which one was picked. Raises, naming the
-    item, when an answer is not a letter or its choice line is missing.
+    two answers *say*; the letter alone only says which one was picked. An answer that is not
+    a letter (``Yes`` / ``No``) is its own text and stays as it is. Raises, naming the item,
+    when a letter's choice line is missing.
     """
     out = []
     for i, it in enumerate(items):
         full = []
         for ans in (it.matching, it.non_matching):
             letter = _letter(ans)
-            text = choice_text(it.question, letter) if letter else None
+            if letter is None:
+                full.append(ans)
+                continue
+            text = choice_text(it.question, letter)
             if text is None:
                 raise SteerbridgeError(
                     f"{it.source or f'item {i}'}: answer {ans!r} has no '({letter or '?'}) …' "
                     "choice line in the question, so it cannot be read at its text; use the "
                     "answer-letter read position for this dataset.")
             full.append(f"({letter}) {text}")
-        out.append(ABItem(it.question, full[0], full[1], it.source))
+        out.append(replace(it, matching=full[0], non_matching=full[1]))
     return out
 
 
@@ -213,14 +224,16 @@ def load_caa(path: str | Path, multi_choice: MultiChoice = "keep") -> ABDataset:
     multi_choice: items whose question lists more than two choices are kept with their two
     named answers ("keep", default) or dropped and counted ("drop").
     """
-    p = Path(path)
+    p = Path(path).expanduser()
+    text = read_text(p, "A/B dataset")
     try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError as err:
-        raise SteerbridgeError(f"A/B dataset {p} does not exist.") from err
+        data = json.loads(text)
     except json.JSONDecodeError as err:
-        raise SteerbridgeError(f"{p} is not valid JSON ({err}); CAA files are one JSON list. "
-                               "For one object per line use load_anthropic_jsonl.") from err
+        if _looks_like_jsonl(text):  # an evals file saved as .json: one object per line
+            return _collect(p.name, _jsonl_records(p, text), multi_choice)
+        raise SteerbridgeError(f"A/B dataset {p} is not valid JSON ({err.msg} at line "
+                               f"{err.lineno}, column {err.colno}); CAA files are one JSON list, "
+                               "evals files one object per line (.jsonl).") from None
     if not isinstance(data, list):
         raise SteerbridgeError(
             f"{p}: expected a JSON list of A/B items, got {type(data).__name__}."
@@ -234,18 +247,29 @@ def load_anthropic_jsonl(path: str | Path, multi_choice: MultiChoice = "keep") -
     Answers such as ``" (A)"`` or ``" Yes"`` are stripped; a list-valued answer with one entry
     is used as that entry, with several entries the item is dropped and counted.
     """
-    p = Path(path)
-    if not p.exists():
-        raise SteerbridgeError(f"A/B dataset {p} does not exist.")
+    p = Path(path).expanduser()
+    return _collect(p.name, _jsonl_records(p, read_text(p, "A/B dataset")), multi_choice)
+
+
+def _looks_like_jsonl(text: str) -> bool:
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    try:
+        return len(lines) > 1 and isinstance(json.loads(lines[0]), dict)
+    except json.JSONDecodeError:
+        return False
+
+
+def _jsonl_records(p: Path, text: str) -> list[tuple[str, Any]]:
     records: list[tuple[str, Any]] = []
-    for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), start=1):
+    for i, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
             records.append((f"{p.name}:{i}", json.loads(line)))
         except json.JSONDecodeError as err:
-            raise SteerbridgeError(f"{p.name}:{i} is not valid JSON ({err}).") from err
-    return _collect(p.name, records, multi_choice)
+            raise SteerbridgeError(f"{p.name}:{i} is not valid JSON ({err.msg}, column "
+                                   f"{err.colno}); fix or remove that line.") from None
+    return records
 
 
 def load(path: str | Path, multi_choice: MultiChoice = "keep") -> ABDataset:
@@ -254,6 +278,9 @@ def load(path: str | Path, multi_choice: MultiChoice = "keep") -> ABDataset:
     if s in builtin_names():
         gen, _ = builtin(s)
         return ABDataset(name=s, items=gen)
+    if Path(s).expanduser().is_dir():
+        raise SteerbridgeError(f"A/B dataset {s} is a folder, not a file: give the .json or "
+                               ".jsonl file inside it.")
     if s.endswith(".jsonl"):
         return load_anthropic_jsonl(s, multi_choice)
     if s.endswith(".json"):
@@ -303,8 +330,9 @@ def builtin_open_prompts(name: str) -> list[str]:
     return [str(p) for p in raw]
 
 
-def save_caa(items: Sequence[ABItem], path: str | Path) -> None:
-    """Write items in the CAA JSON schema."""
-    Path(path).write_text(json.dumps([it.to_json() for it in items], indent=1,
-                                     ensure_ascii=False) + "\n", encoding="utf-8")
+def save_caa(items: Sequence[ABItem], path: str | Path, force: bool = False) -> Path:
+    """Write items in the CAA JSON schema (atomic; another kind of file at `path` is kept
+    unless `force`)."""
+    text = json.dumps([it.to_json() for it in items], indent=1, ensure_ascii=False) + "\n"
+    return write_text(path, text, kind=("dataset", "json"), force=force)
 

@@ -28,24 +28,34 @@ import torch
 
 from steerbridge.errors import SteerbridgeError
 from steerbridge.models.loading import LoadedModel
+from steerbridge.safeio import atomic_write, is_pickle, read_bytes
 from steerbridge.vectors.vector import SteeringVector
 
 ARCH = "controlvector"
 META_KEY = "steerbridge.metadata"
 
 
-def save_gguf(vector: SteeringVector, path: str | Path, model_hint: str | None = None) -> Path:
-    """Write `vector` as a llama.cpp control vector (``direction.<layer>`` = v_hat * scale)."""
-    import gguf
+def save_gguf(vector: SteeringVector, path: str | Path, model_hint: str | None = None,
+              force: bool = False) -> Path:
+    """Write `vector` as a llama.cpp control vector (``direction.<layer>`` = v_hat * scale).
 
+    Atomic (`steerbridge.safeio`): a full disk leaves the previous file; a file of another
+    kind at `path` is kept unless `force`.
+    """
     if 0 in vector.directions:
         raise SteerbridgeError(
             "llama.cpp cannot apply a control vector at layer 0 (it rejects direction.0). "
             "Export the other layers: vector.select([...]) without 0, or extract at layer >= 1."
         )
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
     tensors = {layer: gguf_tensor(vector, layer) for layer in vector.layers}
+    return atomic_write(path, lambda tmp: _write_gguf(vector, tensors, tmp, model_hint),
+                        kind="vector", force=force, verify=load_gguf)
+
+
+def _write_gguf(vector: SteeringVector, tensors: dict[int, np.ndarray], p: Path,
+                model_hint: str | None) -> None:
+    import gguf
+
     writer = gguf.GGUFWriter(str(p), arch=ARCH)
     writer.add_string(f"{ARCH}.model_hint", model_hint or _hint(vector.model_name))
     writer.add_uint32(f"{ARCH}.layer_count", len(tensors))
@@ -58,7 +68,6 @@ def save_gguf(vector: SteeringVector, path: str | Path, model_hint: str | None =
     writer.write_kv_data_to_file()
     writer.write_tensors_to_file()
     writer.close()
-    return p
 
 
 def gguf_tensor(vector: SteeringVector, layer: int) -> np.ndarray:
@@ -76,13 +85,15 @@ def load_gguf(path: str | Path) -> SteeringVector:
     """Read a GGUF control vector (ours or another tool's) as a `SteeringVector`."""
     import gguf
 
-    p = Path(path)
-    if not p.is_file():
-        raise SteerbridgeError(f"GGUF file {p} does not exist.")
+    p = Path(path).expanduser()
+    if is_pickle(read_bytes(p, "GGUF file")[:4]):
+        raise SteerbridgeError(f"{p} is a pickle/PyTorch file, not GGUF; steerbridge never "
+                               "unpickles. Give a GGUF control vector.")
     try:
         reader = gguf.GGUFReader(str(p))
-    except Exception as err:  # the reader raises plain ValueError/struct errors
-        raise SteerbridgeError(f"{p} is not a readable GGUF file ({err}).") from err
+    except Exception as err:  # noqa: BLE001 - the reader raises plain ValueError/struct errors
+        raise SteerbridgeError(f"{p} is not a readable GGUF file ({type(err).__name__}: {err}); "
+                               "it may be truncated. Export it again.") from None
     arch = _field_str(reader, "general.architecture")
     if arch != ARCH:
         raise SteerbridgeError(
@@ -106,7 +117,14 @@ def load_gguf(path: str | Path) -> SteeringVector:
         raise SteerbridgeError(f"{p}: direction tensors have different sizes {sorted(sizes)}.")
     raw_meta = _field_str(reader, META_KEY)
     if raw_meta:
-        meta = json.loads(raw_meta)
+        try:
+            meta = json.loads(raw_meta)
+        except json.JSONDecodeError as err:
+            raise SteerbridgeError(f"{p}: its steerbridge metadata is not valid JSON ({err}); "
+                                   "export the vector again.") from None
+        if not isinstance(meta, dict):
+            raise SteerbridgeError(f"{p}: its steerbridge metadata is not a JSON object; "
+                                   "export the vector again.")
         vec = SteeringVector.from_metadata(meta, directions, str(p))
         if set(vec.scales) != set(directions):
             raise SteerbridgeError(f"{p}: metadata scales cover layers {sorted(vec.scales)} but "

@@ -58,23 +58,33 @@ def chat_prompt(tokenizer: Any, user: str, system: str | None = None) -> str:
     return f"{user}\n"
 
 
+def label_text(answer: str, prefix: str = "") -> str:
+    """The answer label appended to a prompt: `answer_text`, less an `answer_prefix` that the
+    prompt already ends with (prefix ``"("``: ``"(A)"`` -> ``"A"``)."""
+    text = answer_text(answer)
+    return text[len(prefix):] if prefix and text.startswith(prefix) else text
+
+
 def build_prompts(
     tokenizer: Any,
     items: Iterable[ABItem],
     system: str | None = None,
     max_tokens: int | None = None,
 ) -> PromptSet:
-    """Format items with the chat template, assistant turn open, answer labels tokenized apart.
+    """Format items with the chat template, assistant turn open (then the item's
+    ``answer_prefix``), answer labels tokenized apart.
 
     Items are dropped (and counted) when the two answer labels tokenize identically or when
     the prompt plus answer exceeds `max_tokens`. Raises if nothing is left.
     """
     out = PromptSet(prompts=[])
     for item in items:
-        prompt = chat_prompt(tokenizer, item.question, system)
+        prompt = chat_prompt(tokenizer, item.question, system) + item.answer_prefix
         ids = list(tokenizer.encode(prompt, add_special_tokens=False))
-        m = list(tokenizer.encode(answer_text(item.matching), add_special_tokens=False))
-        n = list(tokenizer.encode(answer_text(item.non_matching), add_special_tokens=False))
+        m = list(tokenizer.encode(label_text(item.matching, item.answer_prefix),
+                                  add_special_tokens=False))
+        n = list(tokenizer.encode(label_text(item.non_matching, item.answer_prefix),
+                                  add_special_tokens=False))
         if not m or not n or m == n:
             out.dropped["whose answers tokenize identically"] += 1
             continue

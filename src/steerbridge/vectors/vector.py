@@ -26,12 +26,15 @@ from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 from torch import Tensor
 
+from steerbridge.checks import check_scale, check_tensor
 from steerbridge.errors import SteerbridgeError
 from steerbridge.models.loading import LoadedModel
+from steerbridge.safeio import atomic_write, read_bytes, verify_safetensors
 from steerbridge.vectors.readout import READ_POSITION
 
 FORMAT = "steerbridge.steering_vector"
 FORMAT_VERSION = 1
+_FIX = "Re-extract it (steerbridge extract) or transfer it again; do not edit vector files."
 
 
 @dataclass
@@ -57,6 +60,11 @@ class SteeringVector:
             if v.shape != (self.hidden_size,):
                 raise SteerbridgeError(f"Direction at layer {layer} has shape {tuple(v.shape)}; "
                                        f"expected ({self.hidden_size},).")
+        where = f"steering vector of {self.model_name or 'an unnamed model'}"
+        for layer in sorted(self.directions):
+            check_tensor(self.directions[layer], f"direction.{layer}", where, _FIX)
+            self.scales[layer] = check_scale(self.scales[layer], f"the scale of layer {layer}",
+                                             where, _FIX)
 
     @property
     def layers(self) -> list[int]:
@@ -122,49 +130,70 @@ class SteeringVector:
     @classmethod
     def from_metadata(cls, meta: dict[str, str], directions: dict[int, Tensor],
                       where: str) -> SteeringVector:
+        """A vector from its stored metadata and tensors; every number checked, and a clear
+        error (naming `where`) for missing or malformed metadata."""
         if meta.get("format") != FORMAT:
             raise SteerbridgeError(f"{where} is not a steerbridge steering vector (format "
                                    f"{meta.get('format')!r}). Bridges load with Bridge.load.")
         try:
-            scales = {int(k): float(v) for k, v in json.loads(meta["scales"]).items()}
+            raw = json.loads(meta["scales"])
+            if not isinstance(raw, dict):
+                raise ValueError(f"scales is a JSON {type(raw).__name__}, not an object")
+            scales = {int(k): check_scale(v, f"the scale of layer {k}", where, _FIX)
+                      for k, v in raw.items()}
+            for layer in sorted(directions):
+                check_tensor(directions[layer], f"direction.{layer}", where, _FIX)
+            lineage, info = json.loads(meta["lineage"]), json.loads(meta.get("info", "{}"))
+            if not isinstance(lineage, list) or not isinstance(info, dict):
+                raise ValueError("lineage must be a JSON list and info a JSON object")
             return cls(
                 directions=directions,
                 scales=scales,
-                model_name=meta["model_name"],
-                model_fingerprint=meta["model_fingerprint"],
+                model_name=str(meta["model_name"]),
+                model_fingerprint=str(meta["model_fingerprint"]),
                 hidden_size=int(meta["hidden_size"]),
-                method=meta["method"],
-                dataset_fingerprint=meta["dataset_fingerprint"],
-                read_position=meta["read_position"],
-                lineage=list(json.loads(meta["lineage"])),
-                info=dict(json.loads(meta.get("info", "{}"))),
+                method=str(meta["method"]),
+                dataset_fingerprint=str(meta["dataset_fingerprint"]),
+                read_position=str(meta["read_position"]),
+                lineage=[str(x) for x in lineage],
+                info=info,
             )
-        except (KeyError, ValueError) as err:
-            raise SteerbridgeError(f"{where}: metadata is incomplete or corrupt ({err}).") from err
+        except KeyError as err:
+            raise SteerbridgeError(f"{where}: metadata misses the key {err}; the file is damaged "
+                                   f"or not a steerbridge vector. {_FIX}") from None
+        except (ValueError, TypeError) as err:
+            raise SteerbridgeError(f"{where}: metadata is corrupt ({err}). {_FIX}") from None
+        except SteerbridgeError as err:
+            msg = str(err)
+            raise SteerbridgeError(msg if msg.startswith(where) else f"{where}: {msg}") from None
 
-    def save(self, path: str | Path) -> Path:
-        """Write ``.safetensors``: one float32 tensor ``direction.<layer>`` per layer + metadata."""
-        p = Path(path)
-        p.parent.mkdir(parents=True, exist_ok=True)
+    def save(self, path: str | Path, force: bool = False) -> Path:
+        """Write ``.safetensors``: one float32 tensor ``direction.<layer>`` per layer + metadata.
+
+        Atomic (`steerbridge.safeio`); a file of another kind at `path` is kept unless `force`.
+        """
         tensors = {f"direction.{k}": v.detach().float().contiguous().cpu()
                    for k, v in self.directions.items()}
-        save_file(tensors, str(p), metadata=self.metadata())
-        return p
+        return atomic_write(path, lambda tmp: save_file(tensors, str(tmp),
+                                                        metadata=self.metadata()),
+                            kind="vector", force=force, verify=verify_safetensors)
 
     @classmethod
     def load(cls, path: str | Path, model: LoadedModel | None = None) -> SteeringVector:
         """Read a vector saved by `save`; with `model`, refuse one made for another model."""
-        p = Path(path)
-        if not p.is_file():
-            raise SteerbridgeError(f"Steering vector file {p} does not exist.")
+        p = Path(path).expanduser()
+        head = read_bytes(p, "Steering vector file")[:8]
         try:
             with safe_open(str(p), framework="pt") as f:
                 meta = dict(f.metadata() or {})
             tensors = load_file(str(p))
-        except Exception as err:  # safetensors raises its own error types
-            raise SteerbridgeError(f"{p} is not a readable safetensors file ({err}).") from err
-        directions = {int(k.split(".", 1)[1]): t for k, t in tensors.items()
-                      if k.startswith("direction.")}
+            directions = {int(k.split(".", 1)[1]): t for k, t in tensors.items()
+                          if k.startswith("direction.")}
+        except Exception as err:  # noqa: BLE001 - safetensors raises its own error types
+            what = "a pickle/PyTorch file (never unpickled here)" if head[:1] == b"\x80" or \
+                head[:2] == b"PK" else "not a readable safetensors file"
+            raise SteerbridgeError(f"{p} is {what} ({type(err).__name__}: {err}); give a "
+                                   "steering vector written by steerbridge.") from None
         vec = cls.from_metadata(meta, directions, str(p))
         if model is not None:
             vec.check_model(model)
