@@ -22,12 +22,11 @@ import os
 import secrets
 import struct
 import tomllib
-import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from steerbridge.errors import SteerbridgeError, SteerbridgeWarning
+from steerbridge.errors import SteerbridgeError, warn
 
 # kinds of files steerbridge writes or meets, as `sniff` names them
 KINDS = {
@@ -117,8 +116,7 @@ def set_aside(path: str | os.PathLike[str], why: str) -> Path:
     stamp = _dt.datetime.now(_dt.UTC).strftime("%Y%m%dT%H%M%S%f")
     new = p.with_name(f"{p.name}.corrupt-{stamp}")
     os.replace(p, new)
-    warnings.warn(f"{p} was unreadable ({why}); set it aside as {new.name} and recomputing it.",
-                  SteerbridgeWarning, stacklevel=2)
+    warn(f"{p} was unreadable ({why}); set it aside as {new.name} and recomputing it.")
     return new
 
 

@@ -52,7 +52,7 @@ def verdict_flag(beh: dict[str, Any]) -> str:
     flags = []
     v = beh.get("verdict") or {}
     if v and not v.get("conclusive", True):
-        flags.append(f"inconclusive: {v.get('n_test')} test items, a verdict needs "
+        flags.append(f"inconclusive: {v.get('n_test')} test item(s), a verdict needs "
                      f"{v.get('n_needed')}")
     if beh.get("collapsed"):
         flags.append("outputs collapsed at " + ", ".join(

@@ -121,8 +121,8 @@ def markdown_table(head: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
 
 def _provenance(results: dict[str, Any]) -> list[tuple[str, str]]:
-    m = results.get("models", {})
-    b = results.get("bridge", {})
+    m = results.get("models") or {}
+    b = results.get("bridge") or {}
     items = [
         ("source", f"{m.get('source', {}).get('name')} (fingerprint "
                    f"{m.get('source', {}).get('fingerprint')})"),

@@ -11,12 +11,11 @@ multi-choice items kept. Generate and test files with the same content are refus
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from steerbridge.cachekeys import file_digest
-from steerbridge.errors import SteerbridgeError, SteerbridgeWarning
+from steerbridge.errors import SteerbridgeError, warn
 from steerbridge.evaluation import freetext
 from steerbridge.evaluation.judgeable import too_small
 from steerbridge.run.config import BehaviourConfig
@@ -35,7 +34,7 @@ class BehaviourData:
 
 
 def _warn(message: str) -> None:
-    warnings.warn(message, SteerbridgeWarning, stacklevel=3)
+    warn(message, stacklevel=3)
 
 
 def _from_files(beh: BehaviourConfig, notes: list[str]) -> tuple[list[ABItem], list[ABItem]]:

@@ -88,18 +88,21 @@ def models_part(cfg: Config, models: ModelIds | None) -> dict[str, Any]:
     return {"source": models[0], "target": models[1], "dtype": models[2]}
 
 
-def behaviour_data_part(beh: BehaviourConfig) -> dict[str, Any]:
-    """What decides a behaviour's items: file contents and the settings that read them."""
-    return {
+def behaviour_data_part(beh: BehaviourConfig, test: bool = False) -> dict[str, Any]:
+    """What decides a behaviour's generate items (with `test`: its test items too): file
+    contents and the settings that read them."""
+    part = {
         "version": DATA_VERSION,
         "builtin": _builtin_digest(beh.builtin) if beh.builtin is not None else None,
         "data": _digest(beh.data), "generate": _digest(beh.generate),
-        "test": _digest(beh.test),
         "split": [beh.test_fraction, beh.split_seed] if beh.data is not None else None,
         "multi_choice": beh.multi_choice, "answer_instruction": beh.answer_instruction,
         "answer_prefix": beh.answer_prefix, "system_prompt": beh.system_prompt,
-        "max_generate": beh.max_generate, "max_test": beh.max_test,
+        "max_generate": beh.max_generate,
     }
+    if test:
+        part.update(test=_digest(beh.test), max_test=beh.max_test)
+    return part
 
 
 def _behaviour(cfg: Config, name: str) -> BehaviourConfig:
@@ -128,5 +131,6 @@ def stage_hash(cfg: Config, stage: Stage, behaviour: str | None = None,
     parts["bridge"] = stage_hash(cfg, "bridge", models=models)
     parts["evaluation"] = d["evaluation"]
     if beh is not None:
+        parts["data"] = behaviour_data_part(beh, test=True)
         parts["behaviour"] = {"open_ended": _digest(beh.open_ended), "tone": beh.tone}
     return content_key(**parts)

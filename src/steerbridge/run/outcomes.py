@@ -11,13 +11,12 @@ broken vector, even a bug) is recorded with its reason and the other behaviours 
 from __future__ import annotations
 
 import traceback
-import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from steerbridge.errors import SteerbridgeError, SteerbridgeWarning
+from steerbridge.errors import SteerbridgeError, warnings_to
 from steerbridge.evaluation.collapse import describe
 
 T = TypeVar("T")
@@ -41,18 +40,8 @@ class Outcomes:
 
     @contextmanager
     def capturing(self) -> Iterator[Outcomes]:
-        """Route `SteerbridgeWarning`s raised inside to `warn` (others are shown as usual)."""
-        with warnings.catch_warnings():
-            warnings.simplefilter("always", SteerbridgeWarning)
-            shown = warnings.showwarning
-
-            def show(message: Any, category: type[Warning], *args: Any, **kw: Any) -> None:
-                if issubclass(category, SteerbridgeWarning):
-                    self.warn(str(message))
-                else:
-                    shown(message, category, *args, **kw)
-
-            warnings.showwarning = show
+        """Route this thread's steerbridge warnings (`steerbridge.errors.warn`) to `warn`."""
+        with warnings_to(self.warn):
             yield self
 
     @contextmanager

@@ -74,14 +74,15 @@ def _run(cfg: Config, run_dir: str | Path | None, hooks: Hooks,
                   "target": {"name": tgt.name, "fingerprint": tgt.fingerprint,
                              "layer": cfg.bridge.target_layer}}
     del src, tgt
-    bridge = stage_bridge(ctx)
-    pairs = stage_pairs(ctx)
+    loaded = {b.name: out.attempt(b.name, partial(behaviour_data, b)) for b in cfg.behaviours}
+    ready = [b for b in cfg.behaviours if loaded[b.name] is not None]
+    bridge = stage_bridge(ctx) if ready else None  # no behaviour left: no bridge to fit
+    pairs = stage_pairs(ctx) if ready else None
     behaviours: dict[str, Any] = {}
     pending: dict[str, tuple[Any, ...]] = {}
-    for beh in cfg.behaviours:  # source-side work first, then the source model can go
-        data = out.attempt(beh.name, partial(behaviour_data, beh))
-        if data is None:
-            continue
+    for beh in ready:  # source-side work first, then the source model can go
+        data = loaded[beh.name]
+        assert data is not None
         done = out.attempt(beh.name, partial(cached_evaluation, ctx, beh))
         if done is not None:
             ctx.hooks.stage(f"{beh.name}: reusing {eval_path(ctx, beh).name}")
@@ -108,7 +109,7 @@ def _run(cfg: Config, run_dir: str | Path | None, hooks: Hooks,
         "bridge": {"source_layer": cfg.bridge.source_layer,
                    "target_layer": cfg.bridge.target_layer, "method": bridge.method,
                    "n_tokens": bridge.metrics.get("n_train"),
-                   "metrics": _bridge_metrics(bridge)},
+                   "metrics": _bridge_metrics(bridge)} if bridge is not None else None,
         "pairs": pairs,
         "behaviours": _behaviour_results(cfg, behaviours, out),
         "failed": {n: f["error"] for n, f in out.failures.items()},

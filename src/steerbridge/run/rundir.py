@@ -119,7 +119,8 @@ def check_run_dir(cfg: Config, run_dir: str | Path | None = None) -> Path:
         raise SteerbridgeError(f"Run directory {d} is a file; choose a directory.")
     rd = RunDir(d)
     if not rd.meta.exists():
-        if d.is_dir() and any(d.iterdir()):
+        ours = any(d.glob("run.json.corrupt-*")) if d.is_dir() else False  # set aside
+        if d.is_dir() and any(d.iterdir()) and not ours:
             raise SteerbridgeError(f"{d} is not empty and is not a steerbridge run directory; "
                                    "choose a new or empty directory.")
         return d

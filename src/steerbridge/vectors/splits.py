@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from steerbridge.errors import SteerbridgeError
-from steerbridge.vectors.datasets import ABItem, answer_text
+from steerbridge.vectors.datasets import ABItem
 
 
 def question_key(item: ABItem) -> str:
@@ -102,7 +102,7 @@ def split(items: Sequence[ABItem], test_fraction: float = 0.2, seed: int = 0,
     n_test = min(max(1, round(len(unique) * test_fraction)), len(unique) - 1)
     groups: dict[str, list[ABItem]] = {}
     for it in unique:
-        groups.setdefault(answer_text(it.matching), []).append(it)
+        groups.setdefault(it.matching.strip(), []).append(it)
     rng = random.Random(seed)
     for key in sorted(groups):
         rng.shuffle(groups[key])
