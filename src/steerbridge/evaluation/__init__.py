@@ -1,1 +1,9 @@
-"""Evaluation: A/B sweeps with controls, metrics, free-text scoring, the report."""
+"""Evaluation: A/B sweeps with controls, metrics, free-text scoring, typed results, the report.
+
+- `ab`: `evaluate_behaviour` (native, transferred, random and unsteered conditions), `sweep`.
+- `side_effects`: KL and perplexity of steering on neutral text.
+- `metrics`: Δp, retention, odd part, correlations with intervals, KL, perplexity.
+- `summary` (`summarize_behaviour`), `results` (`BehaviourSummary`, rows), `headline`.
+- `freetext`: generations, VADER tone, the free-text pass rule (moved counts, verdicts).
+- `formatting`, `plots`, `report`: numbers as text, figures, report.html / report.md.
+"""
