@@ -194,13 +194,14 @@ def test_racing_runs_into_one_directory_do_not_mix(finished: dict[str, Any],
     results: list[dict[str, Any]] = []
     errors: list[BaseException] = []
 
-    def go() -> None:
+    def go(models: Any) -> None:
         try:
-            results.append(_run(moved / "exp.toml", tiny_pair()))
+            results.append(_run(moved / "exp.toml", models))
         except BaseException as err:  # noqa: BLE001 - reported below
             errors.append(err)
 
-    threads = [threading.Thread(target=go) for _ in range(2)]
+    # each run its own copy of the models (hooks on one model would mix), built beforehand
+    threads = [threading.Thread(target=go, args=(tiny_pair(),)) for _ in range(2)]
     for t in threads:
         t.start()
     for t in threads:

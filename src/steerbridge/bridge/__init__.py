@@ -5,7 +5,8 @@
 - `collection`: both models once over the windows into cached `PairStats`.
 - `moments`: `Moments`, additive float64 sums.
 - `fits` (ridge, procrustes, lowrank, sgd), `scoring` (held-out metrics and baselines).
-- `affine`: `Bridge` (fit, call, save / load, transfer); `fitting`: `fit_bridge`, `describe`.
+- `affine`: `Bridge` (fit, call, save / load, transfer); `bridge_file`: reading a bridge file,
+  every field checked; `fitting`: `fit_bridge`, `describe`.
 - `anchors`: answer-state differences added to a fit.
 - `pairs` (screen every layer pair, fit the best), `pair_report` (table, heatmap).
 - `transfer`: a steering vector through a bridge (``W·v``).

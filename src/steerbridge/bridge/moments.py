@@ -20,6 +20,7 @@ from safetensors.torch import load_file, save_file
 from torch import Tensor
 
 from steerbridge.errors import SteerbridgeError
+from steerbridge.safeio import atomic_write
 
 F64 = torch.float64
 _FIELDS = ("n", "sx", "sy", "sxx", "sxy", "syy")
@@ -93,7 +94,9 @@ class Moments:
         return cls(*(t[prefix + f] for f in _FIELDS))
 
     def save(self, path: str | Path, metadata: dict[str, Any] | None = None) -> None:
-        save_file(self.tensors(), str(path), {"steerbridge": json.dumps(metadata or {})})
+        meta = {"steerbridge": json.dumps(metadata or {})}
+        atomic_write(path, lambda tmp: save_file(self.tensors(), str(tmp), meta),
+                     kind=("moments", "safetensors"))
 
     @classmethod
     def load(cls, path: str | Path) -> Moments:

@@ -35,6 +35,7 @@ from steerbridge.cachekeys import content_key
 from steerbridge.errors import SteerbridgeError
 from steerbridge.models.loading import LoadedModel
 from steerbridge.progress import Progress, progress_context
+from steerbridge.safeio import read_text, set_aside, write_text
 
 
 @dataclass
@@ -240,12 +241,14 @@ def cached_screen(
             outlier_factor=outlier_factor, batch_size=batch_size)
         path = Path(cache_dir).expanduser() / f"screen-{key}.json"
         if path.is_file():
-            return Screen.from_dict(json.loads(path.read_text(encoding="utf-8")))
+            try:
+                return Screen.from_dict(json.loads(read_text(path, "Cached screen")))
+            except (SteerbridgeError, ValueError, KeyError, TypeError) as err:
+                set_aside(path, f"{type(err).__name__}: {err}")  # recomputed below
     scr = screen(source, target, windows, source_layers, target_layers, sample_tokens,
                  batch_size=batch_size, outlier_factor=outlier_factor, progress=progress)
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(scr.to_dict()), encoding="utf-8")
+        write_text(path, json.dumps(scr.to_dict()), kind="json")
     return scr
 
 

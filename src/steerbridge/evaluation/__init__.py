@@ -1,6 +1,8 @@
 """Evaluation: A/B sweeps with controls, metrics, free-text scoring, typed results, the report.
 
 - `ab`: `evaluate_behaviour` (native, transferred, random and unsteered conditions), `sweep`.
+- `collapse`: conditions whose outputs collapsed (flat or input-independent), left unscored;
+  `judgeable`: the test items a verdict needs.
 - `side_effects`: KL and perplexity of steering on neutral text.
 - `metrics`: Δp, retention, odd part, correlations with intervals, KL, perplexity.
 - `summary` (`summarize_behaviour`), `results` (`BehaviourSummary`, rows), `headline`.

@@ -1,7 +1,11 @@
 """Runs: the TOML config, the run directory and the cached pipeline.
 
-- `config`: the validated TOML config and each stage's content key.
-- `rundir`: run-directory layout, identity, atomic JSON writes, finding a run's files.
+- `config`: the validated TOML config; `keys`: each stage's content key (file bytes, model
+  fingerprints, never paths).
+- `rundir`: run-directory layout, identity, atomic JSON writes, finding a run's files;
+  `cache`: reading cached artifacts back, setting corrupt ones aside.
+- `behaviour_data`: a behaviour's items (built-in, one file split in two, or two files), checked.
 - `stages`: each cached stage (bridge, layer-pair screen, vectors, evaluation).
+- `outcomes`: warnings per behaviour, behaviours that fail alone, the failure summary.
 - `pipeline`: `run`, the whole job into results.json and the report.
 """

@@ -1,6 +1,7 @@
 """Steering vectors: A/B data, answer-state readout, extraction, steering hooks, file I/O.
 
 - `datasets`: `ABItem`, loaders (CAA JSON, evals JSONL), built-in behaviours.
+- `splits`: one task file into disjoint generate / test sets (de-duplicated, balanced).
 - `prompts`: `build_prompts` (chat template, assistant turn opened, answer labels apart).
 - `readout`: `answer_states` at the matching / non-matching answer, `items_for_read`.
 - `aggregators`: `mean_diff`, `pca_diff`, `logistic_probe` (plain callables, `METHODS`).

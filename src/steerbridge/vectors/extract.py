@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 import torch
 
+from steerbridge.checks import check_count
 from steerbridge.errors import SteerbridgeError
 from steerbridge.models.hidden_states import check_layers
 from steerbridge.models.loading import LoadedModel
@@ -42,6 +43,7 @@ def extract(
     read: ``"answer_letter"`` (CAA) or ``"answer_text"``: append the whole chosen line and
     read at its last token, contrasting what the answers say rather than which was picked.
     """
+    check_count(batch_size, "batch_size")
     fn, method_name = get_method(method)
     wanted = check_layers(lm, layers)
     items, read_position = items_for_read(items, read)

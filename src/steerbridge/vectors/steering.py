@@ -29,6 +29,7 @@ from typing import Any, Literal, get_args
 import torch
 from torch import Tensor
 
+from steerbridge.checks import check_count
 from steerbridge.errors import SteerbridgeError
 from steerbridge.models.batching import pad_batch, pad_id
 from steerbridge.models.loading import LoadedModel
@@ -175,6 +176,8 @@ def generate(
     """Greedy continuations of `prompts`, steered with `vector` at `alpha` if given."""
     if not prompts:
         raise SteerbridgeError("No prompts to generate from.")
+    check_count(max_new_tokens, "max_new_tokens")
+    check_count(batch_size, "batch_size")
     out: list[str] = []
     for lo in range(0, len(prompts), batch_size):
         ids, mask = encode_prompts(lm, prompts[lo:lo + batch_size], chat, system)
