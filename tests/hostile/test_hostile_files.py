@@ -154,15 +154,25 @@ CONFIGS: list[tuple[str, dict[str, Any], list[str]]] = [
     ("max-tokens-0", {"bridge__max_tokens": 0}, ["bridge.max_tokens"]),
     ("method", {"bridge__method": "svd"}, ["bridge.method", "ridge"]),
     ("tone", {"beh__tone": "loud"}, ["tone"]),
+    ("name-path", {"beh__name": "../../evil"}, ["cannot name files"]),
+    ("generation-alpha", {"evaluation__generation_alpha": float("inf")}, ["generation_alpha"]),
+    ("corpus-missing", {"bridge__corpus": ["missing.txt"]}, ["missing.txt", "does not exist"]),
+    ("corpus-folder", {"bridge__corpus": ["."]}, ["is a folder"]),
 ]
 
 
 @pytest.mark.parametrize(("name", "changes", "needles"), CONFIGS, ids=[c[0] for c in CONFIGS])
 def test_bad_config_value_is_refused(tmp_path: Path, cli: Any, name: str,
-                                     changes: dict[str, Any], needles: list[str]) -> None:
+                                     changes: dict[str, Any], needles: list[str],
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
     path = write_config(tmp_path, _cfg(tmp_path, **changes))
+    import steerbridge.models.loading as loading
+
+    monkeypatch.setattr(loading, "load", lambda *a, **k: pytest.fail("a model was loaded"))
     res = cli("run", path)
-    res.refused("exp.toml", *needles)
+    res.refused(*needles)
+    if name not in ("corpus-missing", "corpus-folder"):
+        assert "exp.toml" in res.text
     assert not (tmp_path / "run").exists()  # refused before anything was made
 
 
@@ -174,6 +184,17 @@ def test_unreadable_config_file(tmp_path: Path, cli: Any, content: Any,
                                 needles: list[str]) -> None:
     path = _write(tmp_path / "exp.toml", content)
     cli("run", path).refused("exp.toml", *needles)
+
+
+def test_model_folder_with_pickled_weights_is_never_loaded(tmp_path: Path, cli: Any,
+                                                           tiny_models: Any) -> None:
+    lm = tiny_models[0]
+    lm.model.save_pretrained(tmp_path / "m")
+    lm.tokenizer.save_pretrained(tmp_path / "m")
+    for f in (tmp_path / "m").glob("*.safetensors"):  # weights only as a (hostile) pickle
+        f.unlink()
+    (tmp_path / "m" / "pytorch_model.bin").write_bytes(PICKLE)
+    cli("models", "info", tmp_path / "m").refused("pickle checkpoint", "never unpickles")
 
 
 # ------------------------------------------------------------------------ open-ended files

@@ -284,6 +284,14 @@ def test_bad_behaviours_fail_alone(tmp_path: Path, cli: Any, model_dirs: Any) ->
     assert "not single tokens" in saved["behaviours"]["multi-token"]["errors"][0]
     assert set(saved["failed"]) == {"bad-prompts", "multi-token"}
     assert "2 of 3 behaviours failed" in (tmp_path / "run" / "report.html").read_text()
+    # the model folders move: same weights, other paths; the run directory is reused as is
+    for d in model_dirs:
+        shutil.copytree(d, tmp_path / "moved-models" / d.name)
+    cfg["models"].update(source=str(tmp_path / "moved-models" / "src"),
+                         target=str(tmp_path / "moved-models" / "tgt"))
+    again = cli("run", write_config(tmp_path, cfg))
+    assert again.code == 1 and "weather: reusing" in again.text, again.text
+    assert "bridge: reusing" in again.text and "fitting" not in again.text
 
 
 def test_every_behaviour_failing_is_not_success(tmp_path: Path, cli: Any,

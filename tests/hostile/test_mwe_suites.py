@@ -117,8 +117,9 @@ def test_answer_instruction_and_prefix_make_letters_answerable(tmp_path: Path,
     path = write_jsonl(tmp_path / "letters.jsonl", rows)
     with pytest.raises(SteerbridgeError, match="not single tokens"):
         prepare(target, datasets.load(path).items)
-    data = behaviour_data(_beh(data=path, answer_instruction="Answer with (A) or (B).",
-                               answer_prefix="("))
+    with pytest.warns(SteerbridgeWarning, match="8 test item"):
+        data = behaviour_data(_beh(data=path, answer_instruction="Answer with (A) or (B).",
+                                   answer_prefix="("))
     assert all(i.question.endswith("\n\nAnswer with (A) or (B).") for i in data.test)
     prompts = prepare(target, data.test)
     assert all(p.prompt.endswith("(") and len(p.matching_ids) == 1 for p in prompts)
@@ -142,7 +143,8 @@ def test_multi_choice_setting(tmp_path: Path, mode: str) -> None:
                             "answer_matching_behavior": "(C)",
                             "answer_not_matching_behavior": "(A)"} for i in range(5)]
     path = write_json(tmp_path / "mixed.json", rows)
-    data = behaviour_data(_beh(data=path, multi_choice=mode, test_fraction=0.5))
+    with pytest.warns(SteerbridgeWarning, match="too few to judge"):
+        data = behaviour_data(_beh(data=path, multi_choice=mode, test_fraction=0.5))
     multi = [i for i in data.generate + data.test if len(i.choices) > 2]
     assert len(multi) == (5 if mode == "keep" else 0)
     assert any("more than two choices kept" in n for n in data.notes) == (mode == "keep")

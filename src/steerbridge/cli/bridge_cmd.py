@@ -62,6 +62,16 @@ def _summary(rows: list[dict[str, Any]], title: str) -> Table:
     return table
 
 
+def _check_names(method: str, dtype: str) -> None:
+    """A fit method and a dtype that exist, checked before any model loads."""
+    from steerbridge.bridge.fits import METHODS
+    from steerbridge.models.dtypes import resolve_dtype
+
+    if method not in METHODS:
+        raise SteerbridgeError(f"--method {method!r}: use one of {', '.join(METHODS)}.")
+    resolve_dtype(dtype)
+
+
 def _anchor_items(specs: list[str], n: int, read: str) -> dict[str, list[Any]]:
     """{spec as given: its first `n` items} for each --anchor spec, checked readable at `read`
     (so a bad name, read position or choice line fails before any model loads)."""
@@ -114,6 +124,7 @@ def fit_bridge_cmd(
 
     t0 = time.perf_counter()
     check_output(out, "bridge", (".safetensors",), force)  # before any work, not after
+    _check_names(method, dtype)
     anchors = _anchor_items(anchor or [], anchor_items, anchor_read)
     src, tgt = _load_pair(source, target, dtype)
     windows = _windows(corpus, src.tokenizer, window, max_tokens)
@@ -166,6 +177,7 @@ def pairs_cmd(
     from steerbridge.models.layers import parse_layers
 
     t0 = time.perf_counter()
+    _check_names("ridge", dtype)
     for spec in (source_layers, target_layers, fit_sources):  # bad specs fail before loading
         if spec not in ("all", "auto", "none"):
             parse_layers(spec)

@@ -33,9 +33,11 @@ def extract(
                                "kind of file."),
 ) -> None:
     """Extract a steering vector from A/B items and save it."""
+    from steerbridge.models.dtypes import resolve_dtype
     from steerbridge.models.layers import parse_layers
     from steerbridge.models.loading import load
     from steerbridge.vectors import datasets
+    from steerbridge.vectors.aggregators import get_method
     from steerbridge.vectors.extract import extract as extract_vector
     from steerbridge.vectors.readout import items_for_read
 
@@ -43,6 +45,8 @@ def extract(
         raise SteerbridgeError(f"--multi-choice {multi_choice!r}: use keep or drop.")
     parse_layers(layers)  # a bad --layers fails before loading
     check_output(out, "vector", (".safetensors", ".gguf"), force)
+    get_method(method)
+    resolve_dtype(dtype)
     ds = datasets.load(dataset, multi_choice)  # type: ignore[arg-type]
     items = ds.items[:limit] if limit > 0 else ds.items
     items_for_read(items, read)  # a bad --read or choice line fails before loading

@@ -264,6 +264,13 @@ def load(
                 f"{path} is a directory but holds no config.json: it is not a Hugging Face model "
                 "directory."
             )
+        if not any(path.glob("*.safetensors")) and any(
+                p.suffix in (".bin", ".pt", ".pth", ".ckpt") for p in path.iterdir()):
+            raise SteerbridgeError(
+                f"{path} holds its weights only as a pickle checkpoint (.bin/.pt); steerbridge "
+                "never unpickles. Convert it to safetensors where you trust it "
+                "(save_pretrained(..., safe_serialization=True)) and load that folder."
+            )
         model, tok = _from_pretrained(str(path), torch_dtype, device, local_files_only=True, **kw)
     else:
         if spec_str.startswith((".", "/", "~")) or os.sep in spec_str and spec_str.count("/") > 1:

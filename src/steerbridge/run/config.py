@@ -135,6 +135,15 @@ class BehaviourConfig(_Strict):
     max_generate: int | None = Field(default=None, gt=0)
     max_test: int | None = Field(default=None, gt=0)
 
+    @field_validator("name")
+    @classmethod
+    def _file_safe(cls, v: str) -> str:
+        if any(c in v for c in "/\\\0") or v.startswith(".") or not v.isprintable() \
+                or len(v) > 100:
+            raise ValueError(f"{v!r} cannot name files: use up to 100 printable characters, no "
+                             "slash or backslash, not starting with a dot")
+        return v
+
     @model_validator(mode="after")
     def _one_source(self) -> BehaviourConfig:
         files = self.generate is not None or self.test is not None
@@ -182,6 +191,13 @@ class EvaluationConfig(_Strict):
         if bad:
             raise ValueError(f"alphas must be finite numbers, got {bad}")
         return sorted(set(v))
+
+    @field_validator("generation_alpha")
+    @classmethod
+    def _finite_one(cls, v: float | None) -> float | None:
+        if v is not None and not math.isfinite(v):
+            raise ValueError("must be a finite number (or left out: the best native alpha)")
+        return v
 
 
 class RunConfig(_Strict):

@@ -24,6 +24,7 @@ from steerbridge.evaluation import report
 from steerbridge.models.loading import LoadedModel
 from steerbridge.run.behaviour_data import behaviour_data
 from steerbridge.run.config import Config, digest
+from steerbridge.run.keys import corpus_part
 from steerbridge.run.outcomes import Outcomes
 from steerbridge.run.rundir import RunDir, check_run_dir, open_run_dir, read_json, write_json
 from steerbridge.run.stages import (
@@ -62,6 +63,7 @@ def _run(cfg: Config, run_dir: str | Path | None, hooks: Hooks,
          models: tuple[LoadedModel, LoadedModel] | None, out: Outcomes,
          t_start: float) -> dict[str, Any]:
     ctx = Context(cfg, check_run_dir(cfg, run_dir), hooks)
+    corpus_part(cfg.bridge.corpus)  # a missing corpus file fails before the models load
     if models is not None:
         ctx.source, ctx.target = models
     src, tgt = ctx.models()
