@@ -58,8 +58,9 @@ def describe(kind: str) -> str:
 # --------------------------------------------------------------------------- reading
 
 
-def read_bytes(path: str | os.PathLike[str], what: str) -> bytes:
-    """The bytes of the file `what` (e.g. ``"A/B dataset"``), or a clear error."""
+def read_bytes(path: str | os.PathLike[str], what: str, limit: int | None = None) -> bytes:
+    """The bytes of the file `what` (e.g. ``"A/B dataset"``; the first `limit` of them), or a
+    clear error for a missing file, a folder or no permission."""
     p = Path(path).expanduser()
     if p.is_dir():
         raise SteerbridgeError(f"{what} {p} is a folder, not a file: give the path of the file "
@@ -68,7 +69,10 @@ def read_bytes(path: str | os.PathLike[str], what: str) -> bytes:
         raise SteerbridgeError(f"{what} {p} does not exist: check the path (relative paths in a "
                                "config are relative to the config file).")
     try:
-        return p.read_bytes()
+        if limit is None:
+            return p.read_bytes()
+        with p.open("rb") as f:
+            return f.read(limit)
     except OSError as err:
         raise SteerbridgeError(f"Cannot read {what} {p}: {err.strerror or err}. Check its "
                                "permissions.") from None

@@ -26,7 +26,7 @@ _FIX = "Refit it with `steerbridge fit-bridge` (or the run's bridge stage); do n
 
 
 def _tensors(p: Path) -> tuple[dict[str, str], dict[str, Tensor]]:
-    head = read_bytes(p, "Bridge file")[:8]
+    head = read_bytes(p, "Bridge file", limit=8)
     if is_pickle(head):
         raise SteerbridgeError(f"{p} is a pickle/PyTorch file, not a bridge; steerbridge never "
                                "unpickles. Give a bridge written by `steerbridge fit-bridge`.")

@@ -52,6 +52,7 @@ class Context:
     target: LoadedModel | None = None
     ids: ModelIds | None = None  # the models' fingerprints and dtype, kept when one is freed
     timings: dict[str, float] = field(default_factory=dict)
+    keys: dict[tuple[str, str | None], str] = field(default_factory=dict)  # this run's keys
 
     @property
     def files(self) -> RunDir:
@@ -71,10 +72,14 @@ class Context:
         return self.source, self.target
 
     def key(self, stage: str, behaviour: str | None = None) -> str:
-        """The content key of a stage (`steerbridge.run.keys.stage_hash`) for these models."""
+        """The content key of a stage (`steerbridge.run.keys.stage_hash`) for these models,
+        computed once per run (the input files are hashed once)."""
         if self.ids is None:
             self.models()
-        return stage_hash(self.cfg, stage, behaviour, self.ids)  # type: ignore[arg-type]
+        if (stage, behaviour) not in self.keys:
+            self.keys[stage, behaviour] = stage_hash(
+                self.cfg, stage, behaviour, self.ids)  # type: ignore[arg-type]
+        return self.keys[stage, behaviour]
 
     def system(self, beh: BehaviourConfig) -> str | None:
         """The behaviour's own system line, else the vectors section's."""

@@ -86,7 +86,7 @@ def load_gguf(path: str | Path) -> SteeringVector:
     import gguf
 
     p = Path(path).expanduser()
-    if is_pickle(read_bytes(p, "GGUF file")[:4]):
+    if is_pickle(read_bytes(p, "GGUF file", limit=4)):
         raise SteerbridgeError(f"{p} is a pickle/PyTorch file, not GGUF; steerbridge never "
                                "unpickles. Give a GGUF control vector.")
     try:

@@ -182,7 +182,7 @@ class SteeringVector:
     def load(cls, path: str | Path, model: LoadedModel | None = None) -> SteeringVector:
         """Read a vector saved by `save`; with `model`, refuse one made for another model."""
         p = Path(path).expanduser()
-        head = read_bytes(p, "Steering vector file")[:8]
+        head = read_bytes(p, "Steering vector file", limit=8)
         try:
             with safe_open(str(p), framework="pt") as f:
                 meta = dict(f.metadata() or {})
