@@ -6,6 +6,7 @@ import time
 from functools import partial
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from steerbridge.cli.console import (
@@ -35,7 +36,7 @@ def list_models() -> None:
 
 
 def _say(progress: AnyProgress, alias: str, message: str) -> None:
-    progress.console.print(f"[cyan]{alias}[/]: {message}")
+    progress.console.print(f"[cyan]{escape(alias)}[/]: {escape(message)}")
 
 
 @app.command("install")
