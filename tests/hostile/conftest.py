@@ -52,3 +52,13 @@ def model_dirs(tmp_path_factory: pytest.TempPathFactory, tiny_models: tuple[Any,
         lm.tokenizer.save_pretrained(root / name)
         out.append(root / name)
     return out[0], out[1]
+
+
+@pytest.fixture(autouse=True)
+def _quick_report_plots(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Skip drawing the report's figures (about a second per behaviour; tested elsewhere): these
+    tests read the report's text, not its pictures."""
+    from steerbridge.evaluation import report
+
+    for name in ("sweep_plot", "scatter_plot", "heatmap_plot"):
+        monkeypatch.setattr(report, name, lambda *a, **k: "")
