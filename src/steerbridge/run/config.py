@@ -32,6 +32,7 @@ from steerbridge.bridge.corpus import DEFAULT_MAX_TOKENS, DEFAULT_WINDOW
 from steerbridge.bridge.fits import METHODS as BRIDGE_METHODS
 from steerbridge.cachekeys import content_key, file_digest
 from steerbridge.errors import SteerbridgeError
+from steerbridge.models.devices import check_device_name
 from steerbridge.models.dtypes import DTYPES
 from steerbridge.vectors.aggregators import METHODS as VECTOR_METHODS
 from steerbridge.vectors.readout import READ_POSITIONS
@@ -59,14 +60,22 @@ class ModelsConfig(_Strict):
     source: str
     target: str
     dtype: str = Field(
-        default="auto", description="auto: bfloat16 where the CPU has bf16 matrix units "
-        "(AVX512-BF16/AMX), else float32 (bf16 is ~6x slower than fp32 on AVX2-only CPUs)")
-
+        default="auto", description="auto: bfloat16 on GPUs and where the CPU has bf16 matrix "
+        "units (AVX512-BF16/AMX), else float32 (bf16 is ~6x slower than fp32 on AVX2-only CPUs)")
+    device: str = Field(default="auto", description="auto (CUDA when present, else cpu), cpu, "
+                        "cuda, cuda:N or mps; not part of any stage's cache key")
+    device_map: Literal["auto"] | None = Field(
+        default=None, description="'auto': spread the target over every GPU (accelerate)")
 
     @field_validator("dtype")
     @classmethod
     def _dtype(cls, v: str) -> str:
         return _one_of(v, ["auto", *DTYPES])
+
+    @field_validator("device")
+    @classmethod
+    def _device(cls, v: str) -> str:
+        return check_device_name(v)
 
 
 class BridgeConfig(_Strict):
@@ -261,6 +270,12 @@ def _file_digest(path: str | None) -> str | None:
     return file_digest(path)
 
 
+def models_key(cfg: Config) -> dict[str, Any]:
+    """The models section minus where they run (device, device_map): what results depend on."""
+    return {k: v for k, v in cfg.to_dict()["models"].items()
+            if k not in ("device", "device_map")}
+
+
 def stage_hash(cfg: Config, stage: Literal["bridge", "vectors", "evaluation"],
                behaviour: str | None = None) -> str:
     """Key of one stage's artifacts: the hash of exactly the settings that stage reads.
@@ -270,7 +285,7 @@ def stage_hash(cfg: Config, stage: Literal["bridge", "vectors", "evaluation"],
     - ``evaluation``: all of the above plus the evaluation section.
     """
     d = cfg.to_dict()
-    parts: dict[str, Any] = {"models": d["models"]}
+    parts: dict[str, Any] = {"models": models_key(cfg)}
     if stage == "bridge":
         parts["bridge"] = d["bridge"]
         return digest(parts)

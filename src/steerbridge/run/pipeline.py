@@ -19,8 +19,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+import torch
+
+from steerbridge.bridge.distributed import current_shard
 from steerbridge.errors import SteerbridgeError
 from steerbridge.evaluation import report
+from steerbridge.models.devices import resolve_device
 from steerbridge.models.loading import LoadedModel
 from steerbridge.run.config import Config, digest
 from steerbridge.run.rundir import RunDir, open_run_dir, read_json, write_json
@@ -40,17 +44,21 @@ __all__ = ["Hooks", "run"]
 
 
 def run(cfg: Config, run_dir: str | Path | None = None, hooks: Hooks | None = None,
-        models: tuple[LoadedModel, LoadedModel] | None = None) -> dict[str, Any]:
+        models: tuple[LoadedModel, LoadedModel] | None = None,
+        device: str | torch.device | None = None) -> dict[str, Any]:
     """Run the whole experiment; write results.json, report.html and report.md.
 
     `models` passes already-loaded (source, target) models (tests, notebooks). A behaviour that
     fails (e.g. answers that are not single tokens) is reported with its error and the other
-    behaviours still run.
+    behaviours still run. `device` overrides ``models.device``. Under torchrun (process group
+    initialised) the bridge's collection is sharded over the ranks and everything after it
+    runs on rank 0 alone; the other ranks return ``{"rank": r}``.
     """
     t_start = time.perf_counter()
     hooks = hooks or Hooks()
-    d = open_run_dir(cfg, run_dir)
-    ctx = Context(cfg, d, hooks)
+    shard = current_shard()
+    d = open_run_dir(cfg, run_dir) if shard.is_main else Path(run_dir or cfg.run.dir)
+    ctx = Context(cfg, d, hooks, device=resolve_device(device) if device is not None else None)
     if models is not None:
         ctx.source, ctx.target = models
     src, tgt = ctx.models()
@@ -61,6 +69,8 @@ def run(cfg: Config, run_dir: str | Path | None = None, hooks: Hooks | None = No
                              "layer": cfg.bridge.target_layer}}
     del src, tgt
     bridge = stage_bridge(ctx)
+    if not shard.is_main:
+        return {"rank": shard.rank}
     pairs = stage_pairs(ctx)
     behaviours: dict[str, Any] = {}
     pending: dict[str, tuple[Any, ...]] = {}

@@ -30,7 +30,7 @@ from typing import Any, Literal
 
 from steerbridge.errors import SteerbridgeError
 from steerbridge.evaluation.results import nan_to_none
-from steerbridge.run.config import Config, digest
+from steerbridge.run.config import Config, digest, models_key
 
 RUN_FORMAT = "steerbridge.run"
 Role = Literal["source", "native"]
@@ -81,7 +81,7 @@ class RunDir:
 
 def identity(cfg: Config) -> str:
     """What a run directory is bound to: the two models and their dtype."""
-    return digest(cfg.to_dict()["models"])
+    return digest(models_key(cfg))
 
 
 def open_run_dir(cfg: Config, run_dir: str | Path | None = None) -> Path:
