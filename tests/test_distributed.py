@@ -82,7 +82,8 @@ def _same_stats(one: Path, two: Path) -> None:
 
 
 def _same_bridge(one: Path, two: Path) -> None:
-    ra, rb = load_file(str(one / "ridge64.safetensors")), load_file(str(two / "ridge64.safetensors"))
+    ra = load_file(str(one / "ridge64.safetensors"))
+    rb = load_file(str(two / "ridge64.safetensors"))
     for i in (0, 1):
         assert float(ra[f"lambda{i}"]) == float(rb[f"lambda{i}"])
         assert _rel(rb[f"W{i}"], ra[f"W{i}"]) <= 1e-12
@@ -137,3 +138,30 @@ def test_shard_takes_every_world_th_batch() -> None:
     assert Shard().batches(3) == [0, 1, 2] and Shard(1, 3).tag() == "rank1of3"
     with pytest.raises(SteerbridgeError):
         Shard(2, 2)
+
+
+def test_cli_fit_bridge_under_torchrun(tmp_path: Path) -> None:
+    """`torchrun -m steerbridge.cli fit-bridge`: two gloo ranks, rank 0 alone writes and
+    prints; the bridge equals the one of the same command run as one process."""
+    from steerbridge.models.tiny import tiny_pair
+
+    for lm, name in zip(tiny_pair(), ("src", "tgt"), strict=True):
+        lm.model.save_pretrained(tmp_path / name)
+        lm.tokenizer.save_pretrained(tmp_path / name)
+
+    def args(out: str) -> list[str]:
+        return ["-m", "steerbridge.cli", "fit-bridge", "--source", str(tmp_path / "src"),
+                "--target", str(tmp_path / "tgt"), "-s", "1", "-t", "2", "--device", "cpu",
+                "--dtype", "float32", "--max-tokens", "1500", "--window", "32",
+                "--batch-size", "3", "--cache-dir", str(tmp_path / out / "cache"),
+                "-o", str(tmp_path / out / "bridge.safetensors")]
+
+    one = _start(args("one"), 1)
+    out = _run(args("two"), 2)
+    assert out.count("bridge written to") == 1 and "torchrun: 2 ranks, backend gloo" in out
+    assert len(list((tmp_path / "two" / "cache").glob("*rank*of2.safetensors"))) == 2
+    code, ref = _wait(one)
+    assert code == 0, ref[-3000:]
+    a = load_file(str(tmp_path / "one" / "bridge.safetensors"))
+    b = load_file(str(tmp_path / "two" / "bridge.safetensors"))
+    torch.testing.assert_close(b["W"], a["W"], rtol=1e-6, atol=1e-7)

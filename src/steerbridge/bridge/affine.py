@@ -11,6 +11,7 @@ scores it on held-out rows (`steerbridge.bridge.scoring`); calling it maps sourc
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -184,11 +185,14 @@ class Bridge:
         }
 
     def save(self, path: str | Path) -> Path:
-        """Write one .safetensors file: tensors W, b and JSON metadata (never pickle)."""
+        """Write one .safetensors file: tensors W, b and JSON metadata (never pickle), through
+        a temporary file renamed into place."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
         save_file({"W": self.W.float().cpu().contiguous(), "b": self.b.float().cpu().contiguous()},
-                  str(path), {"steerbridge": json.dumps(self.metadata(), default=_json_default)})
+                  str(tmp), {"steerbridge": json.dumps(self.metadata(), default=_json_default)})
+        os.replace(tmp, path)
         return path
 
     @classmethod
