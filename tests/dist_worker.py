@@ -31,6 +31,7 @@ def main() -> None:
     ap.add_argument("--cache", type=Path, default=None)
     ap.add_argument("--crash-rank", type=int, default=-1)
     ap.add_argument("--crash-after", type=int, default=0)
+    ap.add_argument("--device", default="cpu", help="cpu (gloo) or cuda (NCCL, one GPU a rank)")
     args = ap.parse_args()
     torch.set_num_threads(1)
 
@@ -40,7 +41,7 @@ def main() -> None:
     from steerbridge.bridge.fits import fit_ridge
     from steerbridge.models.tiny import tiny_pair
 
-    shard, device = init_from_env("cpu")
+    shard, device = init_from_env(args.device)
     forwards = {"n": 0}
     real = collection.hidden_states_at
 
@@ -53,6 +54,8 @@ def main() -> None:
 
     collection.hidden_states_at = counted  # type: ignore[assignment]
     src, tgt = tiny_pair()
+    src.model.to(device)
+    tgt.model.to(device)
     stats = collection.collect_pair_moments(src, tgt, windows(src.tokenizer), PAIRS,
                                             batch_size=3, cache_dir=args.cache,
                                             checkpoint_every_s=0.0, progress=False)

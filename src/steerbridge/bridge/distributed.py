@@ -74,14 +74,17 @@ def init_from_env(device: DeviceSpec = None, timeout_s: float = 3600.0
 
     Outside torchrun: ``(Shard(), resolve_device(device))``. Under torchrun with ``device``
     auto and GPUs: ``cuda:LOCAL_RANK`` and NCCL; on CPUs: gloo. An explicit ``cuda`` means
-    ``cuda:LOCAL_RANK`` too (one GPU per process); ``cuda:N`` is kept as given.
+    ``cuda:LOCAL_RANK`` too (one GPU per process). ``cuda:N`` is kept as given, with gloo
+    (the sums are reduced through the CPU), since several ranks may then share one GPU,
+    which NCCL refuses.
     """
     if not launched_by_torchrun():
         return Shard(), resolve_device(device)
     rank, world = _env_int("RANK", 0), _env_int("WORLD_SIZE", 1)
     local = _env_int("LOCAL_RANK", rank)
     dev = resolve_device(device)
-    if dev.type == "cuda" and dev.index is None:
+    own_gpu = dev.type == "cuda" and dev.index is None
+    if own_gpu:
         if local >= torch.cuda.device_count():
             raise SteerbridgeError(
                 f"Local rank {local} has no GPU of its own (this node shows "
@@ -91,7 +94,7 @@ def init_from_env(device: DeviceSpec = None, timeout_s: float = 3600.0
     if dev.type == "cuda":
         torch.cuda.set_device(dev)
     if world > 1 and not dist.is_initialized():
-        backend = "nccl" if dev.type == "cuda" else "gloo"
+        backend = "nccl" if own_gpu else "gloo"
         dist.init_process_group(backend, timeout=datetime.timedelta(seconds=timeout_s))
     return Shard(rank, world), dev
 
@@ -107,6 +110,12 @@ def shutdown() -> None:
     """Leave the process group (if joined)."""
     if dist.is_available() and dist.is_initialized():
         dist.destroy_process_group()
+
+
+def barrier() -> None:
+    """Wait for every rank (nothing to wait for outside a process group)."""
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
 
 
 def comm_device() -> torch.device:

@@ -33,8 +33,10 @@ def setup(device: str) -> tuple[Shard, torch.device]:
             console.quiet = True
             err_console.quiet = True
         else:
-            err_console.print(f"torchrun: {shard.world} ranks, backend "
-                              f"{'nccl' if dev.type == 'cuda' else 'gloo'}; rank 0 on {dev}")
+            import torch.distributed as dist
+
+            err_console.print(f"torchrun: {shard.world} ranks, backend {dist.get_backend()}; "
+                              f"rank 0 on {dev}")
     return shard, dev
 
 

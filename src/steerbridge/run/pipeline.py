@@ -21,7 +21,7 @@ from typing import Any
 
 import torch
 
-from steerbridge.bridge.distributed import current_shard
+from steerbridge.bridge.distributed import barrier, current_shard
 from steerbridge.errors import SteerbridgeError
 from steerbridge.evaluation import report
 from steerbridge.models.devices import resolve_device
@@ -58,6 +58,7 @@ def run(cfg: Config, run_dir: str | Path | None = None, hooks: Hooks | None = No
     hooks = hooks or Hooks()
     shard = current_shard()
     d = open_run_dir(cfg, run_dir) if shard.is_main else Path(run_dir or cfg.run.dir)
+    barrier()  # the other ranks write into the run directory only once rank 0 has opened it
     ctx = Context(cfg, d, hooks, device=resolve_device(device) if device is not None else None)
     if models is not None:
         ctx.source, ctx.target = models
