@@ -6,7 +6,7 @@ VENV   ?= .venv
 PY      = $(VENV)/bin/python
 STAMP   = $(VENV)/.steerbridge-installed
 
-.PHONY: demo demo-quick test test-real lint bench setup clean
+.PHONY: demo demo-quick test test-real test-gpu lint bench setup clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,9 @@ test: $(STAMP)
 
 test-real: $(STAMP)
 	$(PY) -m pytest -q -m real_models
+
+test-gpu: $(STAMP)
+	$(PY) -m pytest -q -m gpu
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks

@@ -2,7 +2,8 @@
 
 - `documents` (`Document`, `Corpus`), `builtin_corpus`, `corpus` (`load_corpus`, `tokenize`
   into `Windows`, `check_tokenizers`).
-- `collection`: both models once over the windows into cached `PairStats`.
+- `collection`: both models once over the windows into cached `PairStats` (`pairstats`).
+- `distributed`: torchrun ranks (`Shard`), sharded collection merged by ``all_reduce``.
 - `moments`: `Moments`, additive float64 sums.
 - `fits` (ridge, procrustes, lowrank, sgd), `scoring` (held-out metrics and baselines).
 - `affine`: `Bridge` (fit, call, save / load, transfer); `bridge_file`: reading a bridge file,

@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import torch
 from safetensors.torch import save_file
 from torch import Tensor
 
 from steerbridge.bridge.bridge_file import FORMAT_VERSION, read_bridge_file
-from steerbridge.bridge.collection import PairStats
 from steerbridge.bridge.fits import (
     DEFAULT_LAMBDAS,
     METHODS,
@@ -30,6 +30,7 @@ from steerbridge.bridge.fits import (
     fit_sgd,
 )
 from steerbridge.bridge.moments import Moments
+from steerbridge.bridge.pairstats import PairStats
 from steerbridge.bridge.scoring import baselines, score
 from steerbridge.bridge.transfer import transfer
 from steerbridge.errors import SteerbridgeError
@@ -79,9 +80,10 @@ class Bridge:
         return int(self.W.shape[0])
 
     def __call__(self, h: Tensor) -> Tensor:
-        """Map source hidden states ``[..., d_s]`` to predicted target states ``[..., d_t]``."""
-        w = self.W.to(h.dtype)
-        return h @ w.T + self.b.to(h.dtype)
+        """Map source hidden states ``[..., d_s]`` to predicted target states ``[..., d_t]``
+        (on `h`'s device and in its dtype, wherever the bridge's tensors are)."""
+        w = self.W.to(device=h.device, dtype=h.dtype)
+        return h @ w.T + self.b.to(device=h.device, dtype=h.dtype)
 
     def transfer(self, vector: SteeringVector, with_bias: bool = False,
                  target_scale: float | None = None) -> SteeringVector:
@@ -107,11 +109,14 @@ class Bridge:
         lambdas: Sequence[float] = DEFAULT_LAMBDAS,
         rank: int | None = None,
         sgd_options: dict[str, Any] | None = None,
+        device: torch.device | str | None = None,
     ) -> Bridge:
         """Fit a bridge from `Moments` (or raw ``(X, Y)`` rows) with `method`.
 
         `val` picks ridge's λ; `test` rows ``(X, Y[, groups])`` give the held-out metrics (with
         the mean-predictor and random-map baselines). Provenance is filled in by `fit_bridge`.
+        The solve and the scores run on `device` (default: where the train moments, or rows,
+        are); the bridge keeps ``W`` and ``b`` on the CPU (`__call__` moves them to the states).
         """
         if method not in METHODS:
             raise SteerbridgeError(f"Unknown method {method!r}: use one of {', '.join(METHODS)}.")
@@ -121,6 +126,9 @@ class Bridge:
             moments = Moments.from_data(*rows)
         else:
             moments = train
+        dev = torch.device(device) if device is not None else moments.device
+        moments = moments.to(dev)
+        val = val.to(dev) if val is not None else None
         if moments.count == 0:
             raise SteerbridgeError("No training tokens: the corpus is empty or all were dropped.")
         if method == "ridge":
@@ -137,7 +145,8 @@ class Bridge:
                     "method='sgd' needs raw rows: Bridge.fit((X, Y), method='sgd'); Moments "
                     "suffice only for the closed-form methods."
                 )
-            w, b, info = fit_sgd(*rows, **(sgd_options or {}))
+            w, b, info = fit_sgd(*rows, **{"device": dev, **(sgd_options or {})})
+            w, b = w.to(dev), b.to(dev)
         metrics: dict[str, Any] = {"n_train": moments.count, **{k: v for k, v in info.items()}}
         if val is not None and val.count > 0:
             metrics["val_r2"] = val.r2(w, b)
@@ -147,7 +156,7 @@ class Bridge:
             _, my = moments.means()
             metrics["test"] = score(w, b, test[0], test[1], my, groups)
             metrics["baselines"] = baselines(w, moments, test[0], test[1])
-        return cls(W=w.float(), b=b.float(), source_layers=list(source_layers),
+        return cls(W=w.float().cpu(), b=b.float().cpu(), source_layers=list(source_layers),
                    target_layer=target_layer, method=method, metrics=metrics,
                    settings={"lam": lam, "rank": rank, **(sgd_options or {})})
 
@@ -181,7 +190,7 @@ class Bridge:
         Atomic (`steerbridge.safeio`); a file of another kind at `path` is kept unless `force`.
         """
         meta = {"steerbridge": json.dumps(self.metadata(), default=_json_default)}
-        tensors = {"W": self.W.float().contiguous(), "b": self.b.float().contiguous()}
+        tensors = {"W": self.W.float().cpu().contiguous(), "b": self.b.float().cpu().contiguous()}
         return atomic_write(path, lambda tmp: save_file(tensors, str(tmp), meta), kind="bridge",
                             force=force, verify=verify_safetensors)
 

@@ -54,7 +54,7 @@ def anchor_moments(
         raise SteerbridgeError("No anchor items: give at least one A/B dataset with items, "
                                "e.g. --anchor caution.")
     dx = source.hidden_size * len(source_layers)
-    m = Moments.zeros(dx, target.hidden_size)
+    m = Moments.zeros(dx, target.hidden_size, "cpu")  # answer states come back on the CPU
     record: dict[str, Any] = {}
     for name, items in datasets.items():
         xs = paired_differences(source, items, source_layers, batch_size, system, progress, read)

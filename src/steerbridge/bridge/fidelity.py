@@ -32,8 +32,11 @@ if TYPE_CHECKING:  # only a type here: fidelity itself needs nothing but tensors
 
 def cosine(u: Tensor | np.ndarray, v: Tensor | np.ndarray) -> float:
     """Cosine similarity of two vectors (float64); NaN if either is zero."""
-    a = torch.as_tensor(np.asarray(u) if not isinstance(u, Tensor) else u).double().flatten()
-    b = torch.as_tensor(np.asarray(v) if not isinstance(v, Tensor) else v).double().flatten()
+    def flat(t: Tensor | np.ndarray) -> Tensor:  # on the CPU: the two may come from two devices
+        t = t if isinstance(t, Tensor) else torch.as_tensor(np.asarray(t), device="cpu")
+        return t.detach().double().flatten().cpu()
+
+    a, b = flat(u), flat(v)
     if a.shape != b.shape:
         raise ValueError(f"cosine of vectors of different sizes: {a.numel()} vs {b.numel()}")
     den = float(a.norm() * b.norm())
@@ -68,13 +71,15 @@ def fidelity(W: Tensor, v: Tensor, native: Tensor, n_random: int = 8, seed: int 
     with `seed` (every call draws the same vectors); random target directions come from their
     own generator seeded with `seed`.
     """
-    w = W.detach().double()
-    nat = native.detach().double()
-    mapped = w @ v.double()
-    g = generator if generator is not None else torch.Generator().manual_seed(seed)
-    sources = torch.randn(n_random, w.shape[1], generator=g, dtype=torch.float64)
-    targets = torch.randn(n_random, w.shape[0], generator=torch.Generator().manual_seed(seed),
-                          dtype=torch.float64)
+    cpu = torch.device("cpu")  # W, v and native may come from different devices
+    w = W.detach().double().cpu()
+    nat = native.detach().double().cpu()
+    v = v.detach().double().cpu()
+    mapped = w @ v
+    g = generator if generator is not None else torch.Generator(device=cpu).manual_seed(seed)
+    sources = torch.randn(n_random, w.shape[1], generator=g, dtype=torch.float64, device=cpu)
+    targets = torch.randn(n_random, w.shape[0], dtype=torch.float64, device=cpu,
+                          generator=torch.Generator(device=cpu).manual_seed(seed))
     others_mean = math.nan
     if other_natives:
         units = torch.stack([o / o.norm() for o in other_natives])
@@ -84,7 +89,7 @@ def fidelity(W: Tensor, v: Tensor, native: Tensor, n_random: int = 8, seed: int 
         norm_ratio=float(mapped.norm() / v.double().norm()),
         random_mapped=_mean([abs(cosine(w @ r, nat)) for r in sources]),
         random_direction=_mean([abs(cosine(u, nat)) for u in targets]),
-        others_mapped=_mean([cosine(w @ o.double(), nat) for o in other_sources]),
+        others_mapped=_mean([cosine(w @ o.double().cpu(), nat) for o in other_sources]),
         others_native=others_mean,
     )
 

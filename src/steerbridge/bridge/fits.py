@@ -126,29 +126,37 @@ def fit_sgd(
     weight_decay: float = 0.01,
     seed: int = 0,
     callback: Callable[[int, float, Tensor, Tensor], bool | None] | None = None,
+    device: torch.device | str | None = None,
 ) -> tuple[Tensor, Tensor, dict[str, Any]]:
     """AdamW on MSE (float32), as in Bello et al.: a reference, not the default.
 
-    ``callback(step, seconds, W, b)`` runs after every step; returning True stops early.
+    Trains on `device` (default: where `x` is); rows may stay on the CPU, each batch moves.
+    The initial map and the batch order come from a CPU generator seeded with `seed`, so
+    every device starts from the same map. ``callback(step, seconds, W, b)`` runs after every
+    step; returning True stops early.
     """
     if x.shape[0] != y.shape[0] or x.shape[0] == 0:
         raise SteerbridgeError("sgd needs the same, non-zero number of x and y rows.")
-    gen = torch.Generator().manual_seed(seed)
-    lin = torch.nn.Linear(x.shape[1], y.shape[1])
+    dev = torch.device(device) if device is not None else x.device
+    cpu = torch.device("cpu")
+    gen = torch.Generator(device=cpu).manual_seed(seed)
+    lin = torch.nn.Linear(x.shape[1], y.shape[1], device=cpu)
     with torch.no_grad():
         bound = 1 / math.sqrt(x.shape[1])
         lin.weight.uniform_(-bound, bound, generator=gen)
         lin.bias.zero_()
+    lin.to(dev)
     opt = torch.optim.AdamW(lin.parameters(), lr=lr, weight_decay=weight_decay)
     x32, y32 = x.float(), y.float()
     t0 = time.perf_counter()
     step = 0
     losses: list[float] = []
     for _ in range(epochs):
-        perm = torch.randperm(x.shape[0], generator=gen)
+        perm = torch.randperm(x.shape[0], generator=gen, device=cpu).to(x.device)
         for i in range(0, x.shape[0], batch_tokens):
             idx = perm[i : i + batch_tokens]
-            loss = torch.nn.functional.mse_loss(lin(x32[idx]), y32[idx])
+            xb, yb = x32[idx].to(dev), y32[idx].to(dev)
+            loss = torch.nn.functional.mse_loss(lin(xb), yb)
             opt.zero_grad()
             loss.backward()
             opt.step()

@@ -28,7 +28,9 @@ from steerbridge.bridge.corpus import (
     load_corpus,
     tokenize,
 )
+from steerbridge.bridge.distributed import current_shard
 from steerbridge.errors import SteerbridgeError
+from steerbridge.models.devices import stats_device
 from steerbridge.models.loading import LoadedModel
 from steerbridge.progress import Progress
 from steerbridge.vectors.datasets import ABItem
@@ -77,6 +79,7 @@ def fit_bridge(
     anchors: Mapping[str, Sequence[ABItem]] | None = None,
     anchor_weight: float = 1.0,
     anchor_read: str = "answer_letter",
+    batch_tokens: int | None = None,
     **fit_options: Any,
 ) -> Bridge:
     """Run both models once over `corpus` (cached), fit and score a bridge.
@@ -88,6 +91,12 @@ def fit_bridge(
     total weight `anchor_weight` × the corpus tokens (`steerbridge.bridge.anchors`), read at
     `anchor_read` (answer_letter or answer_text); the held-out metrics stay on corpus tokens.
     `fit_options` go to `Bridge.fit` (``lam``, ``rank``, ``sgd_options``, ...).
+    `batch_tokens` batches by padded tokens instead of `batch_size` windows (GPUs).
+
+    Devices: states are summed and the map is solved on the target's device (the CPU where it
+    has no float64). Under torchrun the collection is sharded over the ranks and its sums
+    all-reduced (`steerbridge.bridge.distributed`); every rank then fits the same bridge from
+    the same totals (a fraction of a second) and the caller lets rank 0 write it.
     """
     check_tokenizers(source.tokenizer, target.tokenizer, source.name, target.name)
     layers = [source_layers] if isinstance(source_layers, int) else list(source_layers)
@@ -101,19 +110,26 @@ def fit_bridge(
                                "drop the anchors or choose another method.")
     if anchors and (not math.isfinite(anchor_weight) or anchor_weight < 0):
         raise SteerbridgeError(f"Anchor weight must be a finite number ≥ 0, got {anchor_weight}.")
+    if method == "sgd" and current_shard().distributed:
+        raise SteerbridgeError("method='sgd' trains on raw rows, which do not shard over "
+                               "torchrun ranks: run it in one process, or use ridge.")
     anchor_record: dict[str, Any] | None = None
+    dev = stats_device(target.device)
+    collect: dict[str, Any] = {"batch_tokens": batch_tokens, "cache_dir": cache_dir,
+                               "progress": progress}
     if method == "sgd":
         x, y = collect_pair_rows(source, target, windows, pair, "train", batch_size,
-                                 outlier_factor, progress)
+                                 outlier_factor, progress, batch_tokens)
         stats = collect_pair_moments(source, target, windows, [pair], batch_size, outlier_factor,
-                                     cache_dir=cache_dir, progress=progress)[pair]
+                                     **collect)[pair]
         bridge = Bridge.fit((x, y), stats.val, "sgd",
                             test=(stats.test_x, stats.test_y, stats.test_source),
-                            source_layers=layers, target_layer=target_layer, **fit_options)
+                            source_layers=layers, target_layer=target_layer, device=dev,
+                            **fit_options)
         bridge.metrics["dropped"] = dict(stats.dropped)
     else:
         stats = collect_pair_moments(source, target, windows, [pair], batch_size, outlier_factor,
-                                     cache_dir=cache_dir, progress=progress)[pair]
+                                     **collect)[pair].to(dev)
         if anchors:
             am, datasets = anchor_moments(source, target, anchors, layers, target_layer,
                                           progress=progress is True, read=anchor_read)

@@ -38,16 +38,30 @@ class Moments:
     syy: Tensor  # [d_y] sum of squares per target dimension
 
     @classmethod
-    def zeros(cls, dx: int, dy: int) -> Moments:
-        z = torch.zeros
-        return cls(z((), dtype=F64), z(dx, dtype=F64), z(dy, dtype=F64), z(dx, dx, dtype=F64),
-                   z(dx, dy, dtype=F64), z(dy, dtype=F64))
+    def zeros(cls, dx: int, dy: int, device: torch.device | str | None = None) -> Moments:
+        """Empty sums on `device` (None: torch's default device; pass the model's
+        `steerbridge.models.devices.stats_device` so the sums stay where the states are)."""
+        def z(*shape: int) -> Tensor:
+            return torch.zeros(shape, dtype=F64, device=device)
+
+        return cls(z(), z(dx), z(dy), z(dx, dx), z(dx, dy), z(dy))
 
     @classmethod
     def from_data(cls, x: Tensor, y: Tensor) -> Moments:
-        m = cls.zeros(x.shape[-1], y.shape[-1])
+        """Sums of rows ``x``, ``y``, on `x`'s device."""
+        m = cls.zeros(x.shape[-1], y.shape[-1], x.device)
         m.update(x, y)
         return m
+
+    @property
+    def device(self) -> torch.device:
+        return self.sxx.device
+
+    def to(self, device: torch.device | str) -> Moments:
+        """The same sums on `device` (self when they are there already)."""
+        if self.device == torch.device(device):
+            return self
+        return Moments(*(getattr(self, f).to(device) for f in _FIELDS))
 
     @property
     def dx(self) -> int:
@@ -74,8 +88,9 @@ class Moments:
         if n == 0:
             return
         # Everything in float64 (a float32 path with per-chunk centring measured no faster on
-        # this CPU once its extra passes are counted).
-        x64, y64 = x.to(F64), y.to(F64)
+        # this CPU once its extra passes are counted), on the device the sums live on.
+        x64 = x.to(device=self.device, dtype=F64)
+        y64 = y.to(device=self.device, dtype=F64)
         self.n += n
         self.sx += x64.sum(0)
         self.sy += y64.sum(0)
@@ -84,10 +99,17 @@ class Moments:
         self.syy += (y64 * y64).sum(0)
 
     def __add__(self, other: Moments) -> Moments:
+        """Sums of both, on `self`'s device."""
+        other = other.to(self.device)
         return Moments(*(getattr(self, f) + getattr(other, f) for f in _FIELDS))
 
+    def fields(self) -> list[Tensor]:
+        """The sum tensors in a fixed order (what a distributed run all-reduces, in place)."""
+        return [getattr(self, f) for f in _FIELDS]
+
     def tensors(self, prefix: str = "") -> dict[str, Tensor]:
-        return {prefix + f: getattr(self, f).contiguous() for f in _FIELDS}
+        """The sums by name, on the CPU (what a file stores)."""
+        return {prefix + f: getattr(self, f).detach().cpu().contiguous() for f in _FIELDS}
 
     @classmethod
     def from_tensors(cls, t: dict[str, Tensor], prefix: str = "") -> Moments:

@@ -33,6 +33,7 @@ from steerbridge.bridge.corpus import Windows, check_tokenizers
 from steerbridge.bridge.fitting import describe
 from steerbridge.cachekeys import content_key
 from steerbridge.errors import SteerbridgeError
+from steerbridge.models.devices import stats_device
 from steerbridge.models.loading import LoadedModel
 from steerbridge.progress import Progress, progress_context
 from steerbridge.safeio import read_text, set_aside, write_text
@@ -70,7 +71,8 @@ class Screen:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Screen:
         return cls(list(d["source_layers"]), list(d["target_layers"]),
-                   torch.tensor(d["r2"]), torch.tensor(d["cka"]), int(d["n_train"]),
+                   torch.tensor(d["r2"], device="cpu"), torch.tensor(d["cka"], device="cpu"),
+                   int(d["n_train"]),
                    int(d["n_val"]))
 
 
@@ -158,7 +160,8 @@ def screen(
     order = train_idx + val_idx
     sub = windows.subset(order)
     # split_of on the subset must follow the original windows: mark by position.
-    is_val = torch.tensor([0] * len(train_idx) + [1] * len(val_idx))
+    cpu = torch.device("cpu")  # bookkeeping on the CPU, states on the target's stats device
+    is_val = torch.tensor([0] * len(train_idx) + [1] * len(val_idx), device=cpu)
     pairs: list[Pair] = [((src[0],), t) for t in tgt]
     pairs += [((s,), tgt[0]) for s in src]
     xs: dict[int, list[Tensor]] = {s: [] for s in src}
@@ -170,12 +173,12 @@ def screen(
     with progress_context(progress, total, "screen layer pairs") as advance:
         for pb in pair_batches(source, target, sub, pairs, batch_size, outlier_factor):
             keep = torch.stack(list(pb.keep.values())).all(0)
-            keep_all.append(keep)
+            keep_all.append(keep.cpu())
             lo = pb.index * batch_size
             rows = torch.repeat_interleave(
-                torch.arange(lo, min(lo + batch_size, len(sub))),
+                torch.arange(lo, min(lo + batch_size, len(sub)), device=cpu),
                 torch.tensor([max(0, len(sub.ids[i]) - sub.skip[i])
-                              for i in range(lo, min(lo + batch_size, len(sub)))]),
+                              for i in range(lo, min(lo + batch_size, len(sub)))], device=cpu),
             )
             val_rows.append(is_val[rows])
             for s in src:
@@ -185,8 +188,9 @@ def screen(
             advance(pb.index + 1, total)
         valmask = torch.cat(val_rows)[torch.cat(keep_all)].bool()
         n_train, n_val = int((~valmask).sum()), int(valmask.sum())
-        r2 = torch.empty(len(src), len(tgt))
-        cka = torch.empty(len(src), len(tgt))
+        valmask = valmask.to(stats_device(target.device))
+        r2 = torch.empty(len(src), len(tgt), device=cpu)
+        cka = torch.empty(len(src), len(tgt), device=cpu)
         y_parts: dict[int, tuple[Tensor, Tensor, float, float]] = {}
         for t in tgt:
             y = torch.cat(ys.pop(t)).float()

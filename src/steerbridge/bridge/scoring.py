@@ -32,9 +32,11 @@ def score(
     group_names: Sequence[str] = ("plain", "chat"),
 ) -> dict[str, float]:
     """Held-out metrics of the map on rows ``x``, ``y``; per group too when `groups` is given."""
-    x64, y64 = x.to(F64), y.to(F64)
-    pred = x64 @ w.to(F64).T + b.to(F64)
-    mu = y_mean_train.to(F64)
+    dev = w.device  # scored where the map is (rows may come from the CPU)
+    x64, y64 = x.to(device=dev, dtype=F64), y.to(device=dev, dtype=F64)
+    pred = x64 @ w.to(F64).T + b.to(device=dev, dtype=F64)
+    mu = y_mean_train.to(device=dev, dtype=F64)
+    groups = groups.to(dev) if groups is not None else None
 
     def block(sel: Tensor | None) -> dict[str, float]:
         p, t = (pred, y64) if sel is None else (pred[sel], y64[sel])
@@ -74,8 +76,9 @@ def baselines(
     cxx, _ = train.centred()
     zero = torch.zeros_like(w, dtype=F64)
     mean_pred = score(zero, my, x, y, my)
-    gen = torch.Generator().manual_seed(seed)
-    rnd = torch.randn(w.shape, generator=gen, dtype=F64)
+    cpu = torch.device("cpu")  # the same random map whatever the device
+    gen = torch.Generator(device=cpu).manual_seed(seed)
+    rnd = torch.randn(w.shape, generator=gen, dtype=F64, device=cpu).to(w.device)
     w64 = w.to(F64)
     spread_fit = float((w64 @ cxx * w64).sum())
     spread_rnd = float((rnd @ cxx * rnd).sum())

@@ -65,7 +65,9 @@ def transfer(
             f"vector has layer(s) {vector.layers}. Extract at layer(s) {missing}, or use a "
             "bridge fitted from one of the vector's layers."
         )
-    v = torch.cat([vector.directions[layer].double() for layer in bridge.source_layers])
+    # on the CPU in float64 whatever devices the bridge and the vector were left on
+    v = torch.cat([vector.directions[layer].detach().double().cpu()
+                   for layer in bridge.source_layers])
     W = bridge.W.detach().double().cpu()
     if W.shape[1] != v.shape[0]:
         raise SteerbridgeError(f"Bridge W has shape {tuple(W.shape)} but the concatenated source "

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from steerbridge.bridge.builtin_corpus import BUILTIN_CORPUS
 from steerbridge.bridge.corpus import DEFAULT_MAX_TOKENS, DEFAULT_WINDOW
+from steerbridge.cli import launch
 from steerbridge.cli.console import check_output, console, err_console
 from steerbridge.errors import SteerbridgeError
 
@@ -20,11 +21,13 @@ DEFAULT_SOURCE = "qwen2.5-coder-0.5b"
 DEFAULT_TARGET = "qwen2.5-coder-1.5b"
 
 
-def _load_pair(source: str, target: str, dtype: str) -> tuple[Any, Any]:
+def _load_pair(source: str, target: str, dtype: str, device: Any = None,
+               device_map: str | None = None) -> tuple[Any, Any]:
     from steerbridge.models.loading import load
 
-    with err_console.status(f"loading {source} and {target}"):
-        return load(source, dtype=dtype), load(target, dtype=dtype)
+    with err_console.status(f"loading {source} and {target} on {device}"):
+        return (load(source, dtype=dtype, device=device),
+                load(target, dtype=dtype, device=device, device_map=device_map))
 
 
 def _windows(corpus: list[str], tokenizer: Any, window: int, max_tokens: int) -> Any:
@@ -118,21 +121,34 @@ def fit_bridge_cmd(
                                                   "tokens (1 = as much as the corpus)."),
     anchor_read: str = typer.Option("answer_letter", help="Where anchors are read: "
                                     "answer_letter or answer_text (match the vectors' --read)."),
+    device: str = typer.Option("auto", help=launch.DEVICE_HELP + " Under torchrun: each "
+                               "rank's own GPU."),
+    device_map: str = typer.Option(None, help=launch.DEVICE_MAP_HELP),
+    batch_tokens: int = typer.Option(None, help="Padded tokens per forward batch instead of "
+                                     "--batch-size windows (GPUs: e.g. 16384)."),
 ) -> None:
-    """Fit one bridge (layer l = output of decoder block l) and print its held-out metrics."""
+    """Fit one bridge (layer l = output of decoder block l) and print its held-out metrics.
+
+    Under `torchrun --nproc-per-node N -m steerbridge.cli fit-bridge ...` the collection is
+    sharded over the N ranks; rank 0 writes the bridge and prints.
+    """
     from steerbridge.bridge.fitting import fit_bridge
 
     t0 = time.perf_counter()
     check_output(out, "bridge", (".safetensors",), force)  # before any work, not after
     _check_names(method, dtype)
     anchors = _anchor_items(anchor or [], anchor_items, anchor_read)
-    src, tgt = _load_pair(source, target, dtype)
+    shard, dev = launch.setup(device)
+    src, tgt = _load_pair(source, target, dtype, dev, launch.device_map_option(device_map))
     windows = _windows(corpus, src.tokenizer, window, max_tokens)
     opts: dict[str, Any] = {"rank": rank} if rank is not None else {}
     bridge = fit_bridge(src, tgt, windows, source_layer, target_layer, method=method,
                         cache_dir=cache_dir, batch_size=batch_size,
                         outlier_factor=outlier_factor, anchors=anchors,
-                        anchor_weight=anchor_weight, anchor_read=anchor_read, **opts)
+                        anchor_weight=anchor_weight, anchor_read=anchor_read,
+                        batch_tokens=batch_tokens, **opts)
+    if not shard.is_main:
+        return
     path = bridge.save(out, force=force)
     from steerbridge.bridge.pair_report import bridge_row
 
@@ -170,6 +186,8 @@ def pairs_cmd(
     out_dir: Path = typer.Option(Path("pairs"), "--out-dir", "-o", help="Output directory."),
     force: bool = typer.Option(False, "--force", help="Replace files in --out-dir that hold "
                                "another kind of content."),
+    device: str = typer.Option("auto", help=launch.DEVICE_HELP),
+    device_map: str = typer.Option(None, help=launch.DEVICE_MAP_HELP),
 ) -> None:
     """Screen every layer pair, fit the chosen ones fully; write heatmap, table and bridges."""
     from steerbridge.bridge.pair_report import table_rows, write_heatmap, write_table
@@ -186,7 +204,8 @@ def pairs_cmd(
     for name, kind in (("pairs.csv", "text"), ("pairs.json", "json"),
                        ("pairs_heatmap.png", "image")):
         check_output(out_dir / name, kind, (Path(name).suffix,), force)
-    src, tgt = _load_pair(source, target, dtype)
+    dev = launch.single_process("pairs", device)
+    src, tgt = _load_pair(source, target, dtype, dev, launch.device_map_option(device_map))
     windows = _windows(corpus, src.tokenizer, window, max_tokens)
     fit: list[int] | None = None  # "none": the top-k screened pairs
     if fit_sources == "auto":

@@ -9,6 +9,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from steerbridge.cli import launch
 from steerbridge.cli.console import (
     AnyProgress,
     byte_progress,
@@ -77,13 +78,17 @@ def info(
         help="auto (bfloat16 where the hardware is fast at it, else float32), bfloat16 or float32.",
     ),
     layers_path: str = typer.Option(None, help="Attribute path of the decoder-block list."),
+    device: str = typer.Option("auto", help=launch.DEVICE_HELP),
+    device_map: str = typer.Option(None, help=launch.DEVICE_MAP_HELP),
 ) -> None:
-    """Load a model and print its architecture, size, dtype, path and fingerprint."""
+    """Load a model and print its architecture, size, dtype, device, path and fingerprint."""
     from steerbridge.models.loading import load
 
     t0 = time.perf_counter()
+    dev = launch.single_process("models info", device)
     with err_console.status(f"loading {spec}"):
-        m = load(spec, dtype=dtype, layers_path=layers_path)
+        m = load(spec, dtype=dtype, layers_path=layers_path, device=dev,
+                 device_map=launch.device_map_option(device_map))
     table = Table(title=f"{spec} (loaded in {time.perf_counter() - t0:.1f} s)", show_header=False)
     for k, v in m.info().items():
         table.add_row(k, f"{v:,}" if isinstance(v, int) else str(v))

@@ -84,12 +84,16 @@ def _summary_table(results: dict[str, Any]) -> Table:
     return table
 
 
-def _run(cfg: Any, run_dir: Path | None) -> dict[str, Any]:
+def _run(cfg: Any, run_dir: Path | None, device: str | None = None) -> dict[str, Any]:
+    from steerbridge.cli import launch
     from steerbridge.run import pipeline
 
     t0 = time.perf_counter()
+    shard, dev = launch.setup(device or cfg.models.device)
     with _hooks() as hooks:
-        results = pipeline.run(cfg, run_dir=run_dir, hooks=hooks)
+        results = pipeline.run(cfg, run_dir=run_dir, hooks=hooks, device=dev)
+    if not shard.is_main:  # the other ranks only helped collect the bridge's statistics
+        return results
     console.print(_summary_table(results))
     d = Path(results["run_dir"])
     console.print(f"Done in {time.perf_counter() - t0:.0f} s.")
@@ -112,15 +116,18 @@ def _exit_on_failures(results: dict[str, Any]) -> None:
 def run(
     config_path: Path = typer.Argument(..., help="Experiment config (TOML)."),
     run_dir: Path = typer.Option(None, "--run-dir", help="Override [run] dir."),
+    device: str = typer.Option(None, help="Override [models] device: auto, cpu, cuda, cuda:N "
+                               "or mps. Under torchrun each rank takes its own GPU."),
 ) -> None:
     """Run an experiment: bridge → vectors → transfer → evaluation → report (stages cached).
 
     Exit code 0: every behaviour evaluated; 1: some failed (each alone, with its reason in
-    results.json and the report); 2: bad input, nothing run."""
+    results.json and the report); 2: bad input, nothing run. Under torchrun the bridge's
+    collection is sharded over the ranks; rank 0 does the rest."""
     from steerbridge.run import config
 
     try:
-        results = _run(config.load(config_path), run_dir)
+        results = _run(config.load(config_path), run_dir, device)
     except SteerbridgeError as err:
         raise fail(str(err)) from None
     _exit_on_failures(results)
@@ -141,17 +148,19 @@ def demo(
     quick: bool = typer.Option(False, "--quick", help="Fewer tokens, items and controls "
                                "(about 5 minutes)."),
     run_dir: Path = typer.Option(None, "--run-dir", help="Where to write (default runs/demo)."),
+    device: str = typer.Option(None, help="auto (CUDA when present, else cpu), cpu, cuda, "
+                               "cuda:N or mps."),
 ) -> None:
     """The main job: Qwen2.5-Coder 0.5B → 1.5B on the built-in behaviours, then the report."""
 
     try:
-        results = _demo(quick, run_dir)
+        results = _demo(quick, run_dir, device)
     except SteerbridgeError as err:
         raise fail(str(err)) from None
     _exit_on_failures(results)
 
 
-def _demo(quick: bool, run_dir: Path | None) -> dict[str, Any]:
+def _demo(quick: bool, run_dir: Path | None, device: str | None = None) -> dict[str, Any]:
     from steerbridge.run import config
 
     cfg = config.demo_config(quick)
@@ -164,7 +173,7 @@ def _demo(quick: bool, run_dir: Path | None) -> dict[str, Any]:
         f"alphas {cfg.evaluation.alphas}.\nThis takes {_demo_budget(quick)} "
         "(less on a rerun: every stage is cached in the run directory)."
     )
-    return _run(cfg, run_dir)
+    return _run(cfg, run_dir, device)
 
 
 def register(app: typer.Typer) -> None:

@@ -10,6 +10,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from steerbridge.cli import launch
 from steerbridge.cli.console import check_output, console, err_console
 from steerbridge.errors import SteerbridgeError
 
@@ -31,6 +32,8 @@ def extract(
                              "answer_text (the end of the chosen line: what the answer says)."),
     force: bool = typer.Option(False, "--force", help="Replace -o even if it holds another "
                                "kind of file."),
+    device: str = typer.Option("auto", help=launch.DEVICE_HELP),
+    device_map: str = typer.Option(None, help=launch.DEVICE_MAP_HELP),
 ) -> None:
     """Extract a steering vector from A/B items and save it."""
     from steerbridge.models.dtypes import resolve_dtype
@@ -51,8 +54,9 @@ def extract(
     items = ds.items[:limit] if limit > 0 else ds.items
     items_for_read(items, read)  # a bad --read or choice line fails before loading
     err_console.print(escape(ds.summary()))
+    dev = launch.single_process("extract", device)
     with err_console.status(f"loading {model}"):
-        lm = load(model, dtype=dtype)
+        lm = load(model, dtype=dtype, device=dev, device_map=launch.device_map_option(device_map))
     t0 = time.perf_counter()
     vec = extract_vector(lm, items, parse_layers(layers, lm.num_layers), method=method,
                          batch_size=batch_size, dataset_name=ds.name, progress=True, read=read)
@@ -91,6 +95,7 @@ def transfer(
     with_bias: bool = typer.Option(False, "--with-bias", help="W·v + b (paper), not W·v."),
     force: bool = typer.Option(False, "--force", help="Replace -o even if it holds another "
                                "kind of file."),
+    device: str = typer.Option("auto", help="Where --target runs: " + launch.DEVICE_HELP),
 ) -> None:
     """Carry a vector into the bridge's target model (W·v by default)."""
     from steerbridge.bridge.affine import Bridge
@@ -104,8 +109,9 @@ def transfer(
     if target is not None and target_scale is None:
         from steerbridge.models.loading import load
 
+        dev = launch.single_process("transfer", device)
         with err_console.status(f"loading {target}"):
-            tgt = load(target)
+            tgt = load(target, device=dev)
     moved = transfer(br, vec, with_bias=with_bias, target=tgt, target_scale=target_scale)
     _save(moved, out, force)
     lt = moved.layers[0]
@@ -128,6 +134,8 @@ def generate(
     random_control: bool = typer.Option(False, "--random", help="Also a random direction of "
                                         "equal norm at each alpha."),
     dtype: str = typer.Option("bfloat16", help="bfloat16 or float32."),
+    device: str = typer.Option("auto", help=launch.DEVICE_HELP),
+    device_map: str = typer.Option(None, help=launch.DEVICE_MAP_HELP),
 ) -> None:
     """Unsteered and steered greedy continuations side by side."""
     from steerbridge.models.loading import load
@@ -145,8 +153,9 @@ def generate(
     if positions not in ("all", "prompt", "generated"):
         raise SteerbridgeError(f"--positions {positions!r}: use all, prompt or generated.")
     texts = list(prompts) if prompts else datasets.builtin_open_prompts(behaviour)[:3]
+    dev = launch.single_process("generate", device)
     with err_console.status(f"loading {model}"):
-        lm = load(model, dtype=dtype)
+        lm = load(model, dtype=dtype, device=dev, device_map=launch.device_map_option(device_map))
     vec = load_vector(vector, lm)
     runs: list[tuple[str, list[str]]] = [("unsteered", steering.generate(
         lm, texts, max_new_tokens=max_new_tokens))]

@@ -55,6 +55,7 @@ def side_effects(
             return lm.model(input_ids=ids, attention_mask=mask, use_cache=False).logits[:, :-1]
 
         ref = torch.log_softmax(run().double(), -1)
+        tgt, valid = tgt.to(ref.device), valid.to(ref.device)  # the LM head's device (a map)
         nll["none"] += float(-ref.gather(-1, tgt[..., None])[..., 0][valid].sum())
         for name, vec in vectors.items():
             with steer(lm, vec, alpha, positions=positions):

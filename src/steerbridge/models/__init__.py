@@ -2,7 +2,10 @@
 
 - `loading`: `load` (alias, HF directory, GGUF, cached hub id), `LoadedModel`, decoder blocks.
 - `dtypes`: what ``dtype="auto"`` picks here; GGUF support check.
-- `batching`: `pad_batch`, `pad_id`, `position_ids_from_mask` (the only padding code).
+- `devices`: ``--device`` resolution, where float64 sums go, per-block devices under a device
+  map, the attention kernel per architecture.
+- `batching`: `pad_batch`, `pad_id`, `position_ids_from_mask` (the only padding code),
+  `plan_batches` (windows or a token budget per forward).
 - `hidden_states`: `hidden_states_at` (early exit), `collect` / `iter_batches` over windows.
 - `layers`: `parse_layers` for layer lists typed by people.
 - `tiny`: tiny random models and tokenizer for tests.

@@ -39,11 +39,12 @@ def pad_batch(
     if side not in ("right", "left"):
         raise SteerbridgeError(f"Padding side {side!r}: use 'right' or 'left'.")
     width = max(len(w) for w in windows)
-    ids = torch.full((len(windows), width), pad, dtype=torch.long)
-    mask = torch.zeros((len(windows), width), dtype=torch.long)
+    cpu = torch.device("cpu")
+    ids = torch.full((len(windows), width), pad, dtype=torch.long, device=cpu)
+    mask = torch.zeros((len(windows), width), dtype=torch.long, device=cpu)
     for i, w in enumerate(windows):
         sl = slice(0, len(w)) if side == "right" else slice(width - len(w), width)
-        ids[i, sl] = torch.as_tensor(list(w), dtype=torch.long)
+        ids[i, sl] = torch.as_tensor(list(w), dtype=torch.long, device=cpu)
         mask[i, sl] = 1
     return ids, mask
 
@@ -52,3 +53,31 @@ def position_ids_from_mask(attention_mask: Tensor) -> Tensor:
     """Positions 0..n-1 over the real tokens of each row, whichever side is padded."""
     pos = attention_mask.long().cumsum(-1) - 1
     return pos.clamp(min=0)
+
+
+def plan_batches(lengths: Sequence[int], batch_size: int = 8,
+                 batch_tokens: int | None = None) -> list[tuple[int, int]]:
+    """Contiguous ``(lo, hi)`` ranges of windows, one per forward batch, in window order.
+
+    Without `batch_tokens`: `batch_size` windows each. With it: as many windows as fit in
+    `batch_tokens` padded tokens (rows x longest window of the batch, at least one window),
+    so short windows make wide batches and a GPU sees about the same work every forward.
+    """
+    if batch_size < 1:
+        raise SteerbridgeError(f"batch_size must be >= 1, got {batch_size}.")
+    n = len(lengths)
+    if batch_tokens is None:
+        return [(lo, min(n, lo + batch_size)) for lo in range(0, n, batch_size)]
+    if batch_tokens < 1:
+        raise SteerbridgeError(f"batch_tokens must be >= 1, got {batch_tokens}.")
+    out: list[tuple[int, int]] = []
+    lo, width = 0, 0
+    for i, length in enumerate(lengths):
+        wider = max(width, int(length))
+        if i > lo and wider * (i - lo + 1) > batch_tokens:
+            out.append((lo, i))
+            lo, wider = i, int(length)
+        width = wider
+    if lo < n:
+        out.append((lo, n))
+    return out

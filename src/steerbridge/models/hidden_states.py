@@ -96,7 +96,8 @@ def hidden_states_at(
 
     Returns:
         ``{layer: [B, d]}`` at `positions` if given, else ``{layer: [B, T, d]}`` (states at padded
-        positions are meaningless; mask them with `attention_mask`).
+        positions are meaningless; mask them with `attention_mask`), all on ``lm.device`` (the
+        input device), also when a device map puts the blocks on several devices.
 
     The forward stops after the deepest requested block: no later block, no final norm, no LM
     head runs.
@@ -120,9 +121,10 @@ def hidden_states_at(
 
     def make_hook(layer: int) -> Callable[..., None]:
         def hook(_module: torch.nn.Module, _args: Any, output: Any) -> None:
-            h = _block_output(output)
-            h = h[rows, pos] if pos is not None else h
-            captured[layer] = h.float()
+            h = _block_output(output)  # on this block's device (a device map has several)
+            if pos is not None:
+                h = h[rows.to(h.device), pos.to(h.device)]
+            captured[layer] = h.to(device=device, dtype=torch.float32)  # gathered to one device
             if layer == deepest:
                 raise _StopForward
 
@@ -226,7 +228,7 @@ def iter_batches(
     n_batches = (len(windows) + batch_size - 1) // batch_size
     for b in range(start_batch, n_batches):
         lo, hi = b * batch_size, min(len(windows), (b + 1) * batch_size)
-        ids, mask = pad_batch(windows[lo:hi], pad, padding_side)
+        ids, mask = (t.to(lm.device) for t in pad_batch(windows[lo:hi], pad, padding_side))
         full = hidden_states_at(lm, ids, mask, wanted)
         select = select_tokens(mask, positions)
         states = {layer: h[select] for layer, h in full.items()}
@@ -235,7 +237,7 @@ def iter_batches(
         order = position_ids_from_mask(mask)
         yield Batch(
             index=b,
-            window_ids=torch.arange(lo, hi),
+            window_ids=torch.arange(lo, hi, device=mask.device),
             select=select,
             states=states,
             window=rows + lo,
@@ -254,7 +256,7 @@ def collect(
 ) -> Collected:
     """Collect hidden states of `lm` over token `windows` at `layers` and `positions`.
 
-    Keeps every selected token in memory as float32 (use
+    Keeps every selected token in memory as float32, on the CPU (use
     `steerbridge.bridge.collection.collect_pair_moments` to stream a large corpus into O(d^2)
     statistics instead). `progress` is True for a bar (if one is registered), False for none,
     or a callback ``(batches_done, n_batches)``.
@@ -270,13 +272,14 @@ def collect(
     done = 0
 
     def result() -> Collected:
+        cpu = torch.device("cpu")
         return Collected(
             states={
-                layer: torch.cat(p) if p else torch.empty(0, lm.hidden_size)
+                layer: torch.cat(p) if p else torch.empty(0, lm.hidden_size, device=cpu)
                 for layer, p in parts.items()
             },
-            window=torch.cat(win) if win else torch.empty(0, dtype=torch.long),
-            position=torch.cat(pos) if pos else torch.empty(0, dtype=torch.long),
+            window=torch.cat(win) if win else torch.empty(0, dtype=torch.long, device=cpu),
+            position=torch.cat(pos) if pos else torch.empty(0, dtype=torch.long, device=cpu),
             batches_done=done,
         )
 
@@ -284,9 +287,9 @@ def collect(
         try:
             for batch in iter_batches(lm, windows, wanted, positions, batch_size, padding_side):
                 for layer, h in batch.states.items():
-                    parts[layer].append(h)
-                win.append(batch.window)
-                pos.append(batch.position)
+                    parts[layer].append(h.cpu())
+                win.append(batch.window.cpu())
+                pos.append(batch.position.cpu())
                 done += 1
                 advance(done, n_batches)
         except NonFiniteActivationsError as err:

@@ -22,11 +22,19 @@ from typing import Any
 
 import torch
 from torch import nn
-from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedModel
+from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer, PreTrainedModel
 from transformers.utils import logging as hf_logging
 
 from steerbridge.errors import SteerbridgeError
 from steerbridge.models import zoo
+from steerbridge.models.devices import (
+    DeviceSpec,
+    choose_attention,
+    describe_devices,
+    input_device,
+    module_device,
+    resolve_device,
+)
 from steerbridge.models.dtypes import require_gguf_support, resolve_dtype
 
 # Attribute paths of the decoder-block list, tried in order. Covers Qwen2, Llama, Mistral,
@@ -61,7 +69,12 @@ class LoadedModel:
 
     @property
     def device(self) -> torch.device:
-        return next(self.model.parameters()).device
+        """Where inputs go: the device of the input embeddings (the first of a device map)."""
+        return input_device(self.model)
+
+    def layer_device(self, layer: int) -> torch.device:
+        """The device decoder block `layer` sits on (differs per block under a device map)."""
+        return module_device(self.layers[self.check_layer(layer)], self.device)
 
     def check_layer(self, layer: int) -> int:
         """Return `layer` if valid, else raise an error that gives the valid range."""
@@ -86,6 +99,8 @@ class LoadedModel:
             "vocab": int(getattr(_text_config(cfg), "vocab_size", 0) or 0),
             "parameters": self.parameter_count(),
             "dtype": str(self.dtype).replace("torch.", ""),
+            "device": describe_devices(self.model),
+            "attention": str(getattr(cfg, "_attn_implementation", None)),
             "path": str(getattr(cfg, "_name_or_path", "")),
             "fingerprint": self.fingerprint,
             "layers_path": self.layers_path,
@@ -200,26 +215,53 @@ def wrap(
     )
 
 
+def _model_type(source: str, **kw: Any) -> str | None:
+    """The config's model_type, read without the weights (None when it cannot be read)."""
+    try:
+        return str(getattr(AutoConfig.from_pretrained(source, **kw), "model_type", ""))
+    except (OSError, ValueError, KeyError):
+        return None
+
+
 def _from_pretrained(
-    source: str, dtype: torch.dtype, device: str, **kw: Any
+    source: str, dtype: torch.dtype, device: torch.device, placement: dict[str, Any],
+    **kw: Any
 ) -> tuple[PreTrainedModel, Any]:
     if not sys.stderr.isatty():  # its per-tensor bar fills a log file with hundreds of lines
         hf_logging.disable_progress_bar()
     tok = AutoTokenizer.from_pretrained(source, **kw)
-    model = AutoModelForCausalLM.from_pretrained(source, dtype=dtype, **kw)
-    model.to(torch.device(device))  # type: ignore[arg-type]
+    attn = choose_attention(_model_type(source, **kw) or "", device, dtype,
+                            placement.get("attn_implementation", "auto"))
+    extra: dict[str, Any] = {"attn_implementation": attn} if attn else {}
+    if placement.get("device_map") is not None:
+        extra["device_map"] = placement["device_map"]
+    model = AutoModelForCausalLM.from_pretrained(source, dtype=dtype, **extra, **kw)
+    if "device_map" not in extra:
+        model.to(device)  # type: ignore[arg-type]
     return model, tok
 
 
 def load(
     spec: str | os.PathLike[str],
     dtype: str | torch.dtype = "auto",
-    device: str = "cpu",
+    device: DeviceSpec = None,
     layers_path: str | None = None,
     trust_remote_code: bool = False,
+    device_map: str | dict[str, Any] | None = None,
+    attn_implementation: str | None = "auto",
 ) -> LoadedModel:
-    """Load `spec`: an offline alias, a local HF directory, a ``.gguf`` file, or a cached hub id."""
-    torch_dtype = resolve_dtype(dtype, device)
+    """Load `spec`: an offline alias, a local HF directory, a ``.gguf`` file, or a cached hub id.
+
+    `device`: ``None``/``"auto"`` (CUDA when present, else the CPU), ``"cpu"``, ``"cuda:1"``...
+    `device_map` (e.g. ``"auto"``, needs accelerate) spreads a model too big for one GPU over
+    every visible GPU (and the CPU) instead; then `device` only picks the dtype.
+    `attn_implementation`: ``"auto"`` picks per architecture (`devices.choose_attention`).
+    """
+    dev = resolve_device(device)
+    if device_map is not None and device is None and torch.cuda.is_available():
+        dev = torch.device("cuda")
+    torch_dtype = resolve_dtype(dtype, str(dev))
+    placement = {"device_map": device_map, "attn_implementation": attn_implementation}
     spec_str = str(spec)
     path = Path(spec_str).expanduser()
     kw: dict[str, Any] = {"trust_remote_code": trust_remote_code}
@@ -237,7 +279,8 @@ def load(
                 f"`steerbridge models install {spec_str} --force`."
             )
         model, tok = _from_pretrained(
-            str(zoo.model_path(spec_str)), torch_dtype, device, local_files_only=True, **kw
+            str(zoo.model_path(spec_str)), torch_dtype, dev, placement, local_files_only=True,
+            **kw
         )
     elif path.suffix == ".gguf":
         if not path.is_file():
@@ -247,7 +290,8 @@ def load(
             model, tok = _from_pretrained(
                 str(path.parent),
                 torch_dtype,
-                device,
+                dev,
+                placement,
                 gguf_file=path.name,
                 local_files_only=True,
                 **kw,
@@ -271,14 +315,15 @@ def load(
                 "never unpickles. Convert it to safetensors where you trust it "
                 "(save_pretrained(..., safe_serialization=True)) and load that folder."
             )
-        model, tok = _from_pretrained(str(path), torch_dtype, device, local_files_only=True, **kw)
+        model, tok = _from_pretrained(str(path), torch_dtype, dev, placement,
+                                      local_files_only=True, **kw)
     else:
         if spec_str.startswith((".", "/", "~")) or os.sep in spec_str and spec_str.count("/") > 1:
             raise SteerbridgeError(f"No model at {spec_str}: the path does not exist.")
         try:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             model, tok = _from_pretrained(
-                spec_str, torch_dtype, device, local_files_only=True, **kw
+                spec_str, torch_dtype, dev, placement, local_files_only=True, **kw
             )
         except OSError as err:
             known = ", ".join(sorted(zoo.ZOO))

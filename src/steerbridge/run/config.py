@@ -31,6 +31,7 @@ from steerbridge.bridge.corpus import DEFAULT_MAX_TOKENS, DEFAULT_WINDOW
 from steerbridge.bridge.fits import METHODS as BRIDGE_METHODS
 from steerbridge.cachekeys import content_key
 from steerbridge.errors import SteerbridgeError
+from steerbridge.models.devices import check_device_name
 from steerbridge.models.dtypes import DTYPES
 from steerbridge.safeio import read_text
 from steerbridge.vectors.aggregators import METHODS as VECTOR_METHODS
@@ -59,14 +60,22 @@ class ModelsConfig(_Strict):
     source: str
     target: str
     dtype: str = Field(
-        default="auto", description="auto: bfloat16 where the CPU has bf16 matrix units "
-        "(AVX512-BF16/AMX), else float32 (bf16 is ~6x slower than fp32 on AVX2-only CPUs)")
-
+        default="auto", description="auto: bfloat16 on GPUs and where the CPU has bf16 matrix "
+        "units (AVX512-BF16/AMX), else float32 (bf16 is ~6x slower than fp32 on AVX2-only CPUs)")
+    device: str = Field(default="auto", description="auto (CUDA when present, else cpu), cpu, "
+                        "cuda, cuda:N or mps; not part of any stage's cache key")
+    device_map: Literal["auto"] | None = Field(
+        default=None, description="'auto': spread the target over every GPU (accelerate)")
 
     @field_validator("dtype")
     @classmethod
     def _dtype(cls, v: str) -> str:
         return _one_of(v, ["auto", *DTYPES])
+
+    @field_validator("device")
+    @classmethod
+    def _device(cls, v: str) -> str:
+        return check_device_name(v)
 
 
 class BridgeConfig(_Strict):
@@ -300,3 +309,9 @@ def demo_config(quick: bool = False) -> Config:
 def digest(obj: dict[str, Any]) -> str:
     """A 16-hex-digit content key of a settings dict (`steerbridge.cachekeys.content_key`)."""
     return content_key(**obj)
+
+
+def models_key(cfg: Config) -> dict[str, Any]:
+    """The models section minus where they run (device, device_map): what results depend on."""
+    return {k: v for k, v in cfg.to_dict()["models"].items()
+            if k not in ("device", "device_map")}

@@ -29,7 +29,7 @@ from steerbridge.bridge.builtin_corpus import BUILTIN_CORPUS
 from steerbridge.cachekeys import content_key, file_digest
 from steerbridge.errors import SteerbridgeError
 from steerbridge.models.loading import LoadedModel
-from steerbridge.run.config import BehaviourConfig, Config
+from steerbridge.run.config import BehaviourConfig, Config, models_key
 
 Stage = Literal["bridge", "vectors", "evaluation"]
 ModelIds = tuple[str, str, str]
@@ -84,7 +84,7 @@ def model_ids(source: LoadedModel, target: LoadedModel) -> ModelIds:
 def models_part(cfg: Config, models: ModelIds | None) -> dict[str, Any]:
     """The models by fingerprint and dtype; the config's names when none are loaded."""
     if models is None:
-        return {"names": cfg.to_dict()["models"]}
+        return {"names": models_key(cfg)}
     return {"source": models[0], "target": models[1], "dtype": models[2]}
 
 

@@ -20,7 +20,11 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import torch
+
+from steerbridge.bridge.distributed import barrier, current_shard
 from steerbridge.evaluation import report
+from steerbridge.models.devices import resolve_device
 from steerbridge.models.loading import LoadedModel
 from steerbridge.run.behaviour_data import behaviour_data
 from steerbridge.run.config import Config, digest
@@ -43,7 +47,8 @@ __all__ = ["Hooks", "run"]
 
 
 def run(cfg: Config, run_dir: str | Path | None = None, hooks: Hooks | None = None,
-        models: tuple[LoadedModel, LoadedModel] | None = None) -> dict[str, Any]:
+        models: tuple[LoadedModel, LoadedModel] | None = None,
+        device: str | torch.device | None = None) -> dict[str, Any]:
     """Run the whole experiment; write results.json, report.html and report.md.
 
     `models` passes already-loaded (source, target) models (tests, notebooks). A behaviour that
@@ -51,23 +56,29 @@ def run(cfg: Config, run_dir: str | Path | None = None, hooks: Hooks | None = No
     the other behaviours still run; ``results["failed"]`` names the failures. Warnings (a
     corrupt cache set aside, repeated items, too few test items, collapsed outputs) are shown
     through `hooks` and kept in ``results["warnings"]`` and each behaviour's ``warnings``.
+    `device` overrides ``models.device``. Under torchrun (process group initialised) the
+    bridge's collection is sharded over the ranks and everything after it runs on rank 0
+    alone; the other ranks return ``{"rank": r}``.
     """
     t_start = time.perf_counter()
     hooks = hooks or Hooks()
     out = Outcomes(hooks.stage)
     with out.capturing():
-        return _run(cfg, run_dir, hooks, models, out, t_start)
+        return _run(cfg, run_dir, hooks, models, out, t_start, device)
 
 
 def _run(cfg: Config, run_dir: str | Path | None, hooks: Hooks,
          models: tuple[LoadedModel, LoadedModel] | None, out: Outcomes,
-         t_start: float) -> dict[str, Any]:
-    ctx = Context(cfg, check_run_dir(cfg, run_dir), hooks)
+         t_start: float, device: str | torch.device | None) -> dict[str, Any]:
+    shard = current_shard()
+    d0 = check_run_dir(cfg, run_dir) if shard.is_main else Path(run_dir or cfg.run.dir)
+    ctx = Context(cfg, d0, hooks, device=resolve_device(device) if device is not None else None)
     corpus_part(cfg.bridge.corpus)  # a missing corpus file fails before the models load
     if models is not None:
         ctx.source, ctx.target = models
     src, tgt = ctx.models()
-    d, notes = open_run_dir(cfg, ctx.run_dir, ctx.ids)
+    d, notes = open_run_dir(cfg, ctx.run_dir, ctx.ids) if shard.is_main else (d0, [])
+    barrier()  # the other ranks write into the run directory only once rank 0 has opened it
     for note in notes:
         out.warn(note)
     model_info = {"dtype": str(tgt.dtype).replace("torch.", ""),
@@ -79,6 +90,8 @@ def _run(cfg: Config, run_dir: str | Path | None, hooks: Hooks,
     loaded = {b.name: out.attempt(b.name, partial(behaviour_data, b)) for b in cfg.behaviours}
     ready = [b for b in cfg.behaviours if loaded[b.name] is not None]
     bridge = stage_bridge(ctx) if ready else None  # no behaviour left: no bridge to fit
+    if not shard.is_main:
+        return {"rank": shard.rank}
     pairs = stage_pairs(ctx) if ready else None
     behaviours: dict[str, Any] = {}
     pending: dict[str, tuple[Any, ...]] = {}

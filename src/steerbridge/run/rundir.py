@@ -31,7 +31,7 @@ from typing import Any, Literal
 
 from steerbridge.errors import SteerbridgeError
 from steerbridge.evaluation.results import nan_to_none
-from steerbridge.run.config import Config, digest
+from steerbridge.run.config import Config, digest, models_key
 from steerbridge.safeio import read_json as safe_read_json
 from steerbridge.safeio import read_text, set_aside
 from steerbridge.safeio import write_json as safe_write_json
@@ -85,8 +85,8 @@ class RunDir:
 
 def identity(cfg: Config) -> str:
     """What a run directory is bound to: the two models (as the config names them) and their
-    dtype."""
-    return digest(cfg.to_dict()["models"])
+    dtype; not where they run (device), which changes no result."""
+    return digest(models_key(cfg))
 
 
 def _read_meta(rd: RunDir) -> dict[str, Any] | None:

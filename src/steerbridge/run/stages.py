@@ -14,15 +14,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import torch
+
 from steerbridge.bridge.affine import Bridge
 from steerbridge.bridge.builtin_corpus import BUILTIN_CORPUS
 from steerbridge.bridge.corpus import DEFAULT_WINDOW, load_corpus, tokenize
+from steerbridge.bridge.distributed import current_shard
 from steerbridge.bridge.fitting import fit_bridge
 from steerbridge.bridge.pairs import screen
 from steerbridge.bridge.transfer import transfer
 from steerbridge.evaluation import ab, freetext
 from steerbridge.evaluation.results import BehaviourSummary
 from steerbridge.evaluation.side_effects import side_effects
+from steerbridge.models.devices import resolve_device
 from steerbridge.models.dtypes import resolve_dtype
 from steerbridge.models.loading import LoadedModel, load
 from steerbridge.run.behaviour_data import BehaviourData
@@ -53,6 +57,7 @@ class Context:
     ids: ModelIds | None = None  # the models' fingerprints and dtype, kept when one is freed
     timings: dict[str, float] = field(default_factory=dict)
     keys: dict[tuple[str, str | None], str] = field(default_factory=dict)  # this run's keys
+    device: torch.device | None = None  # overrides models.device (e.g. this torchrun rank's)
 
     @property
     def files(self) -> RunDir:
@@ -61,11 +66,13 @@ class Context:
     def models(self) -> tuple[LoadedModel, LoadedModel]:
         if self.source is None or self.target is None:
             t0 = time.perf_counter()
-            dtype = resolve_dtype(self.cfg.models.dtype)
-            self.hooks.stage(f"loading {self.cfg.models.source} and {self.cfg.models.target} "
-                             f"({str(dtype).replace('torch.', '')})")
-            self.source = load(self.cfg.models.source, dtype=dtype)
-            self.target = load(self.cfg.models.target, dtype=dtype)
+            m = self.cfg.models
+            device = self.device if self.device is not None else resolve_device(m.device)
+            dtype = resolve_dtype(m.dtype, str(device))
+            self.hooks.stage(f"loading {m.source} and {m.target} "
+                             f"({str(dtype).replace('torch.', '')}, {device})")
+            self.source = load(m.source, dtype=dtype, device=device)
+            self.target = load(m.target, dtype=dtype, device=device, device_map=m.device_map)
             self.timings["load_models_s"] = time.perf_counter() - t0
         if self.ids is None:
             self.ids = model_ids(self.source, self.target)
@@ -115,7 +122,8 @@ def stage_bridge(ctx: Context) -> Any:
     bridge = fit_bridge(src, tgt, windows, source_layers=b.source_layer,
                         target_layer=b.target_layer, method=b.method,
                         cache_dir=ctx.files.moments, progress=bar)
-    bridge.save(path)
+    if current_shard().is_main:  # under torchrun every rank has it; rank 0 writes
+        bridge.save(path)
     ctx.timings["bridge_s"] = time.perf_counter() - t0
     return bridge
 

@@ -47,11 +47,12 @@ def logistic_probe(pos: Tensor, neg: Tensor, l2: float = 1e-2, steps: int = 200)
     """
     _check_pair(pos, neg)
     x = torch.cat([pos, neg]).double()
-    y = torch.cat([torch.ones(len(pos)), torch.zeros(len(neg))]).double()
+    dev = x.device
+    y = torch.cat([torch.ones(len(pos), device=dev), torch.zeros(len(neg), device=dev)]).double()
     mu, sd = x.mean(0), x.std(0).clamp_min(1e-8)
     z = (x - mu) / sd
-    w = torch.zeros(x.shape[1], dtype=torch.float64, requires_grad=True)
-    b = torch.zeros((), dtype=torch.float64, requires_grad=True)
+    w = torch.zeros(x.shape[1], dtype=torch.float64, device=dev, requires_grad=True)
+    b = torch.zeros((), dtype=torch.float64, device=dev, requires_grad=True)
     opt = torch.optim.LBFGS([w, b], max_iter=steps, line_search_fn="strong_wolfe")
 
     def closure() -> Tensor:

@@ -77,20 +77,24 @@ def _answer_states_shared_prefix(
     wanted = check_layers(lm, layers)
     pad = pad_id(lm.tokenizer)
     order = sorted(range(len(prompts)), key=lambda i: len(prompts[i].prompt_ids))
-    pos: dict[int, Tensor] = {layer: torch.zeros(len(prompts), lm.hidden_size)
+    cpu = torch.device("cpu")  # states come back on the CPU, as from `collect`
+    pos: dict[int, Tensor] = {layer: torch.zeros(len(prompts), lm.hidden_size, device=cpu)
                               for layer in wanted}
     neg = {layer: t.clone() for layer, t in pos.items()}
     batches = [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
     with progress_context(progress, len(batches), f"answers {lm.name}") as advance:
         for done, idx in enumerate(batches, 1):
-            ids, mask = pad_batch([prompts[i].prompt_ids for i in idx], pad, "left")
+            ids, mask = (t.to(lm.device) for t in
+                         pad_batch([prompts[i].prompt_ids for i in idx], pad, "left"))
             cache = DynamicCache()
             hidden_states_at(lm, ids, mask, wanted, cache=cache)
-            mask1 = torch.cat([mask, torch.ones(len(idx), 1, dtype=mask.dtype)], dim=1)
+            mask1 = torch.cat([mask, torch.ones(len(idx), 1, dtype=mask.dtype,
+                                                device=mask.device)], dim=1)
             for out, attr in ((pos, "matching_ids"), (neg, "non_matching_ids")):
-                label = torch.tensor([[getattr(prompts[i], attr)[0]] for i in idx])
-                got = hidden_states_at(lm, label, mask1, wanted,
-                                       positions=torch.zeros(len(idx)), cache=cache)
+                label = torch.tensor([[getattr(prompts[i], attr)[0]] for i in idx],
+                                     device=lm.device)
+                got = hidden_states_at(lm, label, mask1, wanted, cache=cache,
+                                       positions=torch.zeros(len(idx), device=lm.device))
                 cache.crop(-1)  # drop the label again (negative: a count, in every version)
                 check_finite(got, f"answer batch {done} of {lm.name}")
                 for layer, h in got.items():

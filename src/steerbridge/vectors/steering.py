@@ -32,6 +32,7 @@ from torch import Tensor
 from steerbridge.checks import check_count
 from steerbridge.errors import SteerbridgeError
 from steerbridge.models.batching import pad_batch, pad_id
+from steerbridge.models.devices import to_like
 from steerbridge.models.loading import LoadedModel
 from steerbridge.vectors.prompts import chat_prompt
 from steerbridge.vectors.vector import SteeringVector
@@ -106,9 +107,10 @@ def steer(
         vector.check_model(lm)
     chosen = list(layers) if layers is not None else vector.layers
     deltas: dict[int, Tensor] = {}
-    for layer in chosen:
+    for layer in chosen:  # each on its own block's device (a device map has several)
         lm.check_layer(layer)
-        deltas[layer] = (vector.unit(layer) * (a * vector.scales[layer])).to(lm.device, lm.dtype)
+        unit = vector.unit(layer).detach()
+        deltas[layer] = (unit * (a * vector.scales[layer])).to(lm.layer_device(layer), lm.dtype)
     if prompt_length is not None and prompt_length < 1:
         raise SteerbridgeError(f"prompt_length must be >= 1, got {prompt_length}.")
     state = _State(prompt_length=prompt_length, fixed_prompt_length=prompt_length is not None)
@@ -124,8 +126,9 @@ def steer(
     def make_hook(delta: Tensor) -> Any:
         def hook(_module: Any, _args: Any, output: Any) -> Any:
             h = output[0] if isinstance(output, tuple) else output
+            d = to_like(delta, h)  # a no-op unless the block's output lives elsewhere
             if positions == "all":
-                new = h + delta
+                new = h + d
             else:
                 if state.prompt_length is None:
                     raise SteerbridgeError("Cannot tell prompt from generated tokens: pass "
@@ -133,7 +136,7 @@ def steer(
                 idx = torch.arange(state.offset, state.offset + h.shape[1], device=h.device)
                 keep = idx < state.prompt_length if positions == "prompt" else (
                     idx >= state.prompt_length - 1)
-                new = h + keep[None, :, None].to(h.dtype) * delta
+                new = h + keep[None, :, None].to(h.dtype) * d
             return (new, *output[1:]) if isinstance(output, tuple) else new
 
         return hook

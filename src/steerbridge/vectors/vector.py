@@ -202,10 +202,11 @@ class SteeringVector:
 
 def random_like(vector: SteeringVector, seed: int = 0) -> SteeringVector:
     """A random Gaussian direction per layer with the same norm (and scale) as `vector`."""
-    g = torch.Generator().manual_seed(seed)
+    cpu = torch.device("cpu")  # the same draw on every machine; steering moves it
+    g = torch.Generator(device=cpu).manual_seed(seed)
     directions = {}
     for layer in vector.layers:
-        r = torch.randn(vector.hidden_size, generator=g, dtype=torch.float64)
+        r = torch.randn(vector.hidden_size, generator=g, dtype=torch.float64, device=cpu)
         directions[layer] = (r / r.norm() * float(vector.direction(layer).double().norm())).float()
     return replace(vector, directions=directions, scales=dict(vector.scales), method="random",
                    lineage=[*vector.lineage, f"replaced by a random direction of equal norm "
