@@ -12,7 +12,7 @@ Layer numbering (read in llama.cpp's source and measured with a one-layer experi
 
 What is written: ``alpha * v_hat * scale`` per layer, with ``alpha`` stored in the metadata
 (``steerbridge.alpha``). llama.cpp applies no scale of its own: ``--control-vector FILE`` adds
-exactly these tensors, i.e. ``steer(lm, vector, alpha)`` here; ``--control-vector-scaled FILE s``
+exactly these tensors, i.e. ``steer(lm, vector, alpha)`` here; ``--control-vector-scaled FILE:s``
 is ``steer(lm, vector, s * alpha)``. The default ``alpha = 1`` makes the file a unit file whose
 strength ``s`` is the alpha. An imported steerbridge file divides the tensors by the stored
 alpha again (direction ``v_hat * scale``, so the sign survives a negative alpha) and keeps its

@@ -13,7 +13,7 @@ Layer numbering: both tools and llama.cpp mean by ``direction.k`` the output of 
 Alpha semantics: a foreign tensor already is the push llama.cpp adds (``alpha * v_hat * scale``
 with the tool's own alpha folded in). The imported vector takes each tensor as its direction and
 the tensor's norm as the layer's scale, so ``alpha = 1`` reproduces the file exactly (what
-``--control-vector FILE`` does), ``alpha = 0.5`` is ``--control-vector-scaled FILE 0.5``, and
+``--control-vector FILE`` does), ``alpha = 0.5`` is ``--control-vector-scaled FILE:0.5``, and
 alphas are *not* in units of the model's median token norm as for steerbridge's own vectors.
 """
 

@@ -162,7 +162,7 @@ class LlamaCppModel:
 
     @contextmanager
     def with_files(self, files: Sequence[tuple[str | Path, float]]) -> Iterator[None]:
-        """Like ``--control-vector-scaled FILE S`` (repeatable): the files' tensors × S, summed."""
+        """Like ``--control-vector-scaled FILE:S,...``: the files' tensors × S, summed."""
         self.set_control(file_tensors(files))
         try:
             yield
