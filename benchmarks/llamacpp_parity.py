@@ -14,6 +14,7 @@ Runs, on the real 1.5B:
         --out benchmarks/results/llamacpp
 
 Writes ``probe.json`` and ``<name>.json`` per vector into --out, and prints a summary.
+``--reparity FILE.json ...`` recomputes the parity figures of saved runs (no model loaded).
 """
 
 from __future__ import annotations
@@ -41,7 +42,11 @@ def main() -> None:
     ap.add_argument("--cpp-threads", type=int, default=1,
                     help="llama.cpp threads (1 is faster than 2 on a shared 2-core machine)")
     ap.add_argument("--out", type=Path, default=Path("benchmarks/results/llamacpp"))
+    ap.add_argument("--reparity", nargs="+", type=Path, help="saved <name>.json files")
     args = ap.parse_args()
+    if args.reparity:
+        reparity(args.reparity)
+        return
 
     from steerbridge.evaluation import llamacpp_compare as lc
     from steerbridge.models.gguf_file import resolve_gguf
@@ -101,6 +106,23 @@ def main() -> None:
             print(f"VADER shift at alpha {args.gen_alpha:+}: HF {tp['shift_hf']:+.3f}, "
                   f"llama.cpp {tp['shift_llamacpp']:+.3f}, per prompt same way "
                   f"{tp['moved_same_way']}/{len(tp['per_prompt_hf'])}", flush=True)
+
+
+def reparity(files: list[Path]) -> None:
+    """Recompute `parity` and the rule check of saved comparison files, in place."""
+    import numpy as np
+
+    from steerbridge.evaluation import llamacpp_ab
+    from steerbridge.evaluation.llamacpp_compare import NAME, save_json
+
+    for f in files:
+        res = json.loads(f.read_text())
+        arr = {e: {c: {k: np.asarray(v) if k != "nan_alphas" else v for k, v in d.items()}
+                   for c, d in res[e].items()} for e in ("hf", "llamacpp")}
+        res["parity"] = llamacpp_ab.parity(arr["hf"], arr["llamacpp"], NAME, res["alphas"])
+        res["rule_failures"] = llamacpp_ab.passes(res["parity"])
+        save_json(f, res)
+        print(f"{f}:", json.dumps(res["parity"], indent=1), res["rule_failures"])
 
 
 def _version(dist: str) -> str:

@@ -176,12 +176,12 @@ def _print_compare(res: dict) -> None:
                   f"{par['n_items']} items: r = {b['r_ld']:.3f}, RMS gap {b['rms_gap']:.3f}")
     table = Table(title="change in the A/B logit difference caused by the vector")
     for col in ("alpha", "r per item", "mean shift HF", "mean shift llama.cpp", "ratio",
-                "gap explained by unsteered gap"):
+                "unsteered gap / steered gap (ms)"):
         table.add_column(col, justify="right")
     for row in par["per_alpha"]:
         table.add_row(f"{row['alpha']:+}", f"{row['r_shift']:.3f}",
                       f"{row['mean_shift_hf']:+.3f}", f"{row['mean_shift_llamacpp']:+.3f}",
-                      f"{row['ratio']:.3f}", f"{row['explained']:.2f}")
+                      f"{row['ratio']:.3f}", f"{row['explained_size']:.2f}")
     console.print(table)
     fails = res["rule_failures"]
     console.print("agreement rule (r >= 0.9, same sign, within 25 %): "

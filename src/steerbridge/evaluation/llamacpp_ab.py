@@ -105,8 +105,11 @@ def parity(hf: dict[str, Any], cpp: dict[str, Any], name: str,
 
     ``baseline``: unsteered ``ld`` in llama.cpp vs transformers (the quantisation gap).
     Per alpha: per-item ``shift`` correlation, mean shifts and their ratio (llama.cpp /
-    transformers), and ``explained``: the share of the steered ``ld`` gap's mean square that
-    the unsteered gap accounts for, ``1 - ms(gap_steered - gap_none) / ms(gap_steered)``.
+    transformers), the RMS of the steered gap ``gap = ld_cpp - ld_hf`` and of the shift gap,
+    and two readings of how much of the steered gap quantisation explains:
+    ``explained_size = ms(gap_none) / ms(gap)`` (how large the unsteered gap already is; 1 =
+    steering adds no disagreement on average) and ``explained_per_item = 1 - ms(gap -
+    gap_none) / ms(gap)`` (how well each item's unsteered gap predicts its steered gap).
     """
     ld0_h, ld0_c = np.asarray(hf["none"]["ld"]), np.asarray(cpp["none"]["ld"])
     gap0 = ld0_c - ld0_h
@@ -133,8 +136,11 @@ def parity(hf: dict[str, Any], cpp: dict[str, Any], name: str,
             "same_sign": bool(np.sign(mh) == np.sign(mc)),
             "r_ld": metrics.pearson(ld_h, ld_c),
             "rms_gap": math.sqrt(ms_gap),
+            "rms_shift_hf": _rms(sh_h),
             "rms_shift_gap": _rms(sh_c - sh_h),
-            "explained": 1.0 - float(np.mean(np.square(gap - gap0))) / ms_gap if ms_gap else 1.0,
+            "explained_size": float(np.mean(np.square(gap0))) / ms_gap if ms_gap else 1.0,
+            "explained_per_item": (1.0 - float(np.mean(np.square(gap - gap0))) / ms_gap
+                                   if ms_gap else 1.0),
         })
     return out
 
