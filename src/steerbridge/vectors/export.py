@@ -5,17 +5,20 @@ keys ``controlvector.model_hint`` and ``controlvector.layer_count`` (llama.cpp i
 metadata, other tools read it). steerbridge adds ``steerbridge.metadata`` (the JSON metadata of
 the `SteeringVector`) so an import restores scales and lineage.
 
-Layer numbering: llama.cpp stores ``direction.k`` in its per-layer slot ``k`` and adds it to the
-output of layer ``il = k`` of its 0-based block loop (``build_cvec(cur, il)`` after the block's
-residual add). That is exactly steerbridge's layer ``k`` (output of decoder block ``k`` = HF
-``hidden_states[k + 1]``), so ``direction.k`` = our layer ``k``. llama.cpp rejects
-``direction.0`` by name, so layer 0 cannot be exported.
+Layer numbering (read in llama.cpp's source and measured with a one-layer experiment, see
+`steerbridge.vectors.llamacpp`): ``direction.k`` is added to the output of llama.cpp's block
+``k`` (0-based), which is steerbridge's layer ``k`` (output of decoder block ``k`` = HF
+``hidden_states[k + 1]``). llama.cpp rejects ``direction.0``, so layer 0 cannot be exported.
 
-What is written: ``v_hat * scale`` per layer, so ``--control-vector-scaled FILE alpha`` in
-llama.cpp is the same push as ``steer(lm, vector, alpha)`` here. An imported steerbridge file
-keeps these tensors as its directions (exactly the numbers in the file) and its stored scales.
-A foreign file (no steerbridge metadata) gets scale = the tensor's norm, so alpha = 1 adds the
-tensor as llama.cpp would with strength 1.
+What is written: ``alpha * v_hat * scale`` per layer, with ``alpha`` stored in the metadata
+(``steerbridge.alpha``). llama.cpp applies no scale of its own: ``--control-vector FILE`` adds
+exactly these tensors, i.e. ``steer(lm, vector, alpha)`` here; ``--control-vector-scaled FILE:s``
+is ``steer(lm, vector, s * alpha)``. The default ``alpha = 1`` makes the file a unit file whose
+strength ``s`` is the alpha. An imported steerbridge file divides the tensors by the stored
+alpha again (direction ``v_hat * scale``, so the sign survives a negative alpha) and keeps its
+stored scales. A foreign file (no steerbridge metadata) gets scale = the tensor's norm, so
+alpha = 1 adds the tensor as llama.cpp would with strength 1; `steerbridge.vectors.foreign`
+adopts it for a named model.
 """
 
 from __future__ import annotations
@@ -33,11 +36,13 @@ from steerbridge.vectors.vector import SteeringVector
 
 ARCH = "controlvector"
 META_KEY = "steerbridge.metadata"
+ALPHA_KEY = "steerbridge.alpha"
 
 
 def save_gguf(vector: SteeringVector, path: str | Path, model_hint: str | None = None,
-              force: bool = False) -> Path:
-    """Write `vector` as a llama.cpp control vector (``direction.<layer>`` = v_hat * scale).
+              alpha: float = 1.0, force: bool = False) -> Path:
+    """Write `vector` as a llama.cpp control vector: ``direction.<layer>`` = alpha*v_hat*scale
+    (llama.cpp applies no scale of its own; the alpha is stored in the metadata).
 
     Atomic (`steerbridge.safeio`): a full disk leaves the previous file; a file of another
     kind at `path` is kept unless `force`.
@@ -47,21 +52,24 @@ def save_gguf(vector: SteeringVector, path: str | Path, model_hint: str | None =
             "llama.cpp cannot apply a control vector at layer 0 (it rejects direction.0). "
             "Export the other layers: vector.select([...]) without 0, or extract at layer >= 1."
         )
-    tensors = {layer: gguf_tensor(vector, layer) for layer in vector.layers}
-    return atomic_write(path, lambda tmp: _write_gguf(vector, tensors, tmp, model_hint),
+    a = _gguf_alpha(alpha)
+    tensors = {layer: gguf_tensor(vector, layer, a) for layer in vector.layers}
+    return atomic_write(path, lambda tmp: _write_gguf(vector, tensors, tmp, model_hint, a),
                         kind="vector", force=force, verify=load_gguf)
 
 
 def _write_gguf(vector: SteeringVector, tensors: dict[int, np.ndarray], p: Path,
-                model_hint: str | None) -> None:
+                model_hint: str | None, alpha: float) -> None:
     import gguf
 
     writer = gguf.GGUFWriter(str(p), arch=ARCH)
     writer.add_string(f"{ARCH}.model_hint", model_hint or _hint(vector.model_name))
     writer.add_uint32(f"{ARCH}.layer_count", len(tensors))
     meta = vector.metadata()
-    meta["gguf_tensor"] = "unit_direction_times_scale"
+    meta["gguf_tensor"] = "alpha_times_unit_direction_times_scale"
+    meta["gguf_alpha"] = repr(alpha)
     writer.add_string(META_KEY, json.dumps(meta))
+    writer.add_float32(ALPHA_KEY, alpha)
     for layer, arr in tensors.items():
         writer.add_tensor(f"direction.{layer}", arr)
     writer.write_header_to_file()
@@ -70,11 +78,20 @@ def _write_gguf(vector: SteeringVector, tensors: dict[int, np.ndarray], p: Path,
     writer.close()
 
 
-def gguf_tensor(vector: SteeringVector, layer: int) -> np.ndarray:
-    """The float32 array written for `layer`: ``v_hat * scale``."""
+def gguf_tensor(vector: SteeringVector, layer: int, alpha: float = 1.0) -> np.ndarray:
+    """The float32 array written for `layer`: ``alpha * v_hat * scale``."""
     vector.unit(layer)  # raises on a missing layer or a zero direction
     v = vector.directions[layer].double()
-    return (v / v.norm() * vector.scales[layer]).float().numpy().astype(np.float32)
+    return (v / v.norm() * (vector.scales[layer] * alpha)).float().numpy().astype(np.float32)
+
+
+def _gguf_alpha(alpha: float) -> float:
+    a = float(alpha)
+    if not np.isfinite(a) or a == 0:
+        raise SteerbridgeError(f"GGUF export alpha must be finite and non-zero, got {alpha}; "
+                               "llama.cpp adds the file's tensors as they are (alpha 1 = one "
+                               "median token norm; useful values are about 0.05-0.5).")
+    return a
 
 
 def _hint(name: str) -> str:
@@ -125,7 +142,11 @@ def load_gguf(path: str | Path) -> SteeringVector:
         if not isinstance(meta, dict):
             raise SteerbridgeError(f"{p}: its steerbridge metadata is not a JSON object; "
                                    "export the vector again.")
+        alpha = float(meta.pop("gguf_alpha", "1.0"))  # files before alpha was stored: 1
+        if alpha != 1.0:
+            directions = {k: v / alpha for k, v in directions.items()}
         vec = SteeringVector.from_metadata(meta, directions, str(p))
+        vec.info = {**vec.info, "gguf_alpha": alpha}
         if set(vec.scales) != set(directions):
             raise SteerbridgeError(f"{p}: metadata scales cover layers {sorted(vec.scales)} but "
                                    f"the file holds {sorted(directions)}.")
@@ -142,6 +163,7 @@ def load_gguf(path: str | Path) -> SteeringVector:
         dataset_fingerprint="unknown",
         read_position="unknown",
         lineage=[f"imported from GGUF control vector {p.name} (model hint {hint})"],
+        info={"model_hint": hint, "alpha_semantics": "foreign: alpha 1 reproduces the file"},
     )
 
 
@@ -161,6 +183,10 @@ def load(path: str | Path, model: LoadedModel | None = None) -> SteeringVector:
     if str(path).endswith(".gguf"):
         vec = load_gguf(path)
         if model is not None:
+            from steerbridge.vectors import foreign
+
+            if foreign.is_foreign(vec):  # another tool's file: adopt it for `model`, checked
+                return foreign.adopt(vec, foreign.ModelIdentity.of(model))
             vec.check_model(model)
         return vec
     return SteeringVector.load(path, model)
