@@ -153,3 +153,12 @@ def test_distillation_moves_a_rotated_start_back_toward_the_source_vector():
     same = distill_mod.distilled(inputs, v, distill_mod.DistillSettings(alpha=1.0, steps=5))
     assert float(cos(same.unit(1), v.unit(1), dim=0)) > 0.95  # Adam steps ~lr even at a zero loss
     assert same.info["distill"]["loss_first"] < 1e-4
+
+
+def test_analytic_head_matches_autograd_through_the_head():
+    lm = tiny_model("qwen2", 32, 3, seed=4, dtype=torch.float64)
+    batch = text_batch(lm.tokenizer, TEXTS[:3], max_tokens=10)
+    probes = sample_probes(lm, batch, draws=3, seed=2)
+    a = probe_gradients(lm, 1, batch, probes)
+    b = probe_gradients(lm, 1, batch, probes, analytic_head=False)
+    assert torch.allclose(a, b, rtol=1e-6, atol=1e-8)

@@ -40,6 +40,17 @@ def text_batch(tokenizer: Any, texts: Sequence[str], max_tokens: int = 48) -> Pr
     return _batch(tokenizer, seqs, last_only=False)
 
 
+def windows_batch(tokenizer: Any, seqs: Sequence[Sequence[int]], skips: Sequence[int] = (),
+                  max_tokens: int = 48) -> ProbeBatch:
+    """Token windows (e.g. `Windows.ids`), probed from position ``max(1, skip)`` on (the
+    corpus's chat windows skip their repeated template header)."""
+    cut = [list(s)[:max_tokens] for s in seqs]
+    b = _batch(tokenizer, cut, last_only=False)
+    for i, k in enumerate(skips):
+        b.probe[i, :max(1, int(k))] = False
+    return b
+
+
 def prompt_batch(tokenizer: Any, questions: Sequence[str], system: str | None = None,
                  max_tokens: int = 256) -> ProbeBatch:
     """Chat-formatted questions with the assistant turn open, probed at the last position."""
@@ -80,8 +91,25 @@ def sample_probes(lm: LoadedModel, batch: ProbeBatch, draws: int, seed: int = 0)
     return out
 
 
-def probe_gradients(lm: LoadedModel, layer: int, batch: ProbeBatch, probes: Tensor) -> Tensor:
-    """``∂ Σ_t log p(y_t) / ∂δ`` for each draw and row: float64 [draws, B, hidden]."""
+def _plain_head(lm: LoadedModel) -> Tensor | None:
+    """The unembedding [V, d] when logits are exactly ``h @ Wᵀ`` (no bias, no softcap)."""
+    head = lm.model.get_output_embeddings()
+    cfg = getattr(lm.model, "config", None)
+    if head is None or getattr(head, "bias", None) is not None or \
+            getattr(cfg, "final_logit_softcapping", None):
+        return None
+    w = getattr(head, "weight", None)
+    return w if isinstance(w, Tensor) else None
+
+
+def probe_gradients(lm: LoadedModel, layer: int, batch: ProbeBatch, probes: Tensor,
+                    analytic_head: bool = True) -> Tensor:
+    """``∂ Σ_t log p(y_t) / ∂δ`` for each draw and row: float64 [draws, B, hidden].
+
+    With a plain linear head the log-softmax gradient is written out,
+    ``∂ log p(y) / ∂h = W[y] − pᵀW``, so each draw backpropagates only through the blocks
+    after `layer` (not the vocabulary-sized head): one forward, one head, K tail backwards.
+    """
     lm.check_layer(layer)
     n_rows = batch.ids.shape[0]
     work = torch.float64 if lm.dtype == torch.float64 else torch.float32
@@ -93,9 +121,12 @@ def probe_gradients(lm: LoadedModel, layer: int, batch: ProbeBatch, probes: Tens
         new = h + delta.to(h.dtype)
         return (new, *output[1:]) if isinstance(output, tuple) else new
 
+    head = _plain_head(lm) if analytic_head else None
     handle = lm.layers[layer].register_forward_hook(hook)
     try:
         with torch.enable_grad():
+            if head is not None:
+                return _analytic(lm, batch, probes, delta, head, work)
             logp = torch.log_softmax(_logits(lm, batch).to(work), dim=-1)
             where = batch.probe.to(logp.device).to(work)
             vocab = logp.shape[-1]
@@ -107,4 +138,27 @@ def probe_gradients(lm: LoadedModel, layer: int, batch: ProbeBatch, probes: Tens
                 grads.append(g.squeeze(1).double().cpu())
     finally:
         handle.remove()
+    return torch.stack(grads)
+
+
+def _analytic(lm: LoadedModel, batch: ProbeBatch, probes: Tensor, delta: Tensor, head: Tensor,
+              work: torch.dtype) -> Tensor:
+    ids, mask = batch.ids.to(lm.device), batch.mask.to(lm.device)
+    out = lm.model(input_ids=ids, attention_mask=mask, position_ids=position_ids_from_mask(mask),
+                   use_cache=False, output_hidden_states=True, logits_to_keep=1)
+    h = out.hidden_states[-1]  # after the final norm: logits = h @ headᵀ
+    where = batch.probe.to(lm.device)
+    w = head.detach().to(work)
+    with torch.no_grad():
+        hp = h.detach()[where].to(work)  # [P, d]
+        p = torch.softmax(hp @ w.T, dim=-1)
+        mean_row = p @ w  # [P, d]
+    grads = []
+    for k in range(probes.shape[0]):
+        cot = torch.zeros_like(h)
+        y = probes[k].to(lm.device)[where]
+        cot[where] = (w[y] - mean_row).to(h.dtype)
+        (g,) = torch.autograd.grad(h, delta, grad_outputs=cot,
+                                   retain_graph=k < probes.shape[0] - 1)
+        grads.append(g.squeeze(1).double().cpu())
     return torch.stack(grads)
