@@ -127,15 +127,18 @@ def main() -> None:
     for name in a.behaviours:
         gen, test = items(name)
         gen_v = gen[: a.vector_items]
-        vs = _cached(cache / f"{name}-src.safetensors", lambda: extract(src, gen_v, [ls]), src)
-        vn = _cached(cache / f"{name}-native.safetensors", lambda: extract(tgt, gen_v, [lt]), tgt)
+        vs = _cached(cache / f"{name}-src.safetensors",
+                     lambda g=gen_v: extract(src, g, [ls]), src)
+        vn = _cached(cache / f"{name}-native.safetensors",
+                     lambda g=gen_v: extract(tgt, g, [lt]), tgt)
         log(t0, f"{name}: vectors")
         inputs = TransferInputs(src, vs, bridge, tgt, prompts=unlabelled_questions(gen),
                                 neutral=neutral)
         ds = DistillSettings(alpha=max(abs(x) for x in a.alphas), steps=a.distill_steps,
                              max_prompts=a.distill_prompts, max_neutral=2)
 
-        def run_methods(inp: TransferInputs) -> dict[str, SteeringVector]:
+        def run_methods(inp: TransferInputs, ds: DistillSettings = ds
+                        ) -> dict[str, SteeringVector]:
             state = M.state_bridge(inp)
             return {"state": state, "effect": M.effect_matched(inp, fit),
                     "distilled": distilled(inp, state, ds)}

@@ -1,4 +1,4 @@
-"""Label-free transfer methods: the input rule, probe gradients, the effect-matched fit, distillation."""
+"""Label-free transfer methods: the input rule, probe gradients, effect-matched fit, distilling."""
 
 from __future__ import annotations
 

@@ -128,7 +128,7 @@ def main(argv: list[str] | None = None) -> None:
         rng.shuffle(flips)  # exactly balanced letters per split, order random
         texts = [(f.format(premise=p, question=q), fix, along)
                  for p, q, fix, along in chosen for f in FRAMES]
-        items = [_item(q, fix, along, flip) for (q, fix, along), flip in zip(texts, flips)]
+        items = [_item(q, fix, along, flip) for (q, fix, along), flip in zip(texts, flips, strict=True)]
         (folder / f"{split}.json").write_text(json.dumps(items, indent=1, ensure_ascii=False)
                                               + "\n", encoding="utf-8")
         print(split, len(items))

@@ -58,8 +58,8 @@ def collect_gradient_moments(source: LoadedModel, target: LoadedModel, source_la
     windows do not dominate. Window ``i`` (counted over all batches) goes to the held-out part
     when ``i % val_every == val_every - 1``, else alternately to half A and half B.
     """
-    gm = GradientMoments(*(Moments.zeros(target.hidden_size, source.hidden_size)
-                           for _ in range(3)))
+    dt, ds = target.hidden_size, source.hidden_size
+    gm = GradientMoments(Moments.zeros(dt, ds), Moments.zeros(dt, ds), Moments.zeros(dt, ds))
     i = 0
     for bi, batch in enumerate(batches):
         probes = sample_probes(source, batch, draws, seed=seed + bi)

@@ -15,7 +15,6 @@ from steerbridge.models.hidden_states import collect
 from steerbridge.models.loading import LoadedModel
 from steerbridge.vectors.datasets import builtin, builtin_names
 
-
 # Fixed, so that adding a built-in behaviour does not move every layer scale (and result).
 CALIBRATION_BEHAVIOURS = ("caution", "formal-register", "positive-tone")
 
