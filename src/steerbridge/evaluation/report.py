@@ -17,6 +17,7 @@ import numpy as np
 
 from steerbridge.evaluation.formatting import LABELS, fmt, fmt_estimate
 from steerbridge.evaluation.headline import Headline
+from steerbridge.evaluation.verdicts import verdict_lines
 from steerbridge.evaluation.plots import heatmap_plot, scatter_plot, sweep_plot
 from steerbridge.evaluation.results import BehaviourSummary
 
@@ -235,6 +236,7 @@ def render_markdown(results: dict[str, Any]) -> str:
     """A Markdown version of the summary and per-alpha tables (no plots)."""
     out = ["# steerbridge report", ""]
     out += [f"- **{k}**: {v}" for k, v in _provenance(results)]
+    out += ["", "## Verdicts", "", *verdict_lines(results)]
     out += ["", HOW_TO_READ, "", "## Summary per behaviour", "",
             markdown_table(SUMMARY_COLUMNS, summary_rows(results)), ""]
     for name, beh in results.get("behaviours", {}).items():

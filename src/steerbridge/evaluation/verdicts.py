@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 NATIVE_MIN_DP = 0.15
 MASS_MIN = 0.5
@@ -80,3 +81,38 @@ def judge(e: Evidence) -> tuple[str, str]:
     if ret >= PART and odd >= PART and ret > worst and odd > worst_odd:
         return "partly", why
     return "fails", why
+
+
+def from_headline(h: Any) -> Evidence:
+    """Evidence for the state bridge (``transferred``) from a `Headline`; a run without random
+    source controls cannot reach "transfers" (the rule needs both kinds of control)."""
+    nan = math.nan
+    t, r, s = h.transferred, h.random, h.source
+
+    def num(x: Any) -> float:
+        return float(x) if isinstance(x, int | float) else nan
+
+    return Evidence(
+        native_dp=num(h.native_dp), none_mass=num(h.none_answer_mass),
+        source_odd_dp=num(s.odd_dp) if s is not None else nan,
+        retention=num(t.retention) if t else nan, odd_retention=num(t.odd_retention) if t else nan,
+        corr_change=num(t.corr_change.value) if t else nan,
+        random_target_mean=num(r.retention_mean) if r else nan,
+        random_target_max=num(r.retention_max_abs) if r else nan,
+        random_target_odd_max=num(r.odd_retention_max_abs) if r else nan,
+        random_target_corr_max=num(r.corr_change_max) if r else nan,
+        random_source_mean=nan, random_source_max=nan, random_source_odd_max=nan)
+
+
+def verdict_lines(results: dict[str, Any]) -> list[str]:
+    """One Markdown line per behaviour of a results.json, the rule after them."""
+    from steerbridge.evaluation.headline import Headline
+
+    out = []
+    for name, beh in results.get("behaviours", {}).items():
+        if "summary" not in beh:
+            out.append(f"- **{name}**: not judgeable (no summary: {beh.get('errors', '')})")
+            continue
+        verdict, why = judge(from_headline(Headline.from_dict(beh["summary"]["headline"])))
+        out.append(f"- **{name}**: {verdict} (W·v; {why})")
+    return [*out, "", f"Rule: {RULE}"]
