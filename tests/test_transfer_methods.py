@@ -162,3 +162,17 @@ def test_analytic_head_matches_autograd_through_the_head():
     a = probe_gradients(lm, 1, batch, probes)
     b = probe_gradients(lm, 1, batch, probes, analytic_head=False)
     assert torch.allclose(a, b, rtol=1e-6, atol=1e-8)
+
+
+def test_selection_rule_prefers_the_vector_that_reproduces_the_source_effect():
+    from steerbridge.bridge.select import select
+
+    lm = tiny_model("qwen2", 32, 3, seed=7)
+    v = _vector(lm, 1, seed=0, scale=4.0)
+    inputs = TransferInputs(lm, v, _bridge(lm, lm, torch.eye(32), 1, 1), lm,
+                            prompts=("Would you like to help?", "Is it lovely?"),
+                            neutral=tuple(TEXTS))
+    others = {f"r{i}": _vector(lm, 1, seed=10 + i, scale=4.0) for i in range(3)}
+    best, scores = select(inputs, {"v": v, **others}, alpha=1.0)
+    assert best == "v" and scores["v"] < 1e-4
+    assert set(inspect.signature(select).parameters) == {"inputs", "candidates", "alpha"}

@@ -42,7 +42,8 @@ class DistillSettings:
     neutral_tokens: int = 32
 
 
-def _logp(lm: LoadedModel, batch: ProbeBatch) -> Tensor:
+def logp_at_probes(lm: LoadedModel, batch: ProbeBatch) -> Tensor:
+    """Log-probabilities [P, V] at the batch's probed positions."""
     ids, mask = batch.ids.to(lm.device), batch.mask.to(lm.device)
     out = lm.model(input_ids=ids, attention_mask=mask, position_ids=position_ids_from_mask(mask),
                    use_cache=False)
@@ -50,20 +51,21 @@ def _logp(lm: LoadedModel, batch: ProbeBatch) -> Tensor:
 
 
 @torch.no_grad()
-def _teacher(inputs: TransferInputs, batch: ProbeBatch, alpha: float
-             ) -> tuple[Any, dict[int, Tensor]]:
+def source_change_teacher(inputs: TransferInputs, batch: ProbeBatch, alpha: float
+                          ) -> tuple[Any, dict[int, Tensor]]:
+    """The target's cached block output and ``log q_±`` [P, V] for both signs."""
     src, tgt, lt = inputs.source, inputs.target, int(inputs.bridge.target_layer)
     sink, handle = capture(tgt, lt)
     try:
-        lp_t = _logp(tgt, batch)
+        lp_t = logp_at_probes(tgt, batch)
     finally:
         handle.remove()
-    lp_s0 = _logp(src, batch)
+    lp_s0 = logp_at_probes(src, batch)
     v = min(lp_t.shape[-1], lp_s0.shape[-1])
     teach = {}
     for sign in (+1, -1):
         with steer(src, inputs.vector, sign * alpha):
-            lp_s = _logp(src, batch)
+            lp_s = logp_at_probes(src, batch)
         teach[sign] = torch.log_softmax(lp_t[:, :v] + lp_s[:, :v] - lp_s0[:, :v], dim=-1)
     return sink[0], teach
 
@@ -83,7 +85,7 @@ def distilled(inputs: TransferInputs, start: SteeringVector,
         batches.append(text_batch(tgt.tokenizer, inputs.neutral[:s.max_neutral], s.neutral_tokens))
     if not batches:
         raise SteerbridgeError("distilled() needs unlabelled prompts or neutral text.")
-    data = [(b, *_teacher(inputs, b, s.alpha)) for b in batches]
+    data = [(b, *source_change_teacher(inputs, b, s.alpha)) for b in batches]
     u0 = start.unit(lt).to(torch.float32)
     r = torch.zeros_like(u0, requires_grad=True)
     gamma = torch.zeros((), requires_grad=True)
@@ -124,6 +126,6 @@ def _student(lm: LoadedModel, layer: int, batch: ProbeBatch, cached: Any, delta:
         handle = lm.layers[layer].register_forward_hook(hook)
         try:
             with torch.enable_grad():
-                return _logp(lm, batch)
+                return logp_at_probes(lm, batch)
         finally:
             handle.remove()
