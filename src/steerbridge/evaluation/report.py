@@ -17,9 +17,9 @@ import numpy as np
 
 from steerbridge.evaluation.formatting import LABELS, fmt, fmt_estimate
 from steerbridge.evaluation.headline import Headline
-from steerbridge.evaluation.verdicts import verdict_lines
 from steerbridge.evaluation.plots import heatmap_plot, scatter_plot, sweep_plot
 from steerbridge.evaluation.results import BehaviourSummary
+from steerbridge.evaluation.verdicts import verdict_lines
 
 # --------------------------------------------------------------------------- tables
 
