@@ -105,7 +105,7 @@ def distilled(inputs: TransferInputs, start: SteeringVector,
         opt.step()
         history.append(float(loss.detach()))
     u = (u0 + r).detach()
-    gain = float(gamma.exp())
+    gain = float(gamma.detach().exp())
     scale = float(start.scales[lt]) * gain * float(u.norm())
     cos0 = float(torch.nn.functional.cosine_similarity(u, u0, dim=0))
     return replace(start, directions={lt: (u / u.norm()).float()}, scales={lt: scale},

@@ -165,12 +165,20 @@ img{max-width:100%} .gen td{text-align:left;white-space:pre-wrap;max-width:420px
 """
 
 
+def _verdicts_html(results: dict[str, Any]) -> str:
+    lines = [ln for ln in verdict_lines(results) if ln]
+    items = "".join(f"<li>{html.escape(ln.lstrip('- ').replace('**', ''))}</li>"
+                    for ln in lines[:-1])
+    return f"<ul>{items}</ul><p class='note'>{html.escape(lines[-1])}</p>"
+
+
 def render_html(results: dict[str, Any]) -> str:
     """The whole report as one HTML string (no external files)."""
     parts = ["<!doctype html><html><head><meta charset='utf-8'><title>steerbridge report"
              f"</title><style>{CSS}</style></head><body>",
              "<h1>steerbridge: how much steering survives the bridge</h1>",
              _html_table(["", ""], _provenance(results)),
+             "<h2>Verdicts</h2>", _verdicts_html(results),
              f"<p class='note'>{html.escape(HOW_TO_READ)}</p>",
              "<h2>Summary per behaviour</h2>",
              _html_table(SUMMARY_COLUMNS, summary_rows(results))]
