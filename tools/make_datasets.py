@@ -303,6 +303,19 @@ def main(argv: list[str] | None = None) -> None:
                         ("caution", caution)):
         rng = random.Random(f"steerbridge-{name}")
         print(name, *write(name, build(rng), out_dir))
+    _factual_correction().main([str(out_dir)])
+
+
+def _factual_correction():  # type: ignore[no-untyped-def]
+    """The factual-correction generator (its own file: its items are hand-written facts)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "make_factual_correction", Path(__file__).with_name("make_factual_correction.py"))
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
 
 
 if __name__ == "__main__":

@@ -11,4 +11,8 @@
 - `anchors`: answer-state differences added to a fit.
 - `pairs` (screen every layer pair, fit the best), `pair_report` (table, heatmap).
 - `transfer`: a steering vector through a bridge (``W·v``).
+- Label-free transfer methods (issue 11): `method_inputs` (`TransferInputs`: all a method may
+  see), `probes` (probe gradients), `effect` (effect-matched map on gradient pairs, state bridge
+  as prior), `distill` (distilled vector), `methods` (state / effect-matched / blend / random
+  source control), `select` (choose a candidate by the source's own effect).
 """

@@ -8,4 +8,6 @@
 - `summary` (`summarize_behaviour`), `results` (`BehaviourSummary`, rows), `headline`.
 - `freetext`: generations, VADER tone, the free-text pass rule (moved counts, verdicts).
 - `formatting`, `plots`, `report`: numbers as text, figures, report.html / report.md.
+- `method_eval`: transfer methods beside random target and random source controls;
+  `verdicts`: the one-line verdict rule (transfers / partly / fails / not judgeable).
 """

@@ -19,6 +19,7 @@ from steerbridge.evaluation.formatting import LABELS, fmt, fmt_estimate, verdict
 from steerbridge.evaluation.headline import Headline
 from steerbridge.evaluation.plots import heatmap_plot, scatter_plot, sweep_plot
 from steerbridge.evaluation.results import BehaviourSummary
+from steerbridge.evaluation.verdicts import verdict_lines
 from steerbridge.safeio import write_text
 
 # --------------------------------------------------------------------------- tables
@@ -165,12 +166,20 @@ img{max-width:100%} .gen td{text-align:left;white-space:pre-wrap;max-width:420px
 """
 
 
+def _verdicts_html(results: dict[str, Any]) -> str:
+    lines = [ln for ln in verdict_lines(results) if ln]
+    items = "".join(f"<li>{html.escape(ln.lstrip('- ').replace('**', ''))}</li>"
+                    for ln in lines[:-1])
+    return f"<ul>{items}</ul><p class='note'>{html.escape(lines[-1])}</p>"
+
+
 def render_html(results: dict[str, Any]) -> str:
     """The whole report as one HTML string (no external files)."""
     parts = ["<!doctype html><html><head><meta charset='utf-8'><title>steerbridge report"
              f"</title><style>{CSS}</style></head><body>",
              "<h1>steerbridge: how much steering survives the bridge</h1>",
              _html_table(["", ""], _provenance(results)),
+             "<h2>Verdicts</h2>", _verdicts_html(results),
              f"<p class='note'>{html.escape(HOW_TO_READ)}</p>",
              *[f"<p class='err'>{html.escape(w)}</p>" for w in _run_notes(results)],
              "<h2>Summary per behaviour</h2>",
@@ -244,6 +253,7 @@ def render_markdown(results: dict[str, Any]) -> str:
     out = ["# steerbridge report", ""]
     out += [f"- **{k}**: {v}" for k, v in _provenance(results)]
     out += [f"- **warning**: {w}" for w in _run_notes(results)]
+    out += ["", "## Verdicts", "", *verdict_lines(results)]
     out += ["", HOW_TO_READ, "", "## Summary per behaviour", "",
             markdown_table(SUMMARY_COLUMNS, summary_rows(results)), ""]
     for name, beh in results.get("behaviours", {}).items():

@@ -15,6 +15,9 @@ from steerbridge.models.hidden_states import collect
 from steerbridge.models.loading import LoadedModel
 from steerbridge.vectors.datasets import builtin, builtin_names
 
+# Fixed, so that adding a built-in behaviour does not move every layer scale (and result).
+CALIBRATION_BEHAVIOURS = ("caution", "formal-register", "positive-tone")
+
 
 def calibration_texts(n: int = 30) -> list[str]:
     """The fixed plain text on which layer scales are measured: questions of the built-ins.
@@ -23,7 +26,7 @@ def calibration_texts(n: int = 30) -> list[str]:
     the same text for every model, so scales are comparable across models.
     """
     texts: list[str] = []
-    names = builtin_names()
+    names = [b for b in CALIBRATION_BEHAVIOURS if b in builtin_names()]
     per = max(1, n // len(names))
     for name in names:
         gen, _ = builtin(name)

@@ -1,0 +1,198 @@
+"""State bridge vs effect-matched bridge vs distilled vector, with random target *and* random
+source controls, on the real pair (issue 11). Label-free by construction: every method gets
+`TransferInputs` built from the generate split with answers stripped; the native vector and the
+test items are used only by the evaluation.
+
+    PYTHONPATH=src nice .venv/bin/python benchmarks/transfer_methods.py \
+        --behaviours corrigible-neutral-HHH survival-instinct \
+        --out benchmarks/results/transfer-methods-12-14.json
+
+Stages are cached under --cache (bridge, vectors, gradient sums), so a rerun resumes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from steerbridge.bridge import methods as M
+from steerbridge.bridge.affine import Bridge
+from steerbridge.bridge.distill import DistillSettings, distilled
+from steerbridge.bridge.effect import GradientMoments, collect_gradient_moments, fit_effect_map
+from steerbridge.bridge.fitting import corpus_windows, fit_bridge
+from steerbridge.bridge.method_inputs import TransferInputs, unlabelled_questions
+from steerbridge.bridge.moments import Moments
+from steerbridge.bridge.probes import prompt_batch, windows_batch
+from steerbridge.evaluation.ab import source_sweep
+from steerbridge.evaluation.method_eval import evaluate_methods, verdict_lines
+from steerbridge.models.loading import load
+from steerbridge.vectors import datasets
+from steerbridge.vectors.extract import extract
+from steerbridge.vectors.vector import SteeringVector
+
+CAA = Path(__file__).resolve().parents[2] / "shared" / "data" / "caa"
+ANCHOR_BEHAVIOURS = ("hallucination", "refusal", "sycophancy", "coordinate-other-ais",
+                     "myopic-reward", "caution", "formal-register")
+
+
+def items(name: str) -> tuple[list[Any], list[Any]]:
+    """(generate, test) items of a built-in or a CAA behaviour (A/B items only)."""
+    if name in datasets.builtin_names():
+        return datasets.builtin(name)
+    gen = datasets.load_caa(CAA / "generate" / name / "generate_dataset.json", "drop").items
+    test = datasets.load_caa(CAA / "test" / name / "test_dataset_ab.json", "drop").items
+    return gen, test
+
+
+def log(t0: float, msg: str) -> None:
+    print(f"[{time.time() - t0:7.1f}s] {msg}", flush=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--behaviours", nargs="+", default=["corrigible-neutral-HHH",
+                                                        "survival-instinct"])
+    ap.add_argument("--source-layer", type=int, default=12)
+    ap.add_argument("--target-layer", type=int, default=14)
+    ap.add_argument("--bridge-tokens", type=int, default=12000)
+    ap.add_argument("--vector-items", type=int, default=60)
+    ap.add_argument("--grad-batches", type=int, default=10)
+    ap.add_argument("--grad-window", type=int, default=32)
+    ap.add_argument("--draws", type=int, default=4)
+    ap.add_argument("--anchor-prompts", type=int, default=24)
+    ap.add_argument("--test-items", type=int, default=30)
+    ap.add_argument("--alphas", type=float, nargs="+", default=[-0.2, 0.2])
+    ap.add_argument("--distill-steps", type=int, default=10)
+    ap.add_argument("--distill-prompts", type=int, default=8)
+    ap.add_argument("--source", default="qwen2.5-coder-0.5b")
+    ap.add_argument("--target", default="qwen2.5-coder-1.5b")
+    ap.add_argument("--cache", default="runs/l11-cache")
+    ap.add_argument("--out", default="benchmarks/results/transfer-methods-12-14.json")
+    a = ap.parse_args()
+    torch.manual_seed(0)
+    t0 = time.time()
+    cache = Path(a.cache)
+    cache.mkdir(parents=True, exist_ok=True)
+    ls, lt = a.source_layer, a.target_layer
+    src, tgt = _model(a.source), _model(a.target)
+    log(t0, "models loaded")
+    bpath = cache / f"bridge-{ls}-{lt}-{a.bridge_tokens}.safetensors"
+    if bpath.exists():
+        bridge = Bridge.load(bpath)
+    else:
+        bridge = fit_bridge(src, tgt, "builtin", ls, lt, max_tokens=a.bridge_tokens,
+                            progress=False)
+        bridge.save(bpath)
+    log(t0, f"state bridge: {bridge.metrics.get('val', bridge.metrics)}")
+
+    # -- effect-matched map: corpus windows + other behaviours' unlabelled prompts
+    gpath = cache / f"grads-{ls}-{lt}-{a.grad_batches}x{a.grad_window}-{a.draws}.safetensors"
+    if gpath.exists():
+        from safetensors.torch import load_file
+        t = load_file(str(gpath))
+        gm = GradientMoments(*(Moments.from_tensors(_strip(t, p)) for p in ("a.", "b.", "v.")))
+        gm.info = json.loads((gpath.with_suffix(".json")).read_text())
+    else:
+        win = corpus_windows("builtin", src.tokenizer, window=a.grad_window,
+                             max_tokens=200_000)
+        order = list(range(len(win)))[::-1]  # the end of the corpus: not the bridge's tokens
+        n_text = a.grad_batches * 8
+        batches = [windows_batch(src.tokenizer, [win.ids[i] for i in order[j:j + 8]],
+                                 [win.skip[i] for i in order[j:j + 8]], a.grad_window)
+                   for j in range(0, n_text, 8)]
+        others = [q for b in ANCHOR_BEHAVIOURS if b not in a.behaviours
+                  for q in unlabelled_questions(items(b)[0][-a.anchor_prompts // 4:])]
+        batches += [prompt_batch(src.tokenizer, others[j:j + 8]) for j in range(0, len(others), 8)]
+        gm = collect_gradient_moments(src, tgt, ls, lt, batches, a.draws,
+                                      progress=lambda n: None)
+        tensors = {**gm.half_a.tensors("a."), **gm.half_b.tensors("b."), **gm.val.tensors("v.")}
+        from safetensors.torch import save_file
+        save_file({k: v.contiguous() for k, v in tensors.items()}, str(gpath))
+        gpath.with_suffix(".json").write_text(json.dumps(gm.info))
+    fit = fit_effect_map(gm, prior=bridge.W.double())
+    fit0 = fit_effect_map(gm, prior=None)
+    fit_info = {"pairs": gm.info, "lam_rel": fit.lam_rel, "val_r2": fit.val_r2,
+                "prior_val_r2": fit.prior_r2, "split_half_cos_with_prior": fit.split_half_cos,
+                "no_prior": {"lam_rel": fit0.lam_rel, "val_r2": fit0.val_r2,
+                             "split_half_cos": fit0.split_half_cos}}
+    log(t0, f"effect map: {json.dumps(fit_info)}")
+
+    report: dict[str, Any] = {"args": vars(a), "bridge": bridge.metrics, "effect_fit": fit_info,
+                              "behaviours": {}}
+    neutral = tuple(src.tokenizer.decode(w) for w in
+                    corpus_windows("builtin", src.tokenizer, window=32, max_tokens=4000).ids[:4])
+    for name in a.behaviours:
+        gen, test = items(name)
+        gen_v = gen[: a.vector_items]
+        vs = _cached(cache / f"{name}-src.safetensors",
+                     lambda g=gen_v: extract(src, g, [ls]), src)
+        vn = _cached(cache / f"{name}-native.safetensors",
+                     lambda g=gen_v: extract(tgt, g, [lt]), tgt)
+        log(t0, f"{name}: vectors")
+        inputs = TransferInputs(src, vs, bridge, tgt, prompts=unlabelled_questions(gen),
+                                neutral=neutral)
+        ds = DistillSettings(alpha=max(abs(x) for x in a.alphas), steps=a.distill_steps,
+                             max_prompts=a.distill_prompts, max_neutral=2)
+
+        def run_methods(inp: TransferInputs, ds: DistillSettings = ds
+                        ) -> dict[str, SteeringVector]:
+            state = M.state_bridge(inp)
+            return {"state": state, "effect": M.effect_matched(inp, fit),
+                    "distilled": distilled(inp, state, ds)}
+
+        cand = run_methods(inputs)
+        ctrl = run_methods(M.random_source(inputs, seed=100))
+        log(t0, f"{name}: methods + random-source controls built "
+                f"(distilled gain {cand['distilled'].info['distill']['gain']:.2f})")
+        test = test[: a.test_items]
+        if a.source.startswith("tiny:"):  # the tiny tokenizer splits "(A": score bare letters
+            test = [dataclasses.replace(it, matching=it.matching.strip("()"),
+                                        non_matching=it.non_matching.strip("()")) for it in test]
+        sc = source_sweep(src, test, vs, a.alphas)
+        res = evaluate_methods(tgt, test, vn, cand, {k: [v] for k, v in ctrl.items()}, a.alphas,
+                               source_conditions=sc)
+        res["distill"] = {k: v.info.get("distill") for k, v in
+                          (("vector", cand["distilled"]), ("random_source", ctrl["distilled"]))}
+        print(verdict_lines(name, res["methods"], "state"), flush=True)
+        for m, row in res["methods"].items():
+            print(f"  {m:10s} " + " ".join(f"{k}={row[k]:+.3f}" for k in
+                  ("retention", "odd_retention", "corr_change", "random_target_mean",
+                   "random_source_mean", "answer_mass", "cos_native", "gain",
+                   "source_odd_dp", "native_dp")), flush=True)
+        report["behaviours"][name] = {k: res[k] for k in ("n_items", "alphas", "rule", "methods",
+                                                          "distill", "summary")}
+        Path(a.out).write_text(json.dumps(report, indent=1, default=float))
+        log(t0, f"{name}: done")
+
+
+def _model(name: str) -> Any:
+    """A zoo alias or path; ``tiny:<hidden>x<layers>:<seed>`` for a smoke run on tiny models."""
+    if name.startswith("tiny:"):
+        from steerbridge.models.tiny import tiny_model
+
+        shape, seed = name[5:].split(":")
+        hidden, layers = shape.split("x")
+        return tiny_model("qwen2", int(hidden), int(layers), int(seed))
+    return load(name)
+
+
+def _strip(t: dict[str, torch.Tensor], prefix: str) -> dict[str, torch.Tensor]:
+    return {k[len(prefix):]: v for k, v in t.items() if k.startswith(prefix)}
+
+
+def _cached(path: Path, make: Any, lm: Any) -> SteeringVector:
+    if path.exists():
+        return SteeringVector.load(path, lm)
+    v = make()
+    v.save(path)
+    return v
+
+
+if __name__ == "__main__":
+    main()
