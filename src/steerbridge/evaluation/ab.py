@@ -24,13 +24,12 @@ LM head only at the answer position (``logits_to_keep=1``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 
 from steerbridge.bridge.fidelity import cosine
 from steerbridge.errors import SteerbridgeError
@@ -39,6 +38,7 @@ from steerbridge.evaluation.judgeable import verdict
 from steerbridge.evaluation.summary import summarize_behaviour
 from steerbridge.models.batching import pad_batch, pad_id, position_ids_from_mask
 from steerbridge.models.loading import LoadedModel
+from steerbridge.models.replay import replay_prefix
 from steerbridge.vectors.datasets import ABItem
 from steerbridge.vectors.prompts import ABPrompt, build_prompts
 from steerbridge.vectors.steering import Positions, steer
@@ -108,48 +108,6 @@ def _scores(logits: Tensor, prompts: Sequence[ABPrompt]) -> Scores:
     return {k: torch.where(bad, torch.nan, v).cpu().numpy() for k, v in out.items()}
 
 
-# ------------------------------------------------------------------------- prefix replay
-
-
-class _Replay(nn.Module):
-    """Stands in for a decoder block: returns its input, or a cached block output.
-
-    A pass-through stand-in mimics the block's output type: a tensor, or a tuple whose first
-    item is the hidden state (older architectures), with the rest taken from `like`.
-    """
-
-    def __init__(self, cached: Any = None, like: Any = None) -> None:
-        super().__init__()
-        self.cached = cached
-        self.like = like
-
-    def forward(self, hidden_states: Any = None, *args: Any, **kwargs: Any) -> Any:
-        if self.cached is not None:
-            return self.cached
-        h = hidden_states if hidden_states is not None else args[0]
-        if isinstance(self.like, tuple):
-            return (h, *self.like[1:])
-        return h
-
-
-@contextmanager
-def _replay_prefix(lm: LoadedModel, layer: int, cached: Any) -> Iterator[None]:
-    """Blocks 0..layer-1 pass through; block `layer` returns `cached` (its unsteered output).
-
-    Hooks registered on ``lm.layers[layer]`` inside this block (the steering hooks) attach to
-    the stand-in and so still add their vector to the cached output.
-    """
-    originals = [lm.layers[i] for i in range(layer + 1)]
-    try:
-        for i in range(layer):
-            lm.layers[i] = _Replay(like=cached)
-        lm.layers[layer] = _Replay(cached)
-        yield
-    finally:
-        for i, block in enumerate(originals):
-            lm.layers[i] = block
-
-
 def _forward_last(lm: LoadedModel, ids: Tensor, mask: Tensor) -> Tensor:
     pos = position_ids_from_mask(mask)
     out = lm.model(input_ids=ids, attention_mask=mask, position_ids=pos, use_cache=False,
@@ -206,7 +164,7 @@ def sweep(
             for ai, alpha in enumerate(alphas):
                 if use_replay:  # stand-ins first, so the steering hooks attach to them
                     assert first is not None
-                    with _replay_prefix(lm, first, captured[0]), \
+                    with replay_prefix(lm, first, captured[0]), \
                             steer(lm, vec, alpha, positions=positions):
                         logits = _forward_last(lm, ids, mask)
                 else:

@@ -4,7 +4,7 @@ Inside ``with replay_prefix(lm, layer, cached):`` blocks ``0..layer-1`` pass the
 and block `layer` returns `cached` (its output from an earlier pass on the same inputs), so a
 forward costs only the blocks after `layer` and the head. Hooks registered on
 ``lm.layers[layer]`` inside the block attach to the stand-in and still act on the cached output.
-(`evaluation.ab` has its own copy of this trick for its sweeps.)
+Used by the A/B sweeps (`evaluation.ab`) and distillation (`bridge.distill`).
 """
 
 from __future__ import annotations
