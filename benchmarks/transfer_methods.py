@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import hashlib
 import json
 import time
 from pathlib import Path
@@ -32,6 +33,7 @@ from steerbridge.bridge.probes import prompt_batch, windows_batch
 from steerbridge.evaluation.ab import source_sweep
 from steerbridge.evaluation.method_eval import evaluate_methods, verdict_lines
 from steerbridge.models.loading import load
+from steerbridge.safeio import atomic_write, write_text
 from steerbridge.vectors import datasets
 from steerbridge.vectors.extract import extract
 from steerbridge.vectors.vector import SteeringVector
@@ -65,6 +67,8 @@ def main() -> None:
     ap.add_argument("--grad-batches", type=int, default=10)
     ap.add_argument("--grad-window", type=int, default=32)
     ap.add_argument("--draws", type=int, default=4)
+    ap.add_argument("--per-position", action="store_true",
+                    help="one gradient pair per position (one delta per position), not per window")
     ap.add_argument("--anchor-prompts", type=int, default=24)
     ap.add_argument("--test-items", type=int, default=30)
     ap.add_argument("--alphas", type=float, nargs="+", default=[-0.2, 0.2])
@@ -92,7 +96,11 @@ def main() -> None:
     log(t0, f"state bridge: {bridge.metrics.get('val', bridge.metrics)}")
 
     # -- effect-matched map: corpus windows + other behaviours' unlabelled prompts
-    gpath = cache / f"grads-{ls}-{lt}-{a.grad_batches}x{a.grad_window}-{a.draws}.safetensors"
+    pp = "-pp" if a.per_position else ""
+    anchors = [b for b in ANCHOR_BEHAVIOURS if b not in a.behaviours]
+    tag = hashlib.sha256(" ".join(anchors).encode()).hexdigest()[:8]
+    gpath = cache / (f"grads-{ls}-{lt}-{a.grad_batches}x{a.grad_window}-{a.draws}"
+                     f"-{a.anchor_prompts}-{tag}{pp}.safetensors")
     if gpath.exists():
         from safetensors.torch import load_file
         t = load_file(str(gpath))
@@ -106,15 +114,22 @@ def main() -> None:
         batches = [windows_batch(src.tokenizer, [win.ids[i] for i in order[j:j + 8]],
                                  [win.skip[i] for i in order[j:j + 8]], a.grad_window)
                    for j in range(0, n_text, 8)]
-        others = [q for b in ANCHOR_BEHAVIOURS if b not in a.behaviours
+        others = [q for b in anchors
                   for q in unlabelled_questions(items(b)[0][-a.anchor_prompts // 4:])]
         batches += [prompt_batch(src.tokenizer, others[j:j + 8]) for j in range(0, len(others), 8)]
-        gm = collect_gradient_moments(src, tgt, ls, lt, batches, a.draws,
-                                      progress=lambda n: None)
+        done = [0]
+
+        def tick(n: int) -> None:
+            done[0] += 1
+            log(t0, f"gradient batch {done[0]}/{len(batches)}")
+
+        gm = collect_gradient_moments(src, tgt, ls, lt, batches, a.draws, progress=tick,
+                                      per_position=a.per_position)
         tensors = {**gm.half_a.tensors("a."), **gm.half_b.tensors("b."), **gm.val.tensors("v.")}
         from safetensors.torch import save_file
-        save_file({k: v.contiguous() for k, v in tensors.items()}, str(gpath))
-        gpath.with_suffix(".json").write_text(json.dumps(gm.info))
+        atomic_write(gpath, lambda tmp: save_file({k: v.contiguous() for k, v in tensors.items()},
+                                                  str(tmp)), kind=("moments", "safetensors"))
+        write_text(gpath.with_suffix(".json"), json.dumps(gm.info), kind="json")
     fit = fit_effect_map(gm, prior=bridge.W.double())
     fit0 = fit_effect_map(gm, prior=None)
     fit_info = {"pairs": gm.info, "lam_rel": fit.lam_rel, "val_r2": fit.val_r2,
@@ -143,13 +158,16 @@ def main() -> None:
         def run_methods(inp: TransferInputs, ds: DistillSettings = ds
                         ) -> dict[str, SteeringVector]:
             state = M.state_bridge(inp)
-            return {"state": state, "effect": M.effect_matched(inp, fit),
-                    "distilled": distilled(inp, state, ds)}
+            effect = M.effect_matched(inp, fit)
+            out = {"state": state, "effect": effect, "blend": M.blend(state, effect)}
+            if a.distill_steps > 0:
+                out["distilled"] = distilled(inp, state, ds)
+            return out
 
         cand = run_methods(inputs)
         ctrl = run_methods(M.random_source(inputs, seed=100))
-        log(t0, f"{name}: methods + random-source controls built "
-                f"(distilled gain {cand['distilled'].info['distill']['gain']:.2f})")
+        gain = cand["distilled"].info["distill"]["gain"] if "distilled" in cand else None
+        log(t0, f"{name}: methods + random-source controls built (distilled gain {gain})")
         test = test[: a.test_items]
         if a.source.startswith("tiny:"):  # the tiny tokenizer splits "(A": score bare letters
             test = [dataclasses.replace(it, matching=it.matching.strip("()"),
@@ -157,8 +175,9 @@ def main() -> None:
         sc = source_sweep(src, test, vs, a.alphas)
         res = evaluate_methods(tgt, test, vn, cand, {k: [v] for k, v in ctrl.items()}, a.alphas,
                                source_conditions=sc)
-        res["distill"] = {k: v.info.get("distill") for k, v in
-                          (("vector", cand["distilled"]), ("random_source", ctrl["distilled"]))}
+        res["distill"] = ({k: v.info.get("distill") for k, v in
+                           (("vector", cand["distilled"]), ("random_source", ctrl["distilled"]))}
+                          if "distilled" in cand else None)
         print(verdict_lines(name, res["methods"], "state"), flush=True)
         for m, row in res["methods"].items():
             print(f"  {m:10s} " + " ".join(f"{k}={row[k]:+.3f}" for k in
@@ -167,7 +186,7 @@ def main() -> None:
                    "source_odd_dp", "native_dp")), flush=True)
         report["behaviours"][name] = {k: res[k] for k in ("n_items", "alphas", "rule", "methods",
                                                           "distill", "summary")}
-        Path(a.out).write_text(json.dumps(report, indent=1, default=float))
+        write_text(a.out, json.dumps(report, indent=1, default=float), kind="json")
         log(t0, f"{name}: done")
 
 

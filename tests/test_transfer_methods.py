@@ -176,3 +176,39 @@ def test_selection_rule_prefers_the_vector_that_reproduces_the_source_effect():
     best, scores = select(inputs, {"v": v, **others}, alpha=1.0)
     assert best == "v" and scores["v"] < 1e-4
     assert set(inspect.signature(select).parameters) == {"inputs", "candidates", "alpha"}
+
+
+def test_per_position_gradients_sum_to_the_window_gradient():
+    lm = tiny_model("qwen2", 32, 4, seed=3, dtype=torch.float64)
+    batch = text_batch(lm.tokenizer, ["Hi there.", TEXTS[2], TEXTS[0]], max_tokens=40)
+    probes = sample_probes(lm, batch, draws=2, seed=1)
+    whole = probe_gradients(lm, 1, batch, probes)
+    each = probe_gradients(lm, 1, batch, probes, per_position=True)
+    assert each.shape == (2, 3, batch.ids.shape[1], 32)
+    assert torch.allclose(each.sum(2), whole, atol=1e-10)
+    pad = ~batch.mask.bool()
+    assert pad.any()
+    assert float(each[:, pad].abs().max()) == 0.0  # padding moves nothing
+    assert not batch.pair[:, 0].any() and batch.pair[batch.mask.bool() & batch.probe].all()
+
+
+def test_prompt_pairs_skip_the_chat_header():
+    lm = tiny_model("qwen2", 32, 3, seed=0)
+    batch = prompt_batch(lm.tokenizer, ["Is the sky blue?", "Name a prime number below ten."])
+    lengths = batch.mask.sum(1)
+    header = int((~batch.pair[0]).nonzero().max()) + 1 if (~batch.pair[0]).any() else 0
+    assert header >= 1 and bool(batch.pair[0, header:int(lengths[0])].all())
+    assert not (batch.pair & ~batch.mask.bool()).any()
+
+
+def test_per_position_pairs_are_counted_and_split_by_window():
+    lm = tiny_model("qwen2", 32, 3, seed=5)
+    batches = [text_batch(lm.tokenizer, TEXTS, max_tokens=8) for _ in range(5)]
+    gm = collect_gradient_moments(lm, lm, 1, 1, batches, draws=2, per_position=True)
+    expected = sum(int(b.pair.sum()) for b in batches) * 2
+    assert gm.info["pairs"] == expected == gm.half_a.count + gm.half_b.count + gm.val.count
+    assert gm.val.count > 0 and gm.half_a.count > 0 and gm.half_b.count > 0
+    fit = fit_effect_map(gm)
+    v = torch.randn(5, 32, generator=torch.Generator().manual_seed(1))
+    cos = torch.nn.functional.cosine_similarity(v @ fit.W.T, v, dim=1)
+    assert float(cos.mean()) > 0.8

@@ -50,9 +50,13 @@ class GradientMoments:
 
 def collect_gradient_moments(source: LoadedModel, target: LoadedModel, source_layer: int,
                              target_layer: int, batches: Sequence[ProbeBatch], draws: int = 4,
-                             seed: int = 0, val_every: int = 5,
-                             progress: Any = None) -> GradientMoments:
+                             seed: int = 0, val_every: int = 5, progress: Any = None,
+                             per_position: bool = False) -> GradientMoments:
     """Stream probe-gradient pairs of both models over `batches` into float64 sums.
+
+    `per_position`: one pair per marked position (`ProbeBatch.pair`) and draw instead of one
+    per window and draw; the split into halves and held-out part stays by window, so held-out
+    pairs never share a window with training pairs.
 
     Each pair is divided by ``‖g_S‖`` (both sides, so the relation is unchanged) so that long
     windows do not dominate. Window ``i`` (counted over all batches) goes to the held-out part
@@ -60,22 +64,26 @@ def collect_gradient_moments(source: LoadedModel, target: LoadedModel, source_la
     """
     dt, ds = target.hidden_size, source.hidden_size
     gm = GradientMoments(Moments.zeros(dt, ds), Moments.zeros(dt, ds), Moments.zeros(dt, ds))
-    i = 0
+    i = n_pairs = 0
     for bi, batch in enumerate(batches):
         probes = sample_probes(source, batch, draws, seed=seed + bi)
-        gs = probe_gradients(source, source_layer, batch, probes)  # [K, B, dS]
-        gt = probe_gradients(target, target_layer, batch, probes)  # [K, B, dT]
+        gs = probe_gradients(source, source_layer, batch, probes, per_position=per_position)
+        gt = probe_gradients(target, target_layer, batch, probes, per_position=per_position)
         for row in range(batch.ids.shape[0]):
             part = (gm.val if i % val_every == val_every - 1
                     else (gm.half_a if (i - i // val_every) % 2 == 0 else gm.half_b))
-            x, y = gt[:, row], gs[:, row]
+            x, y = gt[:, row], gs[:, row]  # [K, d] or [K, T, d]
+            if per_position:
+                keep = batch.pair[row]
+                x, y = x[:, keep].reshape(-1, dt), y[:, keep].reshape(-1, ds)
+            n_pairs += x.shape[0]
             norm = y.norm(dim=1, keepdim=True).clamp(min=1e-12)
             part.update(x / norm, y / norm)
             i += 1
         if progress:
             progress(batch.ids.shape[0])
-    gm.info = {"draws": draws, "windows": i, "pairs": i * draws, "source_layer": source_layer,
-               "target_layer": target_layer}
+    gm.info = {"draws": draws, "windows": i, "pairs": n_pairs, "per_position": per_position,
+               "source_layer": source_layer, "target_layer": target_layer}
     return gm
 
 

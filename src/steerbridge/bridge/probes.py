@@ -8,6 +8,12 @@ batch has its own ``δ``, so a batch of B windows with K draws yields B·K gradi
 
 Probed positions: every real position but the first (an attention sink) for plain text; only
 the last position (where the answer comes next) for chat-formatted prompts.
+
+With ``per_position=True`` each position ``s`` gets its own ``δ_s`` instead: the same forward and
+backward passes give one gradient per *position* (a map that carries interventions carries one
+made at a single position too), so a window of T tokens yields up to T pairs per draw at the
+cost of one. `ProbeBatch.pair` marks the positions whose gradients become pairs (real tokens past
+the attention sink and past a chat template's fixed header).
 """
 
 from __future__ import annotations
@@ -27,11 +33,13 @@ from steerbridge.vectors.prompts import chat_prompt
 
 @dataclass(frozen=True)
 class ProbeBatch:
-    """Right-padded token ids [B, T], attention mask [B, T] and probed positions [B, T]."""
+    """Right-padded token ids [B, T], attention mask [B, T], probed positions [B, T] and the
+    positions whose per-position gradients become pairs [B, T]."""
 
     ids: Tensor
     mask: Tensor
     probe: Tensor
+    pair: Tensor
 
 
 def text_batch(tokenizer: Any, texts: Sequence[str], max_tokens: int = 48) -> ProbeBatch:
@@ -48,6 +56,7 @@ def windows_batch(tokenizer: Any, seqs: Sequence[Sequence[int]], skips: Sequence
     b = _batch(tokenizer, cut, last_only=False)
     for i, k in enumerate(skips):
         b.probe[i, :max(1, int(k))] = False
+        b.pair[i, :max(1, int(k))] = False
     return b
 
 
@@ -56,7 +65,21 @@ def prompt_batch(tokenizer: Any, questions: Sequence[str], system: str | None = 
     """Chat-formatted questions with the assistant turn open, probed at the last position."""
     seqs = [list(tokenizer.encode(chat_prompt(tokenizer, q, system),
                                   add_special_tokens=False))[-max_tokens:] for q in questions]
-    return _batch(tokenizer, seqs, last_only=True)
+    b = _batch(tokenizer, seqs, last_only=True)
+    empty = list(tokenizer.encode(chat_prompt(tokenizer, "", system), add_special_tokens=False))
+    for i, s in enumerate(seqs):
+        b.pair[i, :max(1, _common_prefix(s, empty))] = False
+    return b
+
+
+def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
+    """Length of the shared prefix of two token lists (a chat template's fixed header)."""
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return min(n, len(a) - 1)
 
 
 def _batch(tokenizer: Any, seqs: list[list[int]], last_only: bool) -> ProbeBatch:
@@ -65,11 +88,12 @@ def _batch(tokenizer: Any, seqs: list[list[int]], last_only: bool) -> ProbeBatch
     ids, mask = pad_batch(seqs, pad_id(tokenizer), "right")
     probe = mask.bool().clone()
     probe[:, 0] = False
+    pair = probe.clone()
     if last_only:
         lengths = mask.sum(1)
         probe = torch.zeros_like(probe)
         probe[torch.arange(len(seqs)), lengths - 1] = True
-    return ProbeBatch(ids, mask, probe)
+    return ProbeBatch(ids, mask, probe, pair)
 
 
 def _logits(lm: LoadedModel, batch: ProbeBatch) -> Tensor:
@@ -103,8 +127,9 @@ def _plain_head(lm: LoadedModel) -> Tensor | None:
 
 
 def probe_gradients(lm: LoadedModel, layer: int, batch: ProbeBatch, probes: Tensor,
-                    analytic_head: bool = True) -> Tensor:
-    """``∂ Σ_t log p(y_t) / ∂δ`` for each draw and row: float64 [draws, B, hidden].
+                    analytic_head: bool = True, per_position: bool = False) -> Tensor:
+    """``∂ Σ_t log p(y_t) / ∂δ`` for each draw and row: float64 [draws, B, hidden]
+    ([draws, B, T, hidden] with `per_position`: one ``δ_s`` per position).
 
     With a plain linear head the log-softmax gradient is written out,
     ``∂ log p(y) / ∂h = W[y] − pᵀW``, so each draw backpropagates only through the blocks
@@ -113,7 +138,8 @@ def probe_gradients(lm: LoadedModel, layer: int, batch: ProbeBatch, probes: Tens
     lm.check_layer(layer)
     n_rows = batch.ids.shape[0]
     work = torch.float64 if lm.dtype == torch.float64 else torch.float32
-    delta = torch.zeros(n_rows, 1, lm.hidden_size, device=lm.device, dtype=work,
+    width = batch.ids.shape[1] if per_position else 1
+    delta = torch.zeros(n_rows, width, lm.hidden_size, device=lm.device, dtype=work,
                         requires_grad=True)
 
     def hook(_m: Any, _a: Any, output: Any) -> Any:
@@ -126,7 +152,7 @@ def probe_gradients(lm: LoadedModel, layer: int, batch: ProbeBatch, probes: Tens
     try:
         with torch.enable_grad():
             if head is not None:
-                return _analytic(lm, batch, probes, delta, head, work)
+                return _analytic(lm, batch, probes, delta, head, work, per_position)
             logp = torch.log_softmax(_logits(lm, batch).to(work), dim=-1)
             where = batch.probe.to(logp.device).to(work)
             vocab = logp.shape[-1]
@@ -135,14 +161,14 @@ def probe_gradients(lm: LoadedModel, layer: int, batch: ProbeBatch, probes: Tens
                 y = probes[k].to(logp.device).clamp(max=vocab - 1)
                 ll = (logp.gather(-1, y.unsqueeze(-1)).squeeze(-1) * where).sum()
                 (g,) = torch.autograd.grad(ll, delta, retain_graph=k < probes.shape[0] - 1)
-                grads.append(g.squeeze(1).double().cpu())
+                grads.append(_shape(g, per_position))
     finally:
         handle.remove()
     return torch.stack(grads)
 
 
 def _analytic(lm: LoadedModel, batch: ProbeBatch, probes: Tensor, delta: Tensor, head: Tensor,
-              work: torch.dtype) -> Tensor:
+              work: torch.dtype, per_position: bool) -> Tensor:
     ids, mask = batch.ids.to(lm.device), batch.mask.to(lm.device)
     out = lm.model(input_ids=ids, attention_mask=mask, position_ids=position_ids_from_mask(mask),
                    use_cache=False, output_hidden_states=True, logits_to_keep=1)
@@ -160,5 +186,9 @@ def _analytic(lm: LoadedModel, batch: ProbeBatch, probes: Tensor, delta: Tensor,
         cot[where] = (w[y] - mean_row).to(h.dtype)
         (g,) = torch.autograd.grad(h, delta, grad_outputs=cot,
                                    retain_graph=k < probes.shape[0] - 1)
-        grads.append(g.squeeze(1).double().cpu())
+        grads.append(_shape(g, per_position))
     return torch.stack(grads)
+
+
+def _shape(g: Tensor, per_position: bool) -> Tensor:
+    return (g if per_position else g.squeeze(1)).double().cpu()
