@@ -33,6 +33,7 @@ from steerbridge.cachekeys import content_key
 from steerbridge.errors import SteerbridgeError
 from steerbridge.models.devices import check_device_name
 from steerbridge.models.dtypes import DTYPES
+from steerbridge.run.transfer_config import TransferConfig
 from steerbridge.safeio import read_text
 from steerbridge.vectors.aggregators import METHODS as VECTOR_METHODS
 from steerbridge.vectors.readout import READ_POSITIONS
@@ -223,6 +224,7 @@ class Config(_Strict):
     vectors: VectorsConfig = VectorsConfig()
     behaviours: list[BehaviourConfig] = Field(min_length=1)
     evaluation: EvaluationConfig = EvaluationConfig()
+    transfer: TransferConfig = TransferConfig()
     run: RunConfig = RunConfig()
 
     @model_validator(mode="after")
