@@ -99,7 +99,7 @@ def _run(cfg: Config, run_dir: str | Path | None, hooks: Hooks,
     if not shard.is_main:
         return {"rank": shard.rank}
     pairs = stage_pairs(ctx) if ready else None
-    probes = prepare_effect(ctx, [d for b in ready if (d := loaded[b.name]) is not None]) \
+    probes = prepare_effect(ctx, [x for b in ready if (x := loaded[b.name]) is not None]) \
         if ready and cfg.transfer.needs_effect else None
     effect: list[Any] = []  # fitted (or read back) when the first behaviour needs it
 
