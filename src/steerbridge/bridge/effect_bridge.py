@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,7 @@ from steerbridge.bridge.moments import Moments
 from steerbridge.bridge.probes import ProbeBatch, prompt_batch, windows_batch
 from steerbridge.errors import SteerbridgeError
 from steerbridge.models.loading import LoadedModel
+from steerbridge.progress import Progress, progress_context
 from steerbridge.safeio import atomic_write, verify_safetensors
 
 METHOD = "effect"
@@ -69,14 +70,25 @@ def probe_batches(tokenizer: Any, windows: Windows, prompts: Sequence[str],
 
 def collect(source: LoadedModel, target: LoadedModel, prior: Bridge,
             batches: Sequence[ProbeBatch], s: EffectSettings,
-            progress: Callable[[int], None] | None = None) -> GradientMoments:
-    """Gradient-pair moments between the prior's layers."""
+            progress: Progress = None) -> GradientMoments:
+    """Gradient-pair moments between the prior's layers (`progress`: `steerbridge.progress`,
+    counted in probe texts)."""
     if len(prior.source_layers) != 1:
         raise SteerbridgeError(f"The effect-matched fit maps one source layer; the prior bridge "
                                f"reads {prior.source_layers}.")
-    return collect_gradient_moments(source, target, prior.source_layers[0], prior.target_layer,
-                                    batches, s.draws, seed=s.seed, progress=progress,
-                                    per_position=s.per_position)
+    prior.check_model("source", source)
+    prior.check_model("target", target)
+    total = sum(int(b.ids.shape[0]) for b in batches)
+    with progress_context(progress, total, "probe gradients (both models)") as advance:
+        done = [0]
+
+        def tick(n: int) -> None:
+            done[0] += n
+            advance(done[0], total)
+
+        return collect_gradient_moments(source, target, prior.source_layers[0],
+                                        prior.target_layer, batches, s.draws, seed=s.seed,
+                                        progress=tick, per_position=s.per_position)
 
 
 def _finite(x: float) -> float | None:
@@ -104,8 +116,7 @@ def as_bridge(fit: EffectFit, prior: Bridge, settings: EffectSettings) -> Bridge
 
 def fit_effect_bridge(source: LoadedModel, target: LoadedModel, prior: Bridge,
                       batches: Sequence[ProbeBatch], s: EffectSettings | None = None,
-                      progress: Callable[[int], None] | None = None,
-                      moments: GradientMoments | None = None) -> Bridge:
+                      progress: Progress = None, moments: GradientMoments | None = None) -> Bridge:
     """Collect (unless `moments` are given) and fit the effect-matched bridge."""
     s = s or EffectSettings()
     gm = moments if moments is not None else collect(source, target, prior, batches, s, progress)

@@ -292,6 +292,15 @@ def _resolve_paths(cfg: Config, base: Path) -> Config:
                                   "bridge": cfg.bridge.model_copy(update={"corpus": corpus})})
 
 
+def with_method(cfg: Config, method: str | None) -> Config:
+    """`cfg` with ``[transfer] method`` replaced (validated like a config file's)."""
+    if method is None:
+        return cfg
+    d = cfg.to_dict()
+    d["transfer"]["method"] = method
+    return from_dict(d, "(--method)")
+
+
 def loads(text: str) -> Config:
     """Validate TOML text (paths stay as written)."""
     try:

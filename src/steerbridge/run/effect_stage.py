@@ -91,15 +91,8 @@ def stage_effect(ctx: Context, prior: Bridge, batches: Sequence[ProbeBatch]) -> 
     if gm is None:
         ctx.hooks.stage(f"effect bridge: probe gradients on {len(batches)} batches × {e.draws} "
                         f"draws ({'per position' if e.per_position else 'per window'})")
-        bar = _bar(ctx, "probe gradients (both models)")
-        n = sum(int(pb.ids.shape[0]) for pb in batches)
-        done = [0]
-
-        def tick(k: int) -> None:
-            done[0] += k
-            bar(done[0], n)
-
-        gm = collect(src, tgt, prior, batches, e.settings(), tick)
+        gm = collect(src, tgt, prior, batches, e.settings(),
+                     _bar(ctx, "probe gradients (both models)"))
         save_gradients(gm, gpath)
     else:
         ctx.hooks.stage(f"effect bridge: reusing {gpath.name}")
