@@ -132,10 +132,14 @@ def save_gradients(gm: GradientMoments, path: str | Path) -> Path:
 
 
 def load_gradients(path: str | Path) -> GradientMoments:
-    """Read `save_gradients`' file back (raises on a foreign or truncated file)."""
-    with safe_open(str(path), "pt") as f:
-        info = json.loads((f.metadata() or {})["steerbridge"])
-        t = {k: f.get_tensor(k) for k in f.keys()}  # noqa: SIM118
+    """Read `save_gradients`' file back (`SteerbridgeError` on a foreign or truncated file)."""
+    try:
+        with safe_open(str(path), "pt") as f:
+            info = json.loads((f.metadata() or {})["steerbridge"])
+            t = {k: f.get_tensor(k) for k in f.keys()}  # noqa: SIM118
+    except Exception as err:  # noqa: BLE001 - any unreadable file gets one clear message
+        raise SteerbridgeError(f"{path} is not a readable gradient-moments file "
+                               f"({type(err).__name__}: {err}).") from None
     if not isinstance(info, dict) or info.pop("kind", None) != "gradient-moments":
         raise SteerbridgeError(f"{path} is not a gradient-moments file.")
     a, b, v = (Moments.from_tensors(t, p) for p in _PARTS)
