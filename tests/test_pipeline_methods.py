@@ -202,3 +202,47 @@ def test_fit_effect_command_writes_a_bridge_transfer_reads(
     eff = Bridge.load(out, src, tgt)
     assert eff.method == "effect" and eff.W.shape == W.shape and eff.target_scale == 1.0
     assert eff.settings["windows"] == 4 and eff.settings["per_position"] is True
+
+
+def test_apply_makes_every_method_from_transfer_inputs(models) -> None:
+    from steerbridge.bridge import methods as M
+
+    src, tgt = models
+    g = torch.Generator().manual_seed(4)
+    W0, W1 = (torch.randn(tgt.hidden_size, src.hidden_size, generator=g) for _ in range(2))
+    state = Bridge(W0, torch.zeros(tgt.hidden_size), [2], 3, src.name, tgt.name, src.fingerprint,
+                   tgt.fingerprint, target_scale=2.0)
+    eff = Bridge(W1, torch.zeros(tgt.hidden_size), [2], 3, src.name, tgt.name, src.fingerprint,
+                 tgt.fingerprint, method="effect")
+    vec = SteeringVector({2: torch.randn(src.hidden_size, generator=g)}, {2: 1.0}, src.name,
+                         src.fingerprint, src.hidden_size, "test", "none")
+    inputs = TransferInputs(src, vec, state, tgt, prompts=("Is it sunny?", "Is it cold?"),
+                            neutral=("The weather report said rain.",))
+    out = {m: M.apply(m, inputs, effect=eff, scale=3.0,
+                      distill=distill.DistillSettings(steps=2, max_prompts=2, max_neutral=1))
+           for m in METHODS}
+    cos = torch.nn.functional.cosine_similarity
+    assert torch.allclose(out["state"].unit(3), (W0 @ vec.directions[2]).div(
+        (W0 @ vec.directions[2]).norm()), atol=1e-5)
+    assert float(cos(out["effect"].unit(3), W1 @ vec.directions[2], dim=0)) > 0.999
+    assert out["effect"].scales[3] == out["state"].scales[3] == 3.0
+    assert float(cos(out["blend"].unit(3), out["state"].unit(3) + out["effect"].unit(3),
+                     dim=0)) > 0.999
+    assert out["distilled"].info["transfer"] == "distilled"
+    with pytest.raises(SteerbridgeError, match="needs the effect-matched bridge"):
+        M.apply("effect", inputs)
+    with pytest.raises(SteerbridgeError, match="Unknown transfer method 'x'"):
+        M.apply("x", inputs)
+    assert M.target_scale(inputs) == 2.0  # stored with the bridge: not measured again
+
+
+def test_distilled_method_runs_in_the_pipeline(tmp_path: Path, models) -> None:
+    cfg = _config(tmp_path, method="distilled",
+                  distill={"steps": 2, "max_prompts": 2, "max_neutral": 1, "neutral_tokens": 8})
+    res = pipeline.run(cfg, models=models)
+    beh = res["behaviours"]["weather"]
+    assert "summary" in beh, beh.get("errors")
+    assert beh["judgement"]["method"] == "distilled"
+    assert "distilled" in beh["vectors"]["transferred_lineage"][-1]
+    assert res["transfer"]["effect_bridge"] is None  # distilled starts from W₀·v: no fit
+    assert not list((tmp_path / "run").glob("effect-bridge-*"))
