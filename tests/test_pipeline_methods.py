@@ -246,3 +246,16 @@ def test_distilled_method_runs_in_the_pipeline(tmp_path: Path, models) -> None:
     assert "distilled" in beh["vectors"]["transferred_lineage"][-1]
     assert res["transfer"]["effect_bridge"] is None  # distilled starts from W₀·v: no fit
     assert not list((tmp_path / "run").glob("effect-bridge-*"))
+
+
+def test_switching_method_changes_only_the_evaluation_key(tmp_path: Path) -> None:
+    from steerbridge.run.keys import stage_hash
+
+    a, b = _config(tmp_path, method="state"), _config(tmp_path, method="effect")
+    for stage in ("bridge", "vectors", "source"):
+        assert stage_hash(a, stage, "weather") == stage_hash(b, stage, "weather")  # type: ignore
+    assert stage_hash(a, "evaluation", "weather") != stage_hash(b, "evaluation", "weather")
+    assert stage_hash(b, "evaluation", "weather", effect="0" * 16) != \
+        stage_hash(b, "evaluation", "weather", effect="1" * 16)
+    seeds = _config(tmp_path, method="state", random_source_seeds=[0, 1])
+    assert stage_hash(a, "evaluation", "weather") != stage_hash(seeds, "evaluation", "weather")

@@ -32,7 +32,7 @@ from steerbridge.cachekeys import content_key
 from steerbridge.run.behaviour_data import BehaviourData
 from steerbridge.run.cache import cached
 from steerbridge.run.keys import models_part
-from steerbridge.run.stages import Context, _bar
+from steerbridge.run.stages import Context, progress_for
 
 
 def probe_prompts(ctx: Context, data: Sequence[BehaviourData]) -> list[str]:
@@ -92,7 +92,7 @@ def stage_effect(ctx: Context, prior: Bridge, batches: Sequence[ProbeBatch]) -> 
         ctx.hooks.stage(f"effect bridge: probe gradients on {len(batches)} batches × {e.draws} "
                         f"draws ({'per position' if e.per_position else 'per window'})")
         gm = collect(src, tgt, prior, batches, e.settings(),
-                     _bar(ctx, "probe gradients (both models)"))
+                     progress_for(ctx, "probe gradients (both models)"))
         save_gradients(gm, gpath)
     else:
         ctx.hooks.stage(f"effect bridge: reusing {gpath.name}")

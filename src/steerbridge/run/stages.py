@@ -120,7 +120,7 @@ def stage_bridge(ctx: Context) -> Any:
     ctx.hooks.stage(f"bridge: fitting layer {b.source_layer} → {b.target_layer} "
                     f"({b.method}, up to {b.max_tokens:,} tokens)")
     windows = _windows(ctx)
-    bar = _bar(ctx, "hidden states (both models)")
+    bar = progress_for(ctx, "hidden states (both models)")
     bridge = fit_bridge(src, tgt, windows, source_layers=b.source_layer,
                         target_layer=b.target_layer, method=b.method,
                         cache_dir=ctx.files.moments, progress=bar)
@@ -130,7 +130,7 @@ def stage_bridge(ctx: Context) -> Any:
     return bridge
 
 
-def _bar(ctx: Context, desc: str) -> Callable[[int, int], None]:
+def progress_for(ctx: Context, desc: str) -> Callable[[int, int], None]:
     """Adapt (done, total) callbacks to the hooks' counted task."""
     state: dict[str, Any] = {"advance": None, "done": 0}
 
@@ -159,7 +159,7 @@ def stage_pairs(ctx: Context) -> dict[str, Any] | None:
     ctx.hooks.stage(f"pairs: screening {src.num_layers} × {tgt.num_layers} layer pairs on "
                     f"{b.screen_tokens:,} tokens")
     scr = screen(src, tgt, _windows(ctx), sample_tokens=b.screen_tokens,
-                 progress=_bar(ctx, "layer-pair screen"))
+                 progress=progress_for(ctx, "layer-pair screen"))
     out = {"source_layers": scr.source_layers, "target_layers": scr.target_layers,
            "scores": scr.r2.tolist(), "cka": scr.cka.tolist(), "metric": "held-out ridge R²",
            "chosen": [b.source_layer, b.target_layer], "n_train": scr.n_train}
@@ -213,7 +213,7 @@ def stage_source(ctx: Context, beh: BehaviourConfig, gen_items: list[Any],
     ev = ctx.cfg.evaluation
     if not ev.source_reference:
         return src_vec, None
-    path = ctx.files.evaluation(beh.name, ctx.key("evaluation", beh.name), source=True)
+    path = ctx.files.evaluation(beh.name, ctx.key("source", beh.name), source=True)
     reused = cached_json(path, ("items", "source", "source_none"))
     if reused is not None:
         return src_vec, reused
