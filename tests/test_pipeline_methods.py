@@ -143,6 +143,13 @@ def test_effect_method_end_to_end_label_free_with_random_source_rows(
     assert moved.layers == [3] and torch.isfinite(moved.directions[3]).all()
     assert list((run / "moments").glob("grads-*.safetensors"))
 
+    # a rerun reuses everything and still reports the effect-matched fit
+    messages: list[str] = []
+    again = pipeline.run(cfg, hooks=pipeline.Hooks(stage=messages.append), models=models)
+    assert any("weather: reusing" in msg for msg in messages)
+    assert not any("probe gradients" in msg for msg in messages)
+    assert again["transfer"]["effect_bridge"]["lam_rel"] == m["lam_rel"]
+
 
 def test_effect_stage_is_cached_and_recovers_from_corrupt_files(
         tmp_path: Path, models, monkeypatch: pytest.MonkeyPatch) -> None:

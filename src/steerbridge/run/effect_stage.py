@@ -105,6 +105,14 @@ def stage_effect(ctx: Context, prior: Bridge, batches: Sequence[ProbeBatch]) -> 
     return bridge
 
 
+def fitted_effect(ctx: Context) -> Bridge | None:
+    """The run's effect-matched bridge if this run's key has one on disk (every evaluation was
+    reused, so the stage did not run)."""
+    if ctx.effect_key is None:
+        return None
+    return cached(ctx.files.effect_bridge(ctx.effect_key), Bridge.load)
+
+
 def effect_summary(bridge: Bridge | None) -> dict[str, Any] | None:
     """The effect-matched bridge's metrics for results.json."""
     return None if bridge is None else {"method": bridge.method, **bridge.metrics}

@@ -32,7 +32,12 @@ from steerbridge.models.devices import resolve_device
 from steerbridge.models.loading import LoadedModel
 from steerbridge.run.behaviour_data import behaviour_data
 from steerbridge.run.config import Config, digest
-from steerbridge.run.effect_stage import effect_summary, prepare_effect, stage_effect
+from steerbridge.run.effect_stage import (
+    effect_summary,
+    fitted_effect,
+    prepare_effect,
+    stage_effect,
+)
 from steerbridge.run.keys import corpus_part
 from steerbridge.run.outcomes import Outcomes
 from steerbridge.run.rundir import RunDir, check_run_dir, open_run_dir, read_json, write_json
@@ -109,6 +114,7 @@ def _run(cfg: Config, run_dir: str | Path | None, hooks: Hooks,
             effect.append(stage_effect(ctx, bridge, probes))
         return stage_transfer(ctx, beh, bridge, effect[0] if effect else None,
                               method_inputs(ctx, bridge, src_vec, data))
+
     behaviours: dict[str, Any] = {}
     pending: dict[str, tuple[Any, ...]] = {}
     for beh in ready:  # source-side work first, then the source model can go
@@ -146,7 +152,7 @@ def _run(cfg: Config, run_dir: str | Path | None, hooks: Hooks,
         "pairs": pairs,
         "transfer": {"method": cfg.transfer.method,
                      "random_source_seeds": cfg.transfer.random_source_seeds,
-                     "effect_bridge": effect_summary(effect[0] if effect else None)},
+                     "effect_bridge": effect_summary(effect[0] if effect else fitted_effect(ctx))},
         "behaviours": _behaviour_results(cfg, behaviours, out),
         "failed": {n: f["error"] for n, f in out.failures.items()},
         "warnings": out.warnings.get("", []),
