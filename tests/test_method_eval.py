@@ -7,6 +7,7 @@ import math
 import torch
 
 from steerbridge.bridge import methods as M
+from steerbridge.bridge.affine import Bridge
 from steerbridge.bridge.method_inputs import TransferInputs
 from steerbridge.evaluation.ab import source_sweep
 from steerbridge.evaluation.method_eval import evaluate_methods, verdict_lines
@@ -30,7 +31,7 @@ def _vec(lm, layer: int, seed: int) -> SteeringVector:
 def test_methods_are_compared_beside_both_kinds_of_control():
     s, t = tiny_model("qwen2", 32, 3, seed=0), tiny_model("qwen2", 48, 4, seed=1)
     W = torch.randn(48, 32, generator=torch.Generator().manual_seed(2))
-    bridge = M._Mapped(W, torch.zeros(48), [1], 2, s.name, t.name, s.fingerprint, t.fingerprint)
+    bridge = Bridge(W, torch.zeros(48), [1], 2, s.name, t.name, s.fingerprint, t.fingerprint)
     inputs = TransferInputs(s, _vec(s, 1, 0), bridge, t)
     state = M.state_bridge(inputs)
     cand = {"state": state, "blend": M.blend(state, _vec(t, 2, 5))}
@@ -48,7 +49,8 @@ def test_methods_are_compared_beside_both_kinds_of_control():
 
 
 def _ev(**kw: float) -> Evidence:
-    base = dict(native_dp=0.3, none_mass=0.8, source_odd_dp=0.1, retention=0.9, odd_retention=0.9,
+    base = dict(n_test=40, native_dp=0.3, none_mass=0.8,
+                source_odd_dp=0.1, retention=0.9, odd_retention=0.9,
                 corr_change=0.95, random_target_mean=0.05, random_target_max=0.1,
                 random_target_odd_max=0.1, random_target_corr_max=0.5, random_source_mean=0.05,
                 random_source_max=0.1, random_source_odd_max=0.1)
@@ -58,6 +60,7 @@ def _ev(**kw: float) -> Evidence:
 def test_verdict_rule():
     assert judge(_ev())[0] == "transfers"
     assert judge(_ev(native_dp=0.1))[0] == "not judgeable"
+    assert judge(_ev(n_test=5))[0] == "not judgeable"  # one rule: test-set size comes first
     assert judge(_ev(none_mass=0.3))[0] == "not judgeable"
     assert judge(_ev(source_odd_dp=0.01))[0] == "not judgeable"
     assert judge(_ev(random_source_mean=0.3, random_source_max=0.4))[0] == "partly"

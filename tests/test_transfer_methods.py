@@ -10,6 +10,7 @@ import torch
 
 from steerbridge.bridge import distill as distill_mod
 from steerbridge.bridge import methods
+from steerbridge.bridge.affine import Bridge
 from steerbridge.bridge.effect import (
     GradientMoments,
     collect_gradient_moments,
@@ -35,8 +36,8 @@ def _vector(lm, layer: int, seed: int = 0, scale: float = 1.0) -> SteeringVector
                           "test", "none")
 
 
-def _bridge(src, tgt, W, ls: int, lt: int) -> methods._Mapped:
-    return methods._Mapped(W.float(), torch.zeros(W.shape[0]), [ls], lt, src.name, tgt.name,
+def _bridge(src, tgt, W, ls: int, lt: int) -> Bridge:
+    return Bridge(W.float(), torch.zeros(W.shape[0]), [ls], lt, src.name, tgt.name,
                            src.fingerprint, tgt.fingerprint)
 
 

@@ -13,6 +13,7 @@
 - `transfer`: a steering vector through a bridge (``W·v``).
 - Label-free transfer methods (issue 11): `method_inputs` (`TransferInputs`: all a method may
   see), `probes` (probe gradients), `effect` (effect-matched map on gradient pairs, state bridge
-  as prior), `distill` (distilled vector), `methods` (state / effect-matched / blend / random
-  source control), `select` (choose a candidate by the source's own effect).
+  as prior), `effect_bridge` (that map as a bridge file, `fit_effect_bridge`), `distill`
+  (distilled vector), `methods` (`METHODS`, `apply`: state / effect-matched / blend /
+  distilled, random source control), `select` (choose a candidate by the source's own effect).
 """

@@ -1,65 +1,67 @@
 """Label-free transfer methods. Each takes `TransferInputs` (and its own settings) only.
 
 - `state_bridge`: ``W₀·v`` through the state bridge (today's transfer).
-- `effect_matched`: ``W_eff·v`` through a fitted `EffectFit` (see `bridge.effect`).
+- `effect_matched`: ``W_eff·v`` through a fitted `EffectFit` (see `bridge.effect`), or
+  `through` an effect-matched bridge file (`bridge.effect_bridge`).
 - `blend`: the normalised mean of two mapped directions.
 - `distilled`: see `bridge.distill`.
 - `random_source`: the control — a random *source* vector of the same norm, to push through
   any of the methods (a method that steers everything one way is caught by it).
+
+`METHODS` names what `apply` (and the pipeline's ``[transfer] method``) accepts.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import torch
 from torch import Tensor
 
+from steerbridge.bridge.affine import Bridge
+from steerbridge.bridge.distill import DistillSettings, distilled
 from steerbridge.bridge.effect import EffectFit
 from steerbridge.bridge.method_inputs import TransferInputs
-from steerbridge.bridge.transfer import transfer
-from steerbridge.vectors.scales import measure_scales
+from steerbridge.bridge.transfer import BridgeLike, scale_for, transfer
+from steerbridge.errors import SteerbridgeError
 from steerbridge.vectors.vector import SteeringVector, random_like
 
-
-@dataclass
-class _Mapped:
-    """A bridge-like stand-in carrying another map (same models and layers)."""
-
-    W: Tensor
-    b: Tensor
-    source_layers: list[int]
-    target_layer: int
-    source_name: str
-    target_name: str
-    source_fingerprint: str
-    target_fingerprint: str
-    fingerprint: str = ""
+METHODS: dict[str, str] = {
+    "state": "W₀·v through the state bridge (ridge on paired hidden states)",
+    "effect": "W_eff·v through the effect-matched bridge (ridge on probe-gradient pairs)",
+    "blend": "normalised mean of the state and effect-matched directions",
+    "distilled": "a target vector optimised, from W₀·v, to reproduce the source's change",
+}
+NEEDS_EFFECT = ("effect", "blend")
 
 
 def target_scale(inputs: TransferInputs) -> float:
     """The target layer's median token norm: stored with the bridge, else measured."""
-    stored = getattr(inputs.bridge, "target_scale", None)
-    if isinstance(stored, int | float) and stored > 0:
-        return float(stored)
-    lt = int(inputs.bridge.target_layer)
-    return measure_scales(inputs.target, [lt])[lt]
+    return scale_for(inputs.bridge, inputs.target)
 
 
-def state_bridge(inputs: TransferInputs) -> SteeringVector:
+def through(inputs: TransferInputs, bridge: BridgeLike, label: str,
+            scale: float | None = None) -> SteeringVector:
+    """``W·v`` through another bridge between the same models and layers."""
+    s = scale if scale is not None else target_scale(inputs)
+    out = transfer(bridge, inputs.vector, target_scale=s)
+    return replace(out, info={**out.info, "transfer": label})
+
+
+def state_bridge(inputs: TransferInputs, scale: float | None = None) -> SteeringVector:
     """``W₀·v``: the state bridge's transfer."""
-    return transfer(inputs.bridge, inputs.vector, target_scale=target_scale(inputs))
+    s = scale if scale is not None else target_scale(inputs)
+    return transfer(inputs.bridge, inputs.vector, target_scale=s)
 
 
 def with_map(inputs: TransferInputs, W: Tensor, label: str) -> SteeringVector:
     """``W·v`` for another map `W` [d_T, d_S] between the bridge's layers."""
     b = inputs.bridge
-    shim = _Mapped(W.float(), torch.zeros(W.shape[0]), list(b.source_layers), int(b.target_layer),
+    other = Bridge(W.float(), torch.zeros(W.shape[0]), list(b.source_layers), int(b.target_layer),
                    b.source_name, b.target_name, b.source_fingerprint, b.target_fingerprint,
-                   label)
-    out = transfer(shim, inputs.vector, target_scale=target_scale(inputs))
-    return replace(out, info={**out.info, "transfer": label})
+                   method=label, target_scale=getattr(b, "target_scale", None))
+    return through(inputs, other, label)
 
 
 def effect_matched(inputs: TransferInputs, fit: EffectFit) -> SteeringVector:
@@ -75,6 +77,26 @@ def blend(a: SteeringVector, b: SteeringVector, weight: float = 0.5) -> Steering
     d = (1 - weight) * a.unit(lt) + weight * b.unit(lt)
     return replace(a, directions={lt: d.float()}, lineage=[*a.lineage, f"blended {weight:g}"],
                    info={**a.info, "transfer": f"blend {weight:g}"})
+
+
+def apply(method: str, inputs: TransferInputs, effect: BridgeLike | None = None,
+          scale: float | None = None, blend_weight: float = 0.5,
+          distill: DistillSettings | None = None) -> SteeringVector:
+    """The vector `method` (a `METHODS` key) makes from `inputs`; `effect` is the
+    effect-matched bridge ``effect`` and ``blend`` need; `scale` the target layer's scale."""
+    if method not in METHODS:
+        raise SteerbridgeError(f"Unknown transfer method {method!r}; use one of "
+                               f"{', '.join(METHODS)}.")
+    if method in NEEDS_EFFECT and effect is None:
+        raise SteerbridgeError(f"Transfer method {method!r} needs the effect-matched bridge.")
+    state = state_bridge(inputs, scale)
+    if method == "state":
+        return state
+    if method == "distilled":
+        return distilled(inputs, state, distill or DistillSettings())
+    assert effect is not None
+    eff = through(inputs, effect, "effect-matched", scale=float(state.scales[state.layers[0]]))
+    return eff if method == "effect" else blend(state, eff, blend_weight)
 
 
 def random_source(inputs: TransferInputs, seed: int) -> TransferInputs:

@@ -117,6 +117,14 @@ def _anchor_note(bridge: BridgeLike, vector: SteeringVector) -> str:
     return f" (bridge anchored on {names}" + (f"; saw {seen}!)" if seen else ")")
 
 
+def scale_for(bridge: BridgeLike, target: LoadedModel) -> float:
+    """The target layer's scale: the one stored with the bridge, else measured on `target`."""
+    stored = getattr(bridge, "target_scale", None)
+    if isinstance(stored, int | float) and math.isfinite(stored) and stored > 0:
+        return float(stored)
+    return _target_scale(bridge, target, None)
+
+
 def _target_scale(bridge: BridgeLike, target: LoadedModel | None, given: float | None) -> float:
     if given is not None:
         if not math.isfinite(given) or given <= 0:

@@ -118,6 +118,8 @@ def run(
     run_dir: Path = typer.Option(None, "--run-dir", help="Override [run] dir."),
     device: str = typer.Option(None, help="Override [models] device: auto, cpu, cuda, cuda:N "
                                "or mps. Under torchrun each rank takes its own GPU."),
+    method: str = typer.Option(None, "--method", help="Override [transfer] method: state, "
+                               "effect, blend or distilled."),
 ) -> None:
     """Run an experiment: bridge → vectors → transfer → evaluation → report (stages cached).
 
@@ -127,7 +129,7 @@ def run(
     from steerbridge.run import config
 
     try:
-        results = _run(config.load(config_path), run_dir, device)
+        results = _run(config.with_method(config.load(config_path), method), run_dir, device)
     except SteerbridgeError as err:
         raise fail(str(err)) from None
     _exit_on_failures(results)

@@ -36,6 +36,7 @@ from steerbridge.errors import SteerbridgeError
 from steerbridge.evaluation.collapse import find_collapse, mask, vocab_size
 from steerbridge.evaluation.judgeable import verdict
 from steerbridge.evaluation.summary import summarize_behaviour
+from steerbridge.evaluation.verdicts import judgement
 from steerbridge.models.batching import pad_batch, pad_id, position_ids_from_mask
 from steerbridge.models.loading import LoadedModel
 from steerbridge.models.replay import replay_prefix
@@ -196,8 +197,14 @@ def evaluate_behaviour(
     n_boot: int = 1000,
     progress: Progress | None = None,
     source_conditions: dict[str, Any] | None = None,
+    random_sources: dict[int, SteeringVector] | None = None,
 ) -> dict[str, Any]:
     """All A/B conditions for one behaviour, and the transfer metrics over them.
+
+    `random_sources` (seed -> a random source vector of the source vector's norm, pushed through
+    the same transfer method) are swept apart from the other conditions, so the summary is the
+    same with or without them; they enter ``random_source`` and the verdict (``judgement``, by
+    `evaluation.verdicts.RULE`) beside the random target directions.
 
     Random controls have the norm of the transferred vector (what they control for) and the
     target layer's scale, so at one alpha every condition pushes equally hard. The source
@@ -223,6 +230,8 @@ def evaluate_behaviour(
                         for k, v in source_conditions[c].items()}
     collapsed = find_collapse(conds, alphas, vocab_size(target))
     summary = summarize_behaviour(alphas, mask(conds, alphas, collapsed), n_boot=n_boot)
+    controls = random_source_block(target, prompts, conds, random_sources or {}, alphas,
+                                   random_seeds, batch_size, positions, progress)
     lt = transferred.layers[0]
     cos = {name: cosine(v.direction(lt), native.direction(lt))
            for name, v in vecs.items() if name != "native" and lt in v.directions}
@@ -235,11 +244,35 @@ def evaluate_behaviour(
         "summary": summary.to_dict(),
         "collapsed": collapsed,
         "verdict": verdict(len(prompts)),
+        **controls,
         "cosine": cos,
         "vector_norms": {name: {"norm": float(v.direction(v.layers[0]).norm()),
                                 "relative": v.relative_norm(v.layers[0])}
                          for name, v in vecs.items()},
     }
+
+
+def random_source_block(target: LoadedModel, prompts: Sequence[ABPrompt],
+                        conds: dict[str, Any], random_sources: dict[int, SteeringVector],
+                        alphas: Sequence[float], random_seeds: Sequence[int], batch_size: int,
+                        positions: Positions, progress: Progress | None) -> dict[str, Any]:
+    """``{"random_source": its conditions and numbers, "judgement": the verdict}`` of
+    ``transferred`` beside random target and random source controls (n_boot 0: point values)."""
+    ctrl = {f"srcrand:{s}": v for s, v in random_sources.items()}
+    swept = sweep(target, prompts, ctrl, alphas, batch_size, positions, progress=progress) \
+        if ctrl else {}
+    every = {**conds, **{k: v for k, v in swept.items() if k != "none"}}
+    full = summarize_behaviour(alphas, mask(every, alphas, find_collapse(
+        every, alphas, vocab_size(target))), n_boot=0)
+    judged = judgement(full, "transferred", list(ctrl), [f"random:{s}" for s in random_seeds],
+                       len(prompts))
+    best = full.best_alpha_index
+    return {"judgement": judged, "random_source": {
+        "seeds": sorted(random_sources),
+        "retention": {c: full.rows[best].retention.get(c) if best is not None else None
+                      for c in ctrl},
+        "conditions": {c: {k: (v.tolist() if isinstance(v, np.ndarray) else v)
+                           for k, v in swept[c].items()} for c in ctrl}}}
 
 
 def source_sweep(source: LoadedModel, test_items: Sequence[ABItem], vector: SteeringVector,

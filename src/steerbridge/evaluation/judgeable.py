@@ -1,4 +1,5 @@
-"""How many test items a verdict needs, and the flag on results that have fewer.
+"""How many test items a verdict needs (the first clause of `evaluation.verdicts.RULE`), and
+the flag on results that have fewer.
 
 The transfer metrics are means and correlations over test items. With ``n`` items the 95 %
 interval of a per-item correlation spans about ``±1.96 / sqrt(n - 3)`` (Fisher), so telling a

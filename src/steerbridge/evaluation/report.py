@@ -27,8 +27,11 @@ from steerbridge.safeio import write_text
 SUMMARY_COLUMNS = (
     "behaviour", "items", "best α", "native Δp", "W·v Δp", "retention W·v", "retention W·v+b",
     "random Δp", "random retention (mean / max |·|)",
-    "odd α", "odd Δp native / W·v / random", "odd retention W·v", "odd retention random "
-    "(mean / max |·|)", "corr odd W·v [95% CI]", "corr odd random", "corr change W·v [95% CI]",
+    "random source retention (mean / max |·|)",
+    "odd α", "odd Δp native / W·v / random", "odd retention W·v",
+    "odd retention random (mean / max |·|)",
+    "odd retention random source (mean / max |·|)",
+    "corr odd W·v [95% CI]", "corr odd random", "corr change W·v [95% CI]",
     "corr change random", "corr raw W·v [95% CI]", "corr raw random", "cos(W·v, native)",
     "cos(random, native)", "KL W·v / native / random", "ppl change W·v / native",
     "answer mass none / native / W·v / random",
@@ -56,16 +59,19 @@ def summary_rows(results: dict[str, Any]) -> list[list[str]]:
 
         rnd_se = [se_get(c, "kl") for c in se if c.startswith("random:")]
         rnd_se = [v for v in rnd_se if v is not None]
+        j = beh.get("judgement") or {}
         rows.append([
             name + verdict_flag(beh), str(beh.get("n_items", "–")), fmt(h.best_alpha),
             fmt(h.native_dp), fmt(tr and tr.dp),
             fmt(tr and tr.retention), fmt(tb and tb.retention),
             fmt(rnd and rnd.dp_mean),
             f"{fmt(rnd and rnd.retention_mean)} / {fmt(rnd and rnd.retention_max_abs)}",
+            f"{fmt(j.get('random_source_mean'))} / {fmt(j.get('random_source_max'))}",
             fmt(h.odd_alpha),
             f"{fmt(h.native_odd_dp)} / {fmt(tr and tr.odd_dp)} / {fmt(rnd and rnd.odd_dp_mean)}",
             fmt(tr and tr.odd_retention),
             f"{fmt(rnd and rnd.odd_retention_mean)} / {fmt(rnd and rnd.odd_retention_max_abs)}",
+            f"{fmt(j.get('random_source_odd_mean'))} / {fmt(j.get('random_source_odd_max'))}",
             fmt_estimate(tr.corr_odd if tr and odd else None),
             fmt(rnd and rnd.corr_odd),
             fmt_estimate(tr.corr_change if tr else None),
@@ -134,12 +140,24 @@ def _provenance(results: dict[str, Any]) -> list[tuple[str, str]]:
         ("bridge fit (held-out)", ", ".join(f"{k} {fmt(v, 3)}" for k, v in
                                            (b.get("metrics") or {}).items()
                                            if isinstance(v, (int, float)))),
+        ("transfer method", _transfer(results.get("transfer") or {})),
         ("config hash", str(results.get("config_hash"))),
         ("steerbridge", str(results.get("steerbridge_version"))),
         ("created", str(results.get("created"))),
         ("run time", f"{fmt(results.get('timings', {}).get('total_s'), 0)} s"),
     ]
     return items
+
+
+def _transfer(t: dict[str, Any]) -> str:
+    """The transfer method, its random-source seeds and the effect-matched fit's numbers."""
+    out = f"{t.get('method', 'state')} (random source seeds {t.get('random_source_seeds')})"
+    e = t.get("effect_bridge") or {}
+    if e:
+        out += (f"; effect-matched bridge: λ_rel {fmt(e.get('lam_rel'), 3)}, held-out R² "
+                f"{fmt(e.get('val_r2'), 3)}, split-half cos {fmt(e.get('split_half_cos'), 3)}, "
+                f"{e.get('pairs')} pairs")
+    return out
 
 
 HOW_TO_READ = (

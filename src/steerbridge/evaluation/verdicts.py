@@ -1,8 +1,10 @@
-"""One-line verdicts per behaviour and method: transfers / partly / fails / not judgeable.
+"""The one verdict rule, per behaviour and method: transfers / partly / fails / not judgeable.
 
-The rule (fixed before any run it judges; `RULE` is printed with every report):
+Used by the pipeline's results and report and by `evaluation.method_eval` alike. The rule
+(fixed before any run it judges; `RULE` is printed with every report):
 
-- **not judgeable** when native steering is too weak (|Δp| < 0.15 at the best α), the target
+- **not judgeable** when the test set is too small (fewer than `ITEMS_NEEDED` items, see
+  `evaluation.judgeable`), native steering is too weak (|Δp| < 0.15 at the best α), the target
   barely answers (unsteered answer mass < 0.5), or the source vector does not move its own
   model (|odd Δp| < 0.05 at the source's best α-pair): nothing to carry, or nothing to see.
 - **transfers** when retention ≥ 0.85 and odd retention ≥ 0.85, the random target *and* random
@@ -16,8 +18,13 @@ The rule (fixed before any run it judges; `RULE` is printed with every report):
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
+
+from steerbridge.evaluation.judgeable import ITEMS_NEEDED
 
 NATIVE_MIN_DP = 0.15
 MASS_MIN = 0.5
@@ -27,7 +34,8 @@ CONTROL_MAX = 0.1
 CORR_MIN = 0.9
 PART = 0.5
 
-RULE = (f"not judgeable: |native Δp| < {NATIVE_MIN_DP}, unsteered answer mass < {MASS_MIN}, or "
+RULE = (f"not judgeable: fewer than {ITEMS_NEEDED} test items, |native Δp| < {NATIVE_MIN_DP}, "
+        f"unsteered answer mass < {MASS_MIN}, or "
         f"|source odd Δp| < {SOURCE_MIN_ODD}. transfers: retention ≥ {FULL} and odd retention ≥ "
         f"{FULL}, mean random-target and random-source retention ≤ {CONTROL_MAX}, change "
         f"correlation ≥ {CORR_MIN} and above every random target's. partly: retention and odd "
@@ -38,6 +46,7 @@ RULE = (f"not judgeable: |native Δp| < {NATIVE_MIN_DP}, unsteered answer mass <
 class Evidence:
     """What a verdict is judged on (NaN where missing)."""
 
+    n_test: int
     native_dp: float
     none_mass: float
     source_odd_dp: float
@@ -59,6 +68,8 @@ def _le(x: float, bound: float) -> bool:
 
 def judge(e: Evidence) -> tuple[str, str]:
     """``(verdict, reason)`` by `RULE`."""
+    if e.n_test < ITEMS_NEEDED:
+        return "not judgeable", f"{e.n_test} test items (a verdict needs {ITEMS_NEEDED})"
     if not (math.isfinite(e.native_dp) and abs(e.native_dp) >= NATIVE_MIN_DP):
         return "not judgeable", f"native Δp {e.native_dp:+.2f}"
     if not (math.isfinite(e.none_mass) and e.none_mass >= MASS_MIN):
@@ -83,9 +94,57 @@ def judge(e: Evidence) -> tuple[str, str]:
     return "fails", why
 
 
-def from_headline(h: Any) -> Evidence:
-    """Evidence for the state bridge (``transferred``) from a `Headline`; a run without random
-    source controls cannot reach "transfers" (the rule needs both kinds of control)."""
+def _num(x: Any) -> float:
+    return float(x) if x is not None and math.isfinite(float(x)) else math.nan
+
+
+def judgement(summary: Any, cond: str, source_controls: Sequence[str],
+              target_controls: Sequence[str], n_test: int) -> dict[str, Any]:
+    """Condition `cond`'s evidence beside its random target and random source control
+    conditions, and its verdict by `evaluation.verdicts.RULE`."""
+    best = summary.best_alpha_index
+    odd_i = next((i for i, r in enumerate(summary.odd_rows)
+                  if r.alpha == summary.odd_best_alpha), None)
+
+    def ret(c: str) -> float:
+        return _num(summary.rows[best].retention.get(c)) if best is not None else math.nan
+
+    def odd(c: str) -> float:
+        return _num(summary.odd_rows[odd_i].retention.get(c)) if odd_i is not None else math.nan
+
+    def corr(c: str) -> float:
+        return _num(summary.correlation_change[c].mean) if c in summary.correlation_change \
+            else math.nan
+
+    def stats(names: Sequence[str], f: Any, agg: Any) -> float:
+        vals = [f(c) for c in names if math.isfinite(f(c))]
+        return float(agg(vals)) if vals else math.nan
+
+    h = summary.headline
+    src = h.source.odd_dp if h.source is not None else math.nan
+    rnd, srn = list(target_controls), list(source_controls)
+    absmax = lambda xs: max(abs(x) for x in xs)  # noqa: E731
+    ev = Evidence(
+        n_test=n_test, native_dp=_num(h.native_dp), none_mass=_num(h.none_answer_mass),
+        source_odd_dp=_num(src), retention=ret(cond), odd_retention=odd(cond),
+        corr_change=corr(cond), random_target_mean=stats(rnd, ret, np.mean),
+        random_target_max=stats(rnd, ret, absmax),
+        random_target_odd_max=stats(rnd, odd, absmax),
+        random_target_corr_max=stats(rnd, corr, max),
+        random_source_mean=stats(srn, ret, np.mean),
+        random_source_max=stats(srn, ret, absmax),
+        random_source_odd_max=stats(srn, odd, absmax))
+    verdict, why = judge(ev)
+    mass = summary.rows[best].answer_mass.get(cond) if best is not None else None
+    return {"verdict": verdict, "why": why, **ev.__dict__, "answer_mass": _num(mass),
+            "random_source_odd_mean": stats(srn, odd, np.mean),
+            "random_target_odd_mean": stats(rnd, odd, np.mean),
+            "random_source_corr_mean": stats(srn, corr, np.mean)}
+
+
+def from_headline(h: Any, n_test: int) -> Evidence:
+    """Evidence for ``transferred`` from a `Headline` (results made before random source
+    controls: such a run cannot reach "transfers", the rule needs both kinds of control)."""
     nan = math.nan
     t, r, s = h.transferred, h.random, h.source
 
@@ -93,7 +152,7 @@ def from_headline(h: Any) -> Evidence:
         return float(x) if isinstance(x, int | float) else nan
 
     return Evidence(
-        native_dp=num(h.native_dp), none_mass=num(h.none_answer_mass),
+        n_test=n_test, native_dp=num(h.native_dp), none_mass=num(h.none_answer_mass),
         source_odd_dp=num(s.odd_dp) if s is not None else nan,
         retention=num(t.retention) if t else nan, odd_retention=num(t.odd_retention) if t else nan,
         corr_change=num(t.corr_change.value) if t else nan,
@@ -113,6 +172,13 @@ def verdict_lines(results: dict[str, Any]) -> list[str]:
         if "summary" not in beh:
             out.append(f"- **{name}**: not judgeable (no summary: {beh.get('errors', '')})")
             continue
-        verdict, why = judge(from_headline(Headline.from_dict(beh["summary"]["headline"])))
-        out.append(f"- **{name}**: {verdict} (W·v; {why})")
+        j = beh.get("judgement")
+        if isinstance(j, dict) and "verdict" in j:  # judged with random source controls
+            verdict, why, method = j["verdict"], j["why"], j.get("method", "state")
+        else:
+            n = int((beh.get("verdict") or {}).get("n_test", beh.get("n_items", 0)))
+            verdict, why = judge(from_headline(Headline.from_dict(beh["summary"]["headline"]),
+                                               n))
+            method = "state"
+        out.append(f"- **{name}**: {verdict} ({method}; {why})")
     return [*out, "", f"Rule: {RULE}"]

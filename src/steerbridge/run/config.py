@@ -33,6 +33,7 @@ from steerbridge.cachekeys import content_key
 from steerbridge.errors import SteerbridgeError
 from steerbridge.models.devices import check_device_name
 from steerbridge.models.dtypes import DTYPES
+from steerbridge.run.transfer_config import TransferConfig
 from steerbridge.safeio import read_text
 from steerbridge.vectors.aggregators import METHODS as VECTOR_METHODS
 from steerbridge.vectors.readout import READ_POSITIONS
@@ -223,6 +224,7 @@ class Config(_Strict):
     vectors: VectorsConfig = VectorsConfig()
     behaviours: list[BehaviourConfig] = Field(min_length=1)
     evaluation: EvaluationConfig = EvaluationConfig()
+    transfer: TransferConfig = TransferConfig()
     run: RunConfig = RunConfig()
 
     @model_validator(mode="after")
@@ -288,6 +290,15 @@ def _resolve_paths(cfg: Config, base: Path) -> Config:
     run = cfg.run.model_copy(update={"dir": fix(cfg.run.dir)})
     return cfg.model_copy(update={"behaviours": behaviours, "run": run,
                                   "bridge": cfg.bridge.model_copy(update={"corpus": corpus})})
+
+
+def with_method(cfg: Config, method: str | None) -> Config:
+    """`cfg` with ``[transfer] method`` replaced (validated like a config file's)."""
+    if method is None:
+        return cfg
+    d = cfg.to_dict()
+    d["transfer"]["method"] = method
+    return from_dict(d, "(--method)")
 
 
 def loads(text: str) -> Config:

@@ -14,7 +14,11 @@ key hashes (`steerbridge.cachekeys.content_key`):
 
 ``bridge``: models and the bridge section. ``vectors``: models, both layers, the vectors
 section and the behaviour's data. ``evaluation``: all of these plus the bridge key, the
-evaluation section and the behaviour's evaluation settings (open-ended prompts, tone).
+evaluation section, the transfer method's settings (and the effect-matched bridge's key when
+the method uses it) and the behaviour's evaluation settings (open-ended prompts, tone).
+``source`` (the source model's own sweep): the evaluation's key without the transfer parts, so
+switching methods reuses it. The effect-matched bridge's key (`steerbridge.run.effect_stage`)
+hashes the probe text itself.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from steerbridge.errors import SteerbridgeError
 from steerbridge.models.loading import LoadedModel
 from steerbridge.run.config import BehaviourConfig, Config, models_key
 
-Stage = Literal["bridge", "vectors", "evaluation"]
+Stage = Literal["bridge", "vectors", "evaluation", "source"]
 ModelIds = tuple[str, str, str]
 """(source fingerprint, target fingerprint, dtype): the models as the keys see them."""
 DATA_VERSION = 2
@@ -113,8 +117,9 @@ def _behaviour(cfg: Config, name: str) -> BehaviourConfig:
 
 
 def stage_hash(cfg: Config, stage: Stage, behaviour: str | None = None,
-               models: ModelIds | None = None) -> str:
-    """The key of one stage's artifacts (see the module docstring)."""
+               models: ModelIds | None = None, effect: str | None = None) -> str:
+    """The key of one stage's artifacts (see the module docstring); `effect` is the key of the
+    effect-matched bridge an evaluation's transfer method uses."""
     d = cfg.to_dict()
     bridge = {**d["bridge"], "corpus": corpus_part(cfg.bridge.corpus)}
     parts: dict[str, Any] = {"models": models_part(cfg, models)}
@@ -130,6 +135,10 @@ def stage_hash(cfg: Config, stage: Stage, behaviour: str | None = None,
         return content_key(**parts)
     parts["bridge"] = stage_hash(cfg, "bridge", models=models)
     parts["evaluation"] = d["evaluation"]
+    if stage == "evaluation":
+        parts["transfer"] = cfg.transfer.key_part()
+        if effect is not None:
+            parts["effect_bridge"] = effect
     if beh is not None:
         parts["data"] = behaviour_data_part(beh, test=True)
         parts["behaviour"] = {"open_ended": _digest(beh.open_ended), "tone": beh.tone}

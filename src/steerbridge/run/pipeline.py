@@ -1,5 +1,9 @@
 """One experiment from a config: bridge → vectors → transfer → evaluation → report.
 
+The transfer method is ``[transfer] method`` (``run.transfer_config``); ``effect`` and ``blend``
+first fit the effect-matched bridge (``run.effect_stage``), and every method's vector is
+evaluated beside random target directions and random source vectors pushed through it.
+
 The stages (``run.stages``) cache their artifacts in the run directory (``run.rundir``), so a
 rerun with a changed evaluation setting reuses the bridge and the vectors. This module runs
 them in order (all source-side work first, so the source model can be freed before the long
@@ -28,6 +32,12 @@ from steerbridge.models.devices import resolve_device
 from steerbridge.models.loading import LoadedModel
 from steerbridge.run.behaviour_data import behaviour_data
 from steerbridge.run.config import Config, digest
+from steerbridge.run.effect_stage import (
+    effect_summary,
+    fitted_effect,
+    prepare_effect,
+    stage_effect,
+)
 from steerbridge.run.keys import corpus_part
 from steerbridge.run.outcomes import Outcomes
 from steerbridge.run.rundir import RunDir, check_run_dir, open_run_dir, read_json, write_json
@@ -41,6 +51,7 @@ from steerbridge.run.stages import (
     stage_pairs,
     stage_source,
 )
+from steerbridge.run.transfer_stage import method_inputs, stage_transfer
 from steerbridge.version import __version__
 
 __all__ = ["Hooks", "run"]
@@ -93,6 +104,17 @@ def _run(cfg: Config, run_dir: str | Path | None, hooks: Hooks,
     if not shard.is_main:
         return {"rank": shard.rank}
     pairs = stage_pairs(ctx) if ready else None
+    probes = prepare_effect(ctx, [x for b in ready if (x := loaded[b.name]) is not None]) \
+        if ready and cfg.transfer.needs_effect else None
+    effect: list[Any] = []  # fitted (or read back) when the first behaviour needs it
+
+    def transfers(beh: Any, data: Any, src_vec: Any) -> Any:
+        assert bridge is not None
+        if probes is not None and not effect:
+            effect.append(stage_effect(ctx, bridge, probes))
+        return stage_transfer(ctx, beh, bridge, effect[0] if effect else None,
+                              method_inputs(ctx, bridge, src_vec, data))
+
     behaviours: dict[str, Any] = {}
     pending: dict[str, tuple[Any, ...]] = {}
     for beh in ready:  # source-side work first, then the source model can go
@@ -104,8 +126,10 @@ def _run(cfg: Config, run_dir: str | Path | None, hooks: Hooks,
             behaviours[beh.name] = (data, done)
             continue
         source = out.attempt(beh.name, partial(stage_source, ctx, beh, data.generate, data.test))
-        if source is not None:
-            pending[beh.name] = (beh, data, *source)
+        moved = out.attempt(beh.name, partial(transfers, beh, data, source[0])) \
+            if source is not None else None
+        if source is not None and moved is not None:
+            pending[beh.name] = (beh, data, *source, moved)
     if models is None:
         ctx.source = None  # free the source model's memory before the long target work
         gc.collect()
@@ -126,6 +150,9 @@ def _run(cfg: Config, run_dir: str | Path | None, hooks: Hooks,
                    "n_tokens": bridge.metrics.get("n_train"),
                    "metrics": _bridge_metrics(bridge)} if bridge is not None else None,
         "pairs": pairs,
+        "transfer": {"method": cfg.transfer.method,
+                     "random_source_seeds": cfg.transfer.random_source_seeds,
+                     "effect_bridge": effect_summary(effect[0] if effect else fitted_effect(ctx))},
         "behaviours": _behaviour_results(cfg, behaviours, out),
         "failed": {n: f["error"] for n, f in out.failures.items()},
         "warnings": out.warnings.get("", []),

@@ -73,6 +73,12 @@ class RunDir:
     def bridge(self, key: str) -> Path:
         return self.path / f"bridge-{key}.safetensors"
 
+    def effect_bridge(self, key: str) -> Path:
+        return self.path / f"effect-bridge-{key}.safetensors"
+
+    def gradients(self, key: str) -> Path:
+        return self.path / "moments" / f"grads-{key}.safetensors"
+
     def pairs(self, key: str) -> Path:
         return self.path / f"pairs-{key}.json"
 

@@ -58,6 +58,7 @@ class Context:
     timings: dict[str, float] = field(default_factory=dict)
     keys: dict[tuple[str, str | None], str] = field(default_factory=dict)  # this run's keys
     device: torch.device | None = None  # overrides models.device (e.g. this torchrun rank's)
+    effect_key: str | None = None  # the effect-matched bridge's key, when the method uses it
 
     @property
     def files(self) -> RunDir:
@@ -85,7 +86,8 @@ class Context:
             self.models()
         if (stage, behaviour) not in self.keys:
             self.keys[stage, behaviour] = stage_hash(
-                self.cfg, stage, behaviour, self.ids)  # type: ignore[arg-type]
+                self.cfg, stage, behaviour, self.ids,  # type: ignore[arg-type]
+                effect=self.effect_key if stage == "evaluation" else None)
         return self.keys[stage, behaviour]
 
     def system(self, beh: BehaviourConfig) -> str | None:
@@ -118,7 +120,7 @@ def stage_bridge(ctx: Context) -> Any:
     ctx.hooks.stage(f"bridge: fitting layer {b.source_layer} → {b.target_layer} "
                     f"({b.method}, up to {b.max_tokens:,} tokens)")
     windows = _windows(ctx)
-    bar = _bar(ctx, "hidden states (both models)")
+    bar = progress_for(ctx, "hidden states (both models)")
     bridge = fit_bridge(src, tgt, windows, source_layers=b.source_layer,
                         target_layer=b.target_layer, method=b.method,
                         cache_dir=ctx.files.moments, progress=bar)
@@ -128,7 +130,7 @@ def stage_bridge(ctx: Context) -> Any:
     return bridge
 
 
-def _bar(ctx: Context, desc: str) -> Callable[[int, int], None]:
+def progress_for(ctx: Context, desc: str) -> Callable[[int, int], None]:
     """Adapt (done, total) callbacks to the hooks' counted task."""
     state: dict[str, Any] = {"advance": None, "done": 0}
 
@@ -157,7 +159,7 @@ def stage_pairs(ctx: Context) -> dict[str, Any] | None:
     ctx.hooks.stage(f"pairs: screening {src.num_layers} × {tgt.num_layers} layer pairs on "
                     f"{b.screen_tokens:,} tokens")
     scr = screen(src, tgt, _windows(ctx), sample_tokens=b.screen_tokens,
-                 progress=_bar(ctx, "layer-pair screen"))
+                 progress=progress_for(ctx, "layer-pair screen"))
     out = {"source_layers": scr.source_layers, "target_layers": scr.target_layers,
            "scores": scr.r2.tolist(), "cka": scr.cka.tolist(), "metric": "held-out ridge R²",
            "chosen": [b.source_layer, b.target_layer], "n_train": scr.n_train}
@@ -211,7 +213,7 @@ def stage_source(ctx: Context, beh: BehaviourConfig, gen_items: list[Any],
     ev = ctx.cfg.evaluation
     if not ev.source_reference:
         return src_vec, None
-    path = ctx.files.evaluation(beh.name, ctx.key("evaluation", beh.name), source=True)
+    path = ctx.files.evaluation(beh.name, ctx.key("source", beh.name), source=True)
     reused = cached_json(path, ("items", "source", "source_none"))
     if reused is not None:
         return src_vec, reused
@@ -254,8 +256,12 @@ def cached_evaluation(ctx: Context, beh: BehaviourConfig) -> dict[str, Any] | No
 
 
 def stage_evaluate(ctx: Context, bridge: Any, beh: BehaviourConfig, data: BehaviourData,
-                   src_vec: Any, source_conditions: dict[str, Any] | None) -> dict[str, Any]:
-    """Evaluate one behaviour under every condition on the target; cached as JSON."""
+                   src_vec: Any, source_conditions: dict[str, Any] | None,
+                   transfers: Any) -> dict[str, Any]:
+    """Evaluate one behaviour under every condition on the target; cached as JSON.
+
+    `transfers` (`run.transfer_stage.Transfers`) holds the method's vector (the
+    ``transferred`` condition) and its random-source controls."""
     ev = ctx.cfg.evaluation
     path = eval_path(ctx, beh)
     reused = cached_evaluation(ctx, beh)
@@ -268,11 +274,11 @@ def stage_evaluate(ctx: Context, bridge: Any, beh: BehaviourConfig, data: Behavi
     native = stage_vector(ctx, beh, gen_items, "native")
     lt = ctx.cfg.bridge.target_layer
     scale = native.scales[lt]
-    transferred = transfer(bridge, src_vec, with_bias=False, target_scale=scale)
+    transferred = transfers.vector
     bias = transfer(bridge, src_vec, with_bias=True, target_scale=scale) \
         if ev.bias_variant else None
     t0 = time.perf_counter()
-    n_vec = 2 + (bias is not None) + len(ev.random_seeds)
+    n_vec = 2 + (bias is not None) + len(ev.random_seeds) + len(transfers.controls)
     total = len(test_items) * len(ev.alphas) * n_vec
     ctx.hooks.stage(f"{beh.name}: A/B sweep, {len(test_items)} items × {len(ev.alphas)} alphas "
                     f"× {n_vec} target conditions")
@@ -281,7 +287,8 @@ def stage_evaluate(ctx: Context, bridge: Any, beh: BehaviourConfig, data: Behavi
         tgt, test_items, native, transferred, ev.alphas, transferred_bias=bias,
         random_seeds=ev.random_seeds, batch_size=ev.batch_size, positions=ev.positions,
         system=ctx.system(beh), n_boot=ev.n_boot, progress=advance,
-        source_conditions=source_conditions)
+        source_conditions=source_conditions, random_sources=transfers.controls)
+    res["judgement"]["method"] = transfers.method
     ctx.timings[f"eval_{beh.name}_s"] = time.perf_counter() - t0
     res["errors"] = []
     best = BehaviourSummary.from_dict(res["summary"]).best_alpha
@@ -306,6 +313,7 @@ def stage_evaluate(ctx: Context, bridge: Any, beh: BehaviourConfig, data: Behavi
             res["tone"] = freetext.vader_tone(res["generations"])
     res["vectors"] = {"source_lineage": src_vec.lineage, "native_lineage": native.lineage,
                       "transferred_lineage": transferred.lineage,
+                      "transfer_method": transfers.method,
                       "source_relative_norm": src_vec.relative_norm(src_vec.layers[0]),
                       "native_relative_norm": native.relative_norm(lt),
                       "n_generate": len(gen_items)}

@@ -1,0 +1,98 @@
+"""The config's ``[transfer]`` section: which label-free method carries each behaviour's vector
+into the target, with the effect-matched fit's and the distillation's settings.
+
+Defaults and allowed values come from the library's tables (`steerbridge.bridge.methods.METHODS`,
+`steerbridge.bridge.effect_bridge.EffectSettings`, `steerbridge.bridge.distill.DistillSettings`),
+so the config cannot drift from what the library accepts. Switching the pipeline's default
+method is the one line `DEFAULT_METHOD`.
+
+    [transfer]
+    method = "effect"            # state | effect | blend | distilled
+    random_source_seeds = [0]    # random source vectors pushed through the same method
+    [transfer.effect]
+    windows = 64
+    per_position = true
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from steerbridge.bridge.distill import DistillSettings
+from steerbridge.bridge.effect_bridge import EffectSettings
+from steerbridge.bridge.methods import METHODS, NEEDS_EFFECT
+
+DEFAULT_METHOD = "state"
+_E, _D = EffectSettings(), DistillSettings()
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=False, frozen=True)
+
+
+class EffectConfig(_Strict):
+    """Gradient-pair collection for the effect-matched bridge (λ: the library's grid)."""
+
+    windows: int = Field(default=_E.windows, ge=0, description="corpus windows probed")
+    window: int = Field(default=_E.window, gt=1, description="tokens per corpus window")
+    draws: int = Field(default=_E.draws, gt=0, description="probe draws per window")
+    per_position: bool = Field(default=_E.per_position,
+                               description="one gradient pair per token position")
+    prompts_per_behaviour: int = Field(default=_E.prompts_per_behaviour, ge=0,
+                                       description="unlabelled generate-split questions each")
+    batch_size: int = Field(default=_E.batch_size, gt=0)
+    seed: int = _E.seed
+
+    def settings(self) -> EffectSettings:
+        return EffectSettings(**self.model_dump())
+
+
+class DistillConfig(_Strict):
+    """The distilled method's optimisation (`steerbridge.bridge.distill.DistillSettings`)."""
+
+    alpha: float = Field(default=_D.alpha, gt=0)
+    steps: int = Field(default=_D.steps, gt=0)
+    lr: float = Field(default=_D.lr, gt=0)
+    penalty: float = Field(default=_D.penalty, ge=0)
+    max_prompts: int = Field(default=_D.max_prompts, ge=0)
+    max_neutral: int = Field(default=_D.max_neutral, ge=0)
+    neutral_tokens: int = Field(default=_D.neutral_tokens, gt=1)
+
+    def settings(self) -> DistillSettings:
+        return DistillSettings(**self.model_dump())
+
+
+class TransferConfig(_Strict):
+    """How a source vector becomes a target vector, and its random-source control."""
+
+    method: str = Field(default=DEFAULT_METHOD, description=f"one of {', '.join(METHODS)}")
+    random_source_seeds: list[int] = Field(
+        default_factory=lambda: [0], description="random source vectors of the source vector's "
+        "norm, pushed through the same method and evaluated beside the random target directions")
+    blend_weight: float = Field(default=0.5, ge=0, le=1, description="effect share in blend")
+    effect: EffectConfig = EffectConfig()
+    distill: DistillConfig = DistillConfig()
+
+    @field_validator("method")
+    @classmethod
+    def _method(cls, v: str) -> str:
+        if v not in METHODS:
+            raise ValueError(f"unknown value {v!r}; use one of {', '.join(METHODS)}")
+        return v
+
+    @property
+    def needs_effect(self) -> bool:
+        return self.method in NEEDS_EFFECT
+
+    def key_part(self) -> dict[str, Any]:
+        """What a behaviour's transferred vector and its controls depend on."""
+        part: dict[str, Any] = {"method": self.method, "random_source": self.random_source_seeds}
+        if self.needs_effect:
+            part["effect"] = self.effect.model_dump()
+        if self.method == "blend":
+            part["blend_weight"] = self.blend_weight
+        if self.method == "distilled":
+            part["distill"] = self.distill.model_dump()
+        return part
