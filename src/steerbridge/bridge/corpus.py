@@ -102,9 +102,17 @@ def _hash_ints(values: Iterable[int]) -> str:
 # Sources
 
 
+def check_text(text: str, path: Path, what: str) -> str:
+    """`text` unless it holds NUL bytes (a binary file that happens to decode as UTF-8)."""
+    if "\x00" in text:
+        raise SteerbridgeError(f"{what} {path} holds NUL bytes, so it is binary, not text: give "
+                               "a UTF-8 text file.")
+    return text
+
+
 def _read_txt(path: Path) -> Corpus:
-    docs = [Document(text=p) for p in paragraphs(read_text(path, "Corpus file"), 1)]
-    return Corpus(path.name, docs)
+    text = check_text(read_text(path, "Corpus file"), path, "Corpus file")
+    return Corpus(path.name, [Document(text=p) for p in paragraphs(text, 1)])
 
 
 def _messages(raw: Any, where: str) -> tuple[tuple[str, str], ...]:
@@ -137,7 +145,8 @@ def _doc_from_record(rec: Any, where: str) -> Document:
 
 def _read_jsonl(path: Path) -> Corpus:
     docs = []
-    for n, line in enumerate(read_text(path, "Corpus file").splitlines(), 1):
+    text = check_text(read_text(path, "Corpus file"), path, "Corpus file")
+    for n, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         try:
