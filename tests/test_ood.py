@@ -143,3 +143,41 @@ def test_text_files_that_are_not_text_are_refused_clearly(tmp_path):
         load_corpus(tmp_path / "nul.txt")
     with pytest.raises(SteerbridgeError, match="not UTF-8"):
         load_corpus(tmp_path / "latin.txt")
+
+
+def test_cli_fit_bridge_ood_and_score_bridge(tmp_path):
+    from typer.testing import CliRunner
+
+    from steerbridge.cli import app
+
+    for lm, name in zip(tiny_pair(), ("src", "tgt"), strict=True):
+        lm.model.save_pretrained(tmp_path / name)
+        lm.tokenizer.save_pretrained(tmp_path / name)
+    (tmp_path / "story.txt").write_text(STORY)
+    (tmp_path / "mine.txt").write_text(STORY.replace("lighthouse", "harbour"))
+    (tmp_path / "bad.txt").write_bytes(b"\x00\x01binary")
+    common = ["--source", str(tmp_path / "src"), "--target", str(tmp_path / "tgt"),
+              "--dtype", "float32", "--device", "cpu", "--window", "32"]
+    bridge = tmp_path / "b.safetensors"
+    runner = CliRunner()
+    res = runner.invoke(app, ["fit-bridge", *common, "-s", "1", "-t", "2", "--max-tokens", "1200",
+                              "--corpus", "builtin", "--corpus", str(tmp_path / "mine.txt"),
+                              "--cache-dir", str(tmp_path / "cache"), "-o", str(bridge),
+                              "--ood", str(tmp_path / "story.txt"), "--ood-tokens", "500"])
+    assert res.exit_code == 0, res.output + repr(res.exception)
+    rep = json.loads((tmp_path / "b.ood.json").read_text())
+    assert rep["fit_corpus"] == "builtin+mine.txt" and rep["settings"]["max_tokens"] == 500
+    assert [r["text"] for r in rep["rows"]][1:] == ["story.txt"]
+    assert "R² drop" in res.output and "out-of-distribution" in res.output
+    out = tmp_path / "again.json"
+    res = runner.invoke(app, ["score-bridge", str(bridge), "--text", str(tmp_path / "story.txt"),
+                              "--text", str(tmp_path / "mine.txt"), "--max-tokens", "500",
+                              "--window", "32", "--dtype", "float32", "--device", "cpu",
+                              "-o", str(out)])
+    assert res.exit_code == 0, res.output + repr(res.exception)
+    again = json.loads(out.read_text())
+    assert again["out_of_distribution"]["story.txt"]["r2"] == pytest.approx(
+        rep["out_of_distribution"]["story.txt"]["r2"])
+    assert set(again["out_of_distribution"]) == {"story.txt", "mine.txt"}
+    res = runner.invoke(app, ["score-bridge", str(bridge), "--text", str(tmp_path / "bad.txt")])
+    assert isinstance(res.exception, SteerbridgeError) and "NUL bytes" in str(res.exception)

@@ -5,7 +5,15 @@ from __future__ import annotations
 import typer
 
 from steerbridge import progress
-from steerbridge.cli import bridge_cmd, console, llamacpp_cmd, models_cmd, run_cmd, steer_cmd
+from steerbridge.cli import (
+    bridge_cmd,
+    console,
+    llamacpp_cmd,
+    models_cmd,
+    run_cmd,
+    score_cmd,
+    steer_cmd,
+)
 
 # `progress=True` in the library draws the CLI's rich bars (the library itself draws nothing).
 progress.set_factory(console.bar_progress)
@@ -20,7 +28,7 @@ app = typer.Typer(
 app.add_typer(models_cmd.app, name="models")
 
 # Command modules register themselves on `app` here, one line each.
-for _register in (bridge_cmd.register, run_cmd.register, steer_cmd.register,
+for _register in (bridge_cmd.register, score_cmd.register, run_cmd.register, steer_cmd.register,
                   llamacpp_cmd.register):
     _register(app)
 
