@@ -73,6 +73,19 @@ def test_builtin_mixes_docs_and_written_text_and_keeps_docs_reachable():
                                                         builtin_digest("builtin-docs")]
 
 
+def test_config_takes_builtin_parts_and_user_files(tmp_path):
+    from steerbridge.run import config as C
+
+    (tmp_path / "mine.txt").write_text(STORY)
+    text = ("[models]\nsource = 'a'\ntarget = 'b'\n[bridge]\nsource_layer = 1\n"
+            "target_layer = 2\ncorpus = ['builtin-docs', 'builtin-text', 'mine.txt']\n"
+            "[[behaviours]]\nname = 'x'\nbuiltin = 'positive-tone'\n")
+    (tmp_path / "exp.toml").write_text(text)
+    cfg = C.load(tmp_path / "exp.toml")
+    assert cfg.bridge.corpus == ["builtin-docs", "builtin-text", str(tmp_path / "mine.txt")]
+    assert len(load_corpus(cfg.bridge.corpus).documents) > len(docs_corpus().documents)
+
+
 def test_written_file_formats_and_their_errors():
     prose = prose_documents("# c\nOne plain paragraph.\n\n> Ask me\nAn answer.\n")
     assert prose[0].text == "One plain paragraph."

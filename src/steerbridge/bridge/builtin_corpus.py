@@ -33,13 +33,13 @@ from pydoc_data import topics
 from typing import Any
 
 from steerbridge.bridge.documents import Corpus, Document, paragraphs
-from steerbridge.bridge.written_corpus import written_corpus, written_digest
+from steerbridge.bridge.written_corpus import WRITTEN_NAME, written_corpus, written_digest
 
 BUILTIN_CORPUS = "builtin"
 """The name `load_corpus` knows the built-in corpus by (documentation and written text)."""
 BUILTIN_DOCS = "builtin-docs"
 """The documentation part alone: the built-in corpus before issue 11."""
-BUILTIN_TEXT = "builtin-text"
+BUILTIN_TEXT = WRITTEN_NAME
 """The written part alone: prose, dialogue and A/B questions."""
 BUILTIN_NAMES: tuple[str, ...] = (BUILTIN_CORPUS, BUILTIN_DOCS, BUILTIN_TEXT)
 WRITTEN_EVERY = 3
@@ -171,7 +171,7 @@ def builtin_corpus(name: str) -> Corpus:
     if name == BUILTIN_DOCS:
         return docs_corpus()
     if name == BUILTIN_TEXT:
-        return written_corpus(BUILTIN_TEXT)
+        return written_corpus()
     if name == BUILTIN_CORPUS:
         return default_corpus()
     raise ValueError(f"{name!r} is not a built-in corpus: use one of {', '.join(BUILTIN_NAMES)}")

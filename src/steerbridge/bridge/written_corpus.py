@@ -30,6 +30,8 @@ from importlib import resources
 from steerbridge.bridge.documents import Corpus, Document
 from steerbridge.errors import SteerbridgeError
 
+WRITTEN_NAME = "builtin-text"
+"""The name `load_corpus` knows the written part by."""
 WRITTEN_FILES: tuple[str, ...] = ("prose.txt", "dialogue.txt", "questions.txt")
 """The written corpus files under ``steerbridge/data/corpus``, in reading order."""
 
@@ -147,9 +149,9 @@ def interleave(*lists: list[Document]) -> list[Document]:
 
 
 @lru_cache(maxsize=1)
-def written_corpus(name: str = "builtin-text") -> Corpus:
+def written_corpus() -> Corpus:
     """The written prose, dialogue and questions, interleaved (cached: treat as read-only)."""
     prose = prose_documents(_read("prose.txt"))
     dialogue = dialogue_documents(_read("dialogue.txt"))
     questions = question_documents(_read("questions.txt"))
-    return Corpus(name, interleave(prose, dialogue, questions))
+    return Corpus(WRITTEN_NAME, interleave(prose, dialogue, questions))
