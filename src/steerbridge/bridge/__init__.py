@@ -1,11 +1,13 @@
 """Bridges: affine maps between two models' hidden states, and carrying vectors across them.
 
-- `documents` (`Document`, `Corpus`), `builtin_corpus`, `corpus` (`load_corpus`, `tokenize`
-  into `Windows`, `check_tokenizers`).
+- `documents` (`Document`, `Corpus`), `builtin_corpus` (``builtin``, ``builtin-docs``,
+  ``builtin-text``), `written_corpus` (the prose, dialogue and A/B questions written for it),
+  `corpus` (`load_corpus`, `tokenize` into `Windows`, `check_tokenizers`).
 - `collection`: both models once over the windows into cached `PairStats` (`pairstats`).
 - `distributed`: torchrun ranks (`Shard`), sharded collection merged by ``all_reduce``.
 - `moments`: `Moments`, additive float64 sums.
-- `fits` (ridge, procrustes, lowrank, sgd), `scoring` (held-out metrics and baselines).
+- `fits` (ridge, procrustes, lowrank, sgd), `scoring` (held-out metrics and baselines),
+  `ood` (a fitted bridge scored on any text, beside its held-out figure).
 - `affine`: `Bridge` (fit, call, save / load, transfer); `bridge_file`: reading a bridge file,
   every field checked; `fitting`: `fit_bridge`, `describe`.
 - `anchors`: answer-state differences added to a fit.

@@ -2,8 +2,9 @@
 
 Sources (`load_corpus`):
 
-- ``"builtin"``: the built-in corpus, Python's own documentation as plain text and as chat
-  (`steerbridge.bridge.builtin_corpus`),
+- ``"builtin"``: the built-in corpus, Python's own documentation and prose, dialogue and A/B
+  questions written for steerbridge, as plain text and as chat; ``"builtin-docs"`` and
+  ``"builtin-text"`` are its two parts alone (`steerbridge.bridge.builtin_corpus`),
 - a ``.txt`` file (one plain document per blank-line-separated block),
 - a ``.jsonl`` file (``{"text": ...}``, ``{"messages": [{"role", "content"}, ...]}`` or
   ``{"prompt": ..., "completion": ...}`` per line),
@@ -28,7 +29,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from steerbridge.bridge.builtin_corpus import BUILTIN_CORPUS, default_corpus
+from steerbridge.bridge.builtin_corpus import (
+    BUILTIN_CORPUS,
+    BUILTIN_NAMES,
+    builtin_corpus,
+    is_builtin,
+)
 from steerbridge.bridge.documents import Corpus, Document, paragraphs
 from steerbridge.errors import SteerbridgeError
 from steerbridge.safeio import read_text
@@ -96,9 +102,17 @@ def _hash_ints(values: Iterable[int]) -> str:
 # Sources
 
 
+def check_text(text: str, path: Path, what: str) -> str:
+    """`text` unless it holds NUL bytes (a binary file that happens to decode as UTF-8)."""
+    if "\x00" in text:
+        raise SteerbridgeError(f"{what} {path} holds NUL bytes, so it is binary, not text: give "
+                               "a UTF-8 text file.")
+    return text
+
+
 def _read_txt(path: Path) -> Corpus:
-    docs = [Document(text=p) for p in paragraphs(read_text(path, "Corpus file"), 1)]
-    return Corpus(path.name, docs)
+    text = check_text(read_text(path, "Corpus file"), path, "Corpus file")
+    return Corpus(path.name, [Document(text=p) for p in paragraphs(text, 1)])
 
 
 def _messages(raw: Any, where: str) -> tuple[tuple[str, str], ...]:
@@ -131,7 +145,8 @@ def _doc_from_record(rec: Any, where: str) -> Document:
 
 def _read_jsonl(path: Path) -> Corpus:
     docs = []
-    for n, line in enumerate(read_text(path, "Corpus file").splitlines(), 1):
+    text = check_text(read_text(path, "Corpus file"), path, "Corpus file")
+    for n, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         try:
@@ -163,20 +178,22 @@ def _read_hf(spec: str) -> Corpus:
 
 
 def load_corpus(spec: str | Path | Corpus | Sequence[str | Path] = BUILTIN_CORPUS) -> Corpus:
-    """A corpus from ``"builtin"``, a .txt / .jsonl path, ``"hf:..."``, or several of them."""
+    """A corpus from ``"builtin"`` (or another of `BUILTIN_NAMES`), a .txt / .md / .jsonl
+    path, ``"hf:..."``, or several of them. A file that is missing, a folder, empty, binary or
+    not UTF-8 is refused with a message that says what to do."""
     if isinstance(spec, Corpus):
         return spec
     if isinstance(spec, (list, tuple)):
         if not spec:
-            raise SteerbridgeError("No corpus given: pass 'builtin', a file, or hf:NAME.")
+            raise SteerbridgeError(f"No corpus given: pass {BUILTIN_CORPUS!r}, a file, or hf:NAME.")
         parts = [load_corpus(s) for s in spec]
         out = parts[0]
         for p in parts[1:]:
             out = out + p
         return out
     s = str(spec)
-    if s == BUILTIN_CORPUS:
-        return default_corpus()
+    if is_builtin(s):
+        return builtin_corpus(s)
     if s.startswith("hf:"):
         return _read_hf(s)
     path = Path(s).expanduser()
@@ -185,7 +202,8 @@ def load_corpus(spec: str | Path | Corpus | Sequence[str | Path] = BUILTIN_CORPU
                                "(several --corpus options, or a list in the config).")
     if not path.is_file():
         raise SteerbridgeError(
-            f"Corpus {s!r} is neither 'builtin', an hf:NAME dataset, nor an existing file."
+            f"Corpus {s!r} is neither a built-in corpus ({', '.join(BUILTIN_NAMES)}), an "
+            "hf:NAME dataset, nor an existing file."
         )
     if path.suffix == ".jsonl":
         corpus = _read_jsonl(path)

@@ -12,6 +12,7 @@ from steerbridge.cli import (
     llamacpp_cmd,
     models_cmd,
     run_cmd,
+    score_cmd,
     steer_cmd,
 )
 
@@ -28,8 +29,8 @@ app = typer.Typer(
 app.add_typer(models_cmd.app, name="models")
 
 # Command modules register themselves on `app` here, one line each.
-for _register in (bridge_cmd.register, effect_cmd.register, run_cmd.register,
-                  steer_cmd.register, llamacpp_cmd.register):
+for _register in (bridge_cmd.register, effect_cmd.register, score_cmd.register,
+                  run_cmd.register, steer_cmd.register, llamacpp_cmd.register):
     _register(app)
 
 

@@ -13,10 +13,14 @@ from rich.table import Table
 
 from steerbridge.bridge.builtin_corpus import BUILTIN_CORPUS
 from steerbridge.bridge.corpus import DEFAULT_MAX_TOKENS, DEFAULT_WINDOW
-from steerbridge.cli import launch
+from steerbridge.bridge.ood import DEFAULT_OOD_TOKENS
+from steerbridge.cli import launch, score_cmd
 from steerbridge.cli.console import check_output, console, err_console
 from steerbridge.errors import SteerbridgeError
 
+CORPUS_HELP = ("builtin (Python's documentation + prose, dialogue and A/B questions written for "
+               "steerbridge), builtin-docs or builtin-text (either part alone), a .txt / .md / "
+               ".jsonl file of your own, or hf:NAME; repeat to mix.")
 DEFAULT_SOURCE = "qwen2.5-coder-0.5b"
 DEFAULT_TARGET = "qwen2.5-coder-1.5b"
 
@@ -97,7 +101,7 @@ def fit_bridge_cmd(
     source_layer: list[int] = typer.Option([12], "--source-layer", "-s",
                                            help="Source layer; repeat for many-to-one."),
     target_layer: int = typer.Option(14, "--target-layer", "-t", help="Target layer."),
-    corpus: list[str] = typer.Option(None, "--corpus", help="builtin, .txt, .jsonl or hf:NAME."),
+    corpus: list[str] = typer.Option(None, "--corpus", help=CORPUS_HELP),
     method: str = typer.Option("ridge", help="ridge, procrustes, lowrank or sgd."),
     rank: int = typer.Option(None, min=1, help="Rank for --method lowrank."),
     max_tokens: int = typer.Option(DEFAULT_MAX_TOKENS, min=1, help="Tokens fed to the models."),
@@ -126,6 +130,11 @@ def fit_bridge_cmd(
     device_map: str = typer.Option(None, help=launch.DEVICE_MAP_HELP),
     batch_tokens: int = typer.Option(None, help="Padded tokens per forward batch instead of "
                                      "--batch-size windows (GPUs: e.g. 16384)."),
+    ood: list[Path] = typer.Option(None, "--ood", help="A UTF-8 text file to score the fitted "
+                                   "bridge on, out of distribution; repeat for several. Writes "
+                                   "OUT.ood.json beside the bridge."),
+    ood_tokens: int = typer.Option(DEFAULT_OOD_TOKENS, min=2, help="Tokens scored from the "
+                                   "start of each --ood text."),
 ) -> None:
     """Fit one bridge (layer l = output of decoder block l) and print its held-out metrics.
 
@@ -138,6 +147,10 @@ def fit_bridge_cmd(
     check_output(out, "bridge", (".safetensors",), force)  # before any work, not after
     _check_names(method, dtype)
     anchors = _anchor_items(anchor or [], anchor_items, anchor_read)
+    ood_out = out.with_name(out.stem + ".ood.json")
+    if ood:
+        score_cmd.check_texts(ood)
+        check_output(ood_out, "json", (".json",), force)
     shard, dev = launch.setup(device)
     src, tgt = _load_pair(source, target, dtype, dev, launch.device_map_option(device_map))
     windows = _windows(corpus, src.tokenizer, window, max_tokens)
@@ -154,6 +167,10 @@ def fit_bridge_cmd(
 
     console.print(_summary([bridge_row(bridge)], f"bridge {source} → {target} ({method})"))
     console.print(f"dropped tokens: {bridge.metrics.get('dropped')}")
+    if ood:
+        score_cmd.report_ood(bridge, src, tgt, ood, ood_out, ood_tokens, window, force,
+                             batch_size=batch_size, outlier_factor=outlier_factor,
+                             batch_tokens=batch_tokens)
     console.print(f"[green]bridge written to {escape(str(path))}[/] "
                   f"({time.perf_counter() - t0:.0f} s)")
 
@@ -161,7 +178,7 @@ def fit_bridge_cmd(
 def pairs_cmd(
     source: str = typer.Option(DEFAULT_SOURCE, help="Source (small) model."),
     target: str = typer.Option(DEFAULT_TARGET, help="Target (large) model."),
-    corpus: list[str] = typer.Option(None, "--corpus", help="builtin, .txt, .jsonl or hf:NAME."),
+    corpus: list[str] = typer.Option(None, "--corpus", help=CORPUS_HELP),
     max_tokens: int = typer.Option(
         DEFAULT_MAX_TOKENS, min=1, help="Tokens fed to the models for the full fits."),
     sample_tokens: int = typer.Option(4096, min=1, help="Train tokens for the all-pairs screen."),

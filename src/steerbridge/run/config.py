@@ -26,7 +26,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from steerbridge.bridge.builtin_corpus import BUILTIN_CORPUS
+from steerbridge.bridge.builtin_corpus import BUILTIN_CORPUS, BUILTIN_NAMES, is_builtin
 from steerbridge.bridge.corpus import DEFAULT_MAX_TOKENS, DEFAULT_WINDOW
 from steerbridge.bridge.fits import METHODS as BRIDGE_METHODS
 from steerbridge.cachekeys import content_key
@@ -86,7 +86,7 @@ class BridgeConfig(_Strict):
     target_layer: int = Field(ge=0)
     method: str = Field(default="ridge", description=f"one of {', '.join(BRIDGE_METHODS)}")
     corpus: list[str] = Field(default_factory=lambda: [BUILTIN_CORPUS],
-                              description=f"{BUILTIN_CORPUS!r} and/or .txt/.jsonl paths")
+                              description=f"{', '.join(BUILTIN_NAMES)} and/or .txt/.jsonl paths")
     max_tokens: int = Field(default=DEFAULT_MAX_TOKENS, gt=0)
     window: int = Field(default=DEFAULT_WINDOW, gt=1)
     screen_pairs: bool = Field(default=False, description="also screen layer pairs (heatmap)")
@@ -285,7 +285,7 @@ def _resolve_paths(cfg: Config, base: Path) -> Config:
         if b.generate is not None and b.generate == b.test:
             raise SteerbridgeError(f"Invalid config {base}: behaviours {b.name!r}: "
                                    + _SAME_FILE.format(path=b.generate))
-    corpus = [c if c == "builtin" or Path(c).is_absolute() else str((base / c).resolve())
+    corpus = [c if is_builtin(c) or Path(c).is_absolute() else str((base / c).resolve())
               for c in cfg.bridge.corpus]
     run = cfg.run.model_copy(update={"dir": fix(cfg.run.dir)})
     return cfg.model_copy(update={"behaviours": behaviours, "run": run,

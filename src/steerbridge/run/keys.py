@@ -29,7 +29,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from steerbridge.bridge.builtin_corpus import BUILTIN_CORPUS
+from steerbridge.bridge.builtin_corpus import builtin_digest, is_builtin
 from steerbridge.cachekeys import content_key, file_digest
 from steerbridge.errors import SteerbridgeError
 from steerbridge.models.loading import LoadedModel
@@ -69,11 +69,14 @@ def _builtin_digest(name: str) -> str:
 
 
 def corpus_part(specs: list[str]) -> list[str | None]:
-    """Each corpus entry by content: ``builtin`` (its code ships with steerbridge), an
-    ``hf:`` name as given, a file by its bytes."""
+    """Each corpus entry by content: a built-in corpus by name and the hash of its packaged
+    text files (its code ships with steerbridge), an ``hf:`` name as given, a file by its
+    bytes."""
     out: list[str | None] = []
     for spec in specs:
-        if spec == BUILTIN_CORPUS or spec.startswith("hf:"):
+        if is_builtin(spec):
+            out.append(builtin_digest(spec))
+        elif spec.startswith("hf:"):
             out.append(spec)
         else:
             out.append(_digest(Path(spec)))

@@ -17,7 +17,7 @@ from typing import Any
 import torch
 
 from steerbridge.bridge.affine import Bridge
-from steerbridge.bridge.builtin_corpus import BUILTIN_CORPUS
+from steerbridge.bridge.builtin_corpus import BUILTIN_DOCS
 from steerbridge.bridge.corpus import DEFAULT_WINDOW, load_corpus, tokenize
 from steerbridge.bridge.distributed import current_shard
 from steerbridge.bridge.fitting import fit_bridge
@@ -230,8 +230,11 @@ def stage_source(ctx: Context, beh: BehaviourConfig, gen_items: list[Any],
 
 
 def _neutral_windows(ctx: Context, n_tokens: int) -> list[list[int]]:
+    """Plain windows of the documentation part of the built-in corpus: the fixed neutral text
+    side effects are measured on (kept on the documentation when the built-in corpus grew, so
+    side-effect figures stay comparable with earlier runs)."""
     tok = (ctx.target or ctx.models()[1]).tokenizer
-    w = tokenize(load_corpus(BUILTIN_CORPUS), tok, window=DEFAULT_WINDOW, max_tokens=n_tokens * 4)
+    w = tokenize(load_corpus(BUILTIN_DOCS), tok, window=DEFAULT_WINDOW, max_tokens=n_tokens * 4)
     plain = [ids for ids, s in zip(w.ids, w.source, strict=True) if s == "plain"]
     out, total = [], 0
     for ids in plain:
