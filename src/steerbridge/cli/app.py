@@ -8,6 +8,7 @@ from steerbridge import progress
 from steerbridge.cli import (
     bridge_cmd,
     console,
+    dose_cmd,
     effect_cmd,
     llamacpp_cmd,
     models_cmd,
@@ -29,7 +30,7 @@ app = typer.Typer(
 app.add_typer(models_cmd.app, name="models")
 
 # Command modules register themselves on `app` here, one line each.
-for _register in (bridge_cmd.register, effect_cmd.register, score_cmd.register,
+for _register in (bridge_cmd.register, dose_cmd.register, effect_cmd.register, score_cmd.register,
                   run_cmd.register, steer_cmd.register, llamacpp_cmd.register):
     _register(app)
 

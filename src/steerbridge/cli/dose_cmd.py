@@ -1,0 +1,143 @@
+"""`steerbridge dose`: does a model's own vector steer that model, at which layer and strength,
+and under which answer format? The check before blaming a bridge for a transfer that fails."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from steerbridge.cli import launch
+from steerbridge.cli.bridge_cmd import DEFAULT_SOURCE
+from steerbridge.cli.console import check_output, console, err_console
+from steerbridge.errors import SteerbridgeError
+
+FORMAT_HELP = ("Answer format(s) to compare (repeat): plain, instruction ('Answer with (A) or "
+               "(B) only.' appended), paren (the answer opened with '('), instruction+paren, "
+               "system (a system line asking for a letter).")
+
+
+def _signed(v: float | None) -> str:
+    return "-" if v is None else f"{v:+.3f}"
+
+
+def dose_table(result: Any) -> Table:
+    """One row per layer: odd Δp per alpha pair (random direction beside it), mass, verdict."""
+    fmt = result.format.name
+    t = Table(title=f"{result.model} · {result.behaviour} · format {fmt}: unsteered answer mass "
+                    f"{result.none_mass:.2f}, p(match) {result.none_p:.2f}, "
+                    f"{result.n_test} test items")
+    t.add_column("layer", justify="right")
+    t.add_column("|v|/scale", justify="right")
+    first = result.layers[0] if result.layers else None
+    for a in first.odd_alphas if first else []:
+        t.add_column(f"odd Δp ±{a:g} (random)", justify="right")
+    t.add_column("mass min", justify="right")
+    t.add_column("steers", justify="left")
+    for d in result.layers:
+        odd = [f"{_signed(o)} ({_signed(r)})"
+               for o, r in zip(d.odd_dp, d.random_odd_dp, strict=True)]
+        t.add_row(str(d.layer), f"{d.relative_norm:.2f}", *odd, f"{min(d.mass):.2f}",
+                  "[green]yes[/]" if d.steers() else "no")
+    return t
+
+
+def _machine(lm: Any) -> dict[str, str]:
+    """What the figures were measured on (name the CPU beside every figure)."""
+    import platform
+
+    import torch
+
+    cpu = next((line.split(":", 1)[1].strip() for line in _cpuinfo() if
+                line.startswith("model name")), platform.processor() or platform.machine())
+    return {"cpu": cpu, "torch": torch.__version__, "dtype": str(lm.dtype),
+            "device": str(lm.device)}
+
+
+def _cpuinfo() -> list[str]:
+    try:
+        return Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return []
+
+
+def _behaviour(name: str, data: Path | None, max_generate: int, max_test: int) -> Any:
+    from steerbridge.run.behaviour_data import behaviour_data
+    from steerbridge.run.config import BehaviourConfig
+    from steerbridge.vectors import datasets
+
+    if data is None and name not in datasets.builtin_names():
+        raise SteerbridgeError(f"{name!r} is not a built-in behaviour "
+                               f"({', '.join(datasets.builtin_names())}); give --data FILE for "
+                               "your own A/B items.")
+    cfg = BehaviourConfig(name=name if data is None else data.stem,
+                          builtin=name if data is None else None, data=data)
+    bd = behaviour_data(cfg)
+    return bd.generate[:max_generate], bd.test[:max_test]
+
+
+def dose_cmd(
+    behaviour: list[str] = typer.Option(None, "--behaviour", "-b", help="Built-in behaviour(s) "
+                                        "(default: every built-in)."),
+    data: Path = typer.Option(None, "--data", help="Your own A/B file instead (CAA JSON or "
+                              "model-written-evals JSONL), split into generate and test."),
+    model: str = typer.Option(DEFAULT_SOURCE, help="The model steered by its own vector."),
+    layers: str = typer.Option("4-20:4", help="Layers: START-STOP[:STEP] (inclusive) or 1,2,5."),
+    alphas: list[float] = typer.Option([-0.4, -0.2, 0.2, 0.4], "--alpha", help="Steering "
+                                       "strengths in layer-scale units (repeat; give ±a pairs)."),
+    answer_format: list[str] = typer.Option(["plain"], "--format", help=FORMAT_HELP),
+    max_generate: int = typer.Option(80, min=2, help="Generate items the vector is built from."),
+    max_test: int = typer.Option(40, min=1, help="Test items scored."),
+    batch_size: int = typer.Option(8, min=1, help="Prompts per forward batch."),
+    dtype: str = typer.Option("auto", help="auto, bfloat16 or float32."),
+    out: Path = typer.Option(Path("dose.json"), "--out", "-o", help="JSON results."),
+    force: bool = typer.Option(False, "--force", help="Replace -o even if it holds another "
+                               "kind of file."),
+    device: str = typer.Option("auto", help=launch.DEVICE_HELP),
+) -> None:
+    """Sweep a model's own steering vector over layers and alphas on its own A/B items: odd Δp
+    and answer mass beside a random direction of equal norm, per answer format."""
+    from steerbridge.evaluation.dose import answer_format as get_format
+    from steerbridge.evaluation.dose import dose_response
+    from steerbridge.evaluation.results import nan_to_none
+    from steerbridge.models.dtypes import resolve_dtype
+    from steerbridge.models.layers import parse_layers
+    from steerbridge.models.loading import load
+    from steerbridge.safeio import write_json
+    from steerbridge.vectors import datasets
+
+    t0 = time.perf_counter()
+    formats = [get_format(f) for f in answer_format]
+    parse_layers(layers)
+    check_output(out, "json", (".json",), force)
+    resolve_dtype(dtype)
+    names = ([data.stem] if data is not None else behaviour or datasets.builtin_names())
+    if data is not None and behaviour:
+        raise SteerbridgeError("Give --behaviour NAME (built-in) or --data FILE, not both.")
+    tasks = {n: _behaviour(n, data, max_generate, max_test) for n in names}
+    dev = launch.single_process("dose", device)
+    with err_console.status(f"loading {model} on {dev}"):
+        lm = load(model, dtype=dtype, device=dev)
+    wanted = parse_layers(layers, lm.num_layers)
+    results: list[dict[str, Any]] = []
+    record = {"settings": {"model": model, "layers": wanted, "alphas": alphas,
+                           "formats": answer_format, "max_generate": max_generate,
+                           "max_test": max_test, "machine": _machine(lm)}, "results": results}
+    for name, (gen, test) in tasks.items():
+        for fmt in formats:
+            res = dose_response(lm, gen, test, wanted, alphas, fmt, behaviour=name,
+                                batch_size=batch_size, progress=True)
+            console.print(dose_table(res))
+            results.append(res.to_dict())
+            # written after every sweep, so an interruption loses nothing finished
+            write_json(out, nan_to_none(record), force=True)
+    console.print(f"[green]wrote[/] {escape(str(out))}  done in {time.perf_counter() - t0:.0f} s")
+
+
+def register(app: typer.Typer) -> None:
+    """Add `dose` to the steerbridge app."""
+    app.command("dose")(dose_cmd)
