@@ -160,6 +160,15 @@ def _transfer(t: dict[str, Any]) -> str:
     return out
 
 
+def selection_line(sel: dict[str, Any]) -> str:
+    """``method = "select"``: the winner, every candidate's score, the controls' picks."""
+    scores = ", ".join(f"{k} {fmt(v, 4)}" for k, v in (sel.get("scores") or {}).items())
+    picks = ", ".join(f"seed {k}: {c.get('winner')}"
+                      for k, c in (sel.get("controls") or {}).items())
+    return (f"selected **{sel.get('winner')}** (effect KL at alpha {fmt(sel.get('alpha'))}, lower "
+            f"wins: {scores}); random-source controls picked {picks or 'nothing'}")
+
+
 HOW_TO_READ = (
     "Retention = Δp(transferred) / Δp(native) at the alpha where native steering moves "
     "p(matching answer) most; Δp is measured against the unsteered target. The paper's metric, "
@@ -219,6 +228,9 @@ def render_html(results: dict[str, Any]) -> str:
                          + "</ul>")
         if "summary" not in beh:
             continue
+        if beh.get("selection"):
+            line = selection_line(beh["selection"]).replace("**", "")
+            parts.append(f"<p>{html.escape(line)}</p>")
         parts.append(f"<img alt='{html.escape(name)} alpha sweep' "
                      f"src='data:image/png;base64,{sweep_plot(name, beh)}'>")
         sc = scatter_plot(name, beh)
@@ -282,6 +294,7 @@ def render_markdown(results: dict[str, Any]) -> str:
         out += [""] if beh.get("errors") or beh.get("warnings") or beh.get("notes") else []
         if "summary" not in beh:
             continue
+        out += [selection_line(beh["selection"]), ""] if beh.get("selection") else []
         out += [markdown_table(*sweep_rows(beh)), ""]
         tone = beh.get("tone")
         if tone:
