@@ -150,8 +150,11 @@ def test_selection_sees_no_labels(models) -> None:
     g = torch.Generator().manual_seed(3)
     W = torch.randn(tgt.hidden_size, src.hidden_size, generator=g)
     eff = torch.randn(tgt.hidden_size, src.hidden_size, generator=g)
-    mk = (lambda M, m: Bridge(M, torch.zeros(tgt.hidden_size), [2], 3, src.name, tgt.name,
-                              src.fingerprint, tgt.fingerprint, method=m, target_scale=2.0))
+
+    def mk(M: torch.Tensor, m: str) -> Bridge:
+        return Bridge(M, torch.zeros(tgt.hidden_size), [2], 3, src.name, tgt.name,
+                      src.fingerprint, tgt.fingerprint, method=m, target_scale=2.0)
+
     vec = SteeringVector({2: torch.randn(src.hidden_size, generator=g)}, {2: 1.0}, src.name,
                          src.fingerprint, src.hidden_size, "test", "none")
     qs = [f"Question {i}: is it sunny? (A) yes (B) no" for i in range(4)]
