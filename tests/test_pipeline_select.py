@@ -81,6 +81,7 @@ def test_select_runs_end_to_end_and_records_the_choice(
     assert saved["transfer"]["effect_bridge"] is not None  # fitted for the candidates
     md = (tmp_path / "run" / "report.md").read_text()
     assert f"selected **{sel['winner']}** (effect KL" in md and "seed 0:" in md
+    assert "select (random source seeds [0, 1]); candidates state, effect, blend" in md
     assert f"selected {sel['winner']} (effect KL" in (tmp_path / "run" / "report.html").read_text()
 
     # a rerun reuses the evaluation, selection included

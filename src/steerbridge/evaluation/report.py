@@ -152,6 +152,8 @@ def _provenance(results: dict[str, Any]) -> list[tuple[str, str]]:
 def _transfer(t: dict[str, Any]) -> str:
     """The transfer method, its random-source seeds and the effect-matched fit's numbers."""
     out = f"{t.get('method', 'state')} (random source seeds {t.get('random_source_seeds')})"
+    if t.get("select"):
+        out += f"; candidates {', '.join(t['select'].get('candidates') or [])}"
     e = t.get("effect_bridge") or {}
     if e:
         out += (f"; effect-matched bridge: λ_rel {fmt(e.get('lam_rel'), 3)}, held-out R² "

@@ -19,7 +19,8 @@ method is the one line `DEFAULT_METHOD`.
 ``select`` (`steerbridge.bridge.select.select_by_effect`) makes every candidate, scores each
 by how closely its ±alpha effect on the target matches the source's own change on the
 behaviour's unlabelled generate-split questions and neutral text, and keeps the winner; its
-random-source controls go through the same choice.
+random-source controls go through the same choice. ``distilled`` is optimised against the very
+teacher the score uses (an in-sample edge), so it is a candidate only when listed.
 """
 
 from __future__ import annotations
