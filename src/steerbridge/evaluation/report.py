@@ -152,12 +152,23 @@ def _provenance(results: dict[str, Any]) -> list[tuple[str, str]]:
 def _transfer(t: dict[str, Any]) -> str:
     """The transfer method, its random-source seeds and the effect-matched fit's numbers."""
     out = f"{t.get('method', 'state')} (random source seeds {t.get('random_source_seeds')})"
+    if t.get("select"):
+        out += f"; candidates {', '.join(t['select'].get('candidates') or [])}"
     e = t.get("effect_bridge") or {}
     if e:
         out += (f"; effect-matched bridge: λ_rel {fmt(e.get('lam_rel'), 3)}, held-out R² "
                 f"{fmt(e.get('val_r2'), 3)}, split-half cos {fmt(e.get('split_half_cos'), 3)}, "
                 f"{e.get('pairs')} pairs")
     return out
+
+
+def selection_line(sel: dict[str, Any]) -> str:
+    """``method = "select"``: the winner, every candidate's score, the controls' picks."""
+    scores = ", ".join(f"{k} {fmt(v, 4)}" for k, v in (sel.get("scores") or {}).items())
+    picks = ", ".join(f"seed {k}: {c.get('winner')}"
+                      for k, c in (sel.get("controls") or {}).items())
+    return (f"selected **{sel.get('winner')}** (effect KL at alpha {fmt(sel.get('alpha'))}, lower "
+            f"wins: {scores}); random-source controls picked {picks or 'nothing'}")
 
 
 HOW_TO_READ = (
@@ -219,6 +230,9 @@ def render_html(results: dict[str, Any]) -> str:
                          + "</ul>")
         if "summary" not in beh:
             continue
+        if beh.get("selection"):
+            line = selection_line(beh["selection"]).replace("**", "")
+            parts.append(f"<p>{html.escape(line)}</p>")
         parts.append(f"<img alt='{html.escape(name)} alpha sweep' "
                      f"src='data:image/png;base64,{sweep_plot(name, beh)}'>")
         sc = scatter_plot(name, beh)
@@ -282,6 +296,7 @@ def render_markdown(results: dict[str, Any]) -> str:
         out += [""] if beh.get("errors") or beh.get("warnings") or beh.get("notes") else []
         if "summary" not in beh:
             continue
+        out += [selection_line(beh["selection"]), ""] if beh.get("selection") else []
         out += [markdown_table(*sweep_rows(beh)), ""]
         tone = beh.get("tone")
         if tone:

@@ -1,8 +1,9 @@
 """One experiment from a config: bridge → vectors → transfer → evaluation → report.
 
 The transfer method is ``[transfer] method`` (``run.transfer_config``); ``effect`` and ``blend``
-first fit the effect-matched bridge (``run.effect_stage``), and every method's vector is
-evaluated beside random target directions and random source vectors pushed through it.
+(and ``select`` with either among its candidates) first fit the effect-matched bridge
+(``run.effect_stage``), and every method's vector is evaluated beside random target directions
+and random source vectors pushed through it.
 
 The stages (``run.stages``) cache their artifacts in the run directory (``run.rundir``), so a
 rerun with a changed evaluation setting reuses the bridge and the vectors. This module runs
@@ -152,6 +153,8 @@ def _run(cfg: Config, run_dir: str | Path | None, hooks: Hooks,
         "pairs": pairs,
         "transfer": {"method": cfg.transfer.method,
                      "random_source_seeds": cfg.transfer.random_source_seeds,
+                     **({"select": cfg.transfer.select.model_dump()}
+                        if cfg.transfer.method == "select" else {}),
                      "effect_bridge": effect_summary(effect[0] if effect else fitted_effect(ctx))},
         "behaviours": _behaviour_results(cfg, behaviours, out),
         "failed": {n: f["error"] for n, f in out.failures.items()},

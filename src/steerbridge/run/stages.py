@@ -292,6 +292,8 @@ def stage_evaluate(ctx: Context, bridge: Any, beh: BehaviourConfig, data: Behavi
         system=ctx.system(beh), n_boot=ev.n_boot, progress=advance,
         source_conditions=source_conditions, random_sources=transfers.controls)
     res["judgement"]["method"] = transfers.method
+    if getattr(transfers, "selection", None):  # method "select": the winner and every score
+        res["selection"] = transfers.selection
     ctx.timings[f"eval_{beh.name}_s"] = time.perf_counter() - t0
     res["errors"] = []
     best = BehaviourSummary.from_dict(res["summary"]).best_alpha

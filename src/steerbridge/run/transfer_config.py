@@ -7,24 +7,37 @@ so the config cannot drift from what the library accepts. Switching the pipeline
 method is the one line `DEFAULT_METHOD`.
 
     [transfer]
-    method = "effect"            # state | effect | blend | distilled
+    method = "effect"            # state | effect | blend | distilled | select
     random_source_seeds = [0]    # random source vectors pushed through the same method
     [transfer.effect]
     windows = 64
     per_position = true
+    [transfer.select]            # method = "select": the label-free choice among candidates
+    candidates = ["state", "effect", "blend"]   # state is always one; distilled on request
+    alpha = 0.2
+
+``select`` (`steerbridge.bridge.select.select_by_effect`) makes every candidate, scores each
+by how closely its ±alpha effect on the target matches the source's own change on the
+behaviour's unlabelled generate-split questions and neutral text, and keeps the winner; its
+random-source controls go through the same choice. ``distilled`` is optimised against the very
+teacher the score uses (an in-sample edge), so it is a candidate only when listed.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from steerbridge.bridge.distill import DistillSettings
 from steerbridge.bridge.effect_bridge import EffectSettings
 from steerbridge.bridge.methods import METHODS, NEEDS_EFFECT
+from steerbridge.bridge.select import DEFAULT_CANDIDATES, check_candidates
 
 DEFAULT_METHOD = "state"
+PIPELINE_METHODS: dict[str, str] = {
+    **METHODS, "select": "the candidate whose effect on the target best matches the source's "
+    "own change (label-free; see [transfer.select])"}
 _E, _D = EffectSettings(), DistillSettings()
 
 
@@ -64,35 +77,67 @@ class DistillConfig(_Strict):
         return DistillSettings(**self.model_dump())
 
 
+class SelectConfig(_Strict):
+    """``method = "select"``: the candidates and how they are scored
+    (`steerbridge.bridge.select.select_by_effect`)."""
+
+    candidates: list[str] = Field(default_factory=lambda: list(DEFAULT_CANDIDATES),
+                                  description=f"any of {', '.join(METHODS)}; state always")
+    alpha: float = Field(default=0.2, gt=0, description="the ±push each candidate is scored at")
+    max_prompts: int = Field(default=16, ge=0, description="unlabelled generate-split questions")
+    max_neutral: int = Field(default=2, ge=0, description="neutral corpus windows")
+
+    @field_validator("candidates")
+    @classmethod
+    def _candidates(cls, v: list[str]) -> list[str]:
+        return list(check_candidates(v))
+
+    @model_validator(mode="after")
+    def _probes(self) -> SelectConfig:
+        if self.max_prompts == 0 and self.max_neutral == 0:
+            raise ValueError("max_prompts and max_neutral are both 0: the selection needs "
+                             "unlabelled questions or neutral text to score on")
+        return self
+
+
 class TransferConfig(_Strict):
     """How a source vector becomes a target vector, and its random-source control."""
 
-    method: str = Field(default=DEFAULT_METHOD, description=f"one of {', '.join(METHODS)}")
+    method: str = Field(default=DEFAULT_METHOD,
+                        description=f"one of {', '.join(PIPELINE_METHODS)}")
     random_source_seeds: list[int] = Field(
         default_factory=lambda: [0], description="random source vectors of the source vector's "
         "norm, pushed through the same method and evaluated beside the random target directions")
     blend_weight: float = Field(default=0.5, ge=0, le=1, description="effect share in blend")
     effect: EffectConfig = EffectConfig()
     distill: DistillConfig = DistillConfig()
+    select: SelectConfig = SelectConfig()
 
     @field_validator("method")
     @classmethod
     def _method(cls, v: str) -> str:
-        if v not in METHODS:
-            raise ValueError(f"unknown value {v!r}; use one of {', '.join(METHODS)}")
+        if v not in PIPELINE_METHODS:
+            raise ValueError(f"unknown value {v!r}; use one of {', '.join(PIPELINE_METHODS)}")
         return v
 
     @property
+    def uses(self) -> tuple[str, ...]:
+        """The library methods this config runs: the select candidates, or the method."""
+        return tuple(self.select.candidates) if self.method == "select" else (self.method,)
+
+    @property
     def needs_effect(self) -> bool:
-        return self.method in NEEDS_EFFECT
+        return any(m in NEEDS_EFFECT for m in self.uses)
 
     def key_part(self) -> dict[str, Any]:
         """What a behaviour's transferred vector and its controls depend on."""
         part: dict[str, Any] = {"method": self.method, "random_source": self.random_source_seeds}
         if self.needs_effect:
             part["effect"] = self.effect.model_dump()
-        if self.method == "blend":
+        if "blend" in self.uses:
             part["blend_weight"] = self.blend_weight
-        if self.method == "distilled":
+        if "distilled" in self.uses:
             part["distill"] = self.distill.model_dump()
+        if self.method == "select":
+            part["select"] = self.select.model_dump()
         return part

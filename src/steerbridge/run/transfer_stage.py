@@ -5,12 +5,17 @@ Runs with both models loaded (the distilled method steers the source), before th
 is freed. The method sees `TransferInputs` only: the source model and vector, the state bridge,
 the target, the behaviour's generate-split questions without answers and plain neutral text —
 never the native vector, the labels or the test items.
+
+``method = "select"`` makes every ``[transfer.select] candidates`` vector, keeps the one whose
+effect on the target best matches the source's own change (`bridge.select.select_by_effect`)
+and records the winner and every score; each random-source control goes through the same
+choice (its own winner and scores are recorded too).
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from steerbridge.bridge.affine import Bridge
@@ -18,6 +23,7 @@ from steerbridge.bridge.builtin_corpus import BUILTIN_CORPUS
 from steerbridge.bridge.corpus import load_corpus, tokenize
 from steerbridge.bridge.method_inputs import TransferInputs, unlabelled_questions
 from steerbridge.bridge.methods import apply, random_source
+from steerbridge.bridge.select import select_by_effect
 from steerbridge.run.behaviour_data import BehaviourData
 from steerbridge.run.config import BehaviourConfig
 from steerbridge.run.stages import Context, layer_scales
@@ -26,15 +32,17 @@ from steerbridge.vectors.vector import SteeringVector
 
 @dataclass(frozen=True)
 class Transfers:
-    """A behaviour's transferred vector and its random-source controls (by seed)."""
+    """A behaviour's transferred vector and its random-source controls (by seed); with
+    ``select``, the winners and scores (`selection`)."""
 
     vector: SteeringVector
     controls: dict[int, SteeringVector]
     method: str
+    selection: dict[str, Any] | None = field(default=None)
 
 
 def neutral_text(ctx: Context, n: int, tokens: int) -> tuple[str, ...]:
-    """`n` plain windows of the built-in corpus as text (the distilled method's neutral text)."""
+    """`n` plain windows of the built-in corpus as text (neutral text for distilled / select)."""
     if n == 0:
         return ()
     tok = (ctx.source or ctx.models()[0]).tokenizer
@@ -47,9 +55,10 @@ def method_inputs(ctx: Context, bridge: Bridge, src_vec: SteeringVector,
                   data: BehaviourData) -> TransferInputs:
     """What the method may see (`TransferInputs` has no field for anything else)."""
     src, tgt = ctx.models()
-    d = ctx.cfg.transfer.distill
-    neutral = neutral_text(ctx, d.max_neutral, d.neutral_tokens) \
-        if ctx.cfg.transfer.method == "distilled" else ()
+    t = ctx.cfg.transfer
+    n = max(t.distill.max_neutral if "distilled" in t.uses else 0,
+            t.select.max_neutral if t.method == "select" else 0)
+    neutral = neutral_text(ctx, n, t.distill.neutral_tokens)
     return TransferInputs(src, src_vec, bridge, tgt, prompts=unlabelled_questions(data.generate),
                           neutral=neutral)
 
@@ -65,14 +74,31 @@ def stage_transfer(ctx: Context, beh: BehaviourConfig, bridge: Bridge, effect: B
     ctx.hooks.stage(f"{beh.name}: transferring by {t.method!r} (+{len(t.random_source_seeds)} "
                     "random source controls)")
 
-    def run(inp: TransferInputs) -> SteeringVector:
-        return apply(t.method, inp, effect=effect, scale=scale, blend_weight=t.blend_weight,
-                     distill=t.distill.settings())
+    picks: dict[str, Any] = {}
 
-    vector = run(inputs)
-    controls = {int(s): run(random_source(inputs, int(s))) for s in t.random_source_seeds}
+    def run(inp: TransferInputs, key: str) -> SteeringVector:
+        if t.method != "select":
+            return apply(t.method, inp, effect=effect, scale=scale, blend_weight=t.blend_weight,
+                         distill=t.distill.settings())
+        s = t.select
+        sel = select_by_effect(inp, s.candidates, effect=effect, scale=scale,
+                               blend_weight=t.blend_weight, distill=t.distill.settings(),
+                               alpha=s.alpha, max_prompts=s.max_prompts,
+                               max_neutral=s.max_neutral)
+        picks[key] = sel.summary()
+        return sel.vector
+
+    vector = run(inputs, "vector")
+    controls = {int(s): run(random_source(inputs, int(s)), str(int(s)))
+                for s in t.random_source_seeds}
     ctx.timings[f"transfer_{beh.name}_s"] = time.perf_counter() - t0
-    return Transfers(vector, controls, t.method)
+    selection = None
+    if t.method == "select":
+        selection = {**picks.pop("vector"), "alpha": t.select.alpha, "controls": picks}
+        ctx.hooks.stage(f"{beh.name}: selected {selection['winner']!r} ("
+                        + ", ".join(f"{k} {v:.4g}" for k, v in selection["scores"].items())
+                        + "; lower KL wins)")
+    return Transfers(vector, controls, t.method, selection)
 
 
 def describe(tr: Transfers) -> dict[str, Any]:
@@ -80,4 +106,5 @@ def describe(tr: Transfers) -> dict[str, Any]:
     return {"method": tr.method, "lineage": tr.vector.lineage,
             "info": {k: v for k, v in tr.vector.info.items()
                      if k in ("transfer", "distill", "effect_fit")},
-            "random_source_seeds": sorted(tr.controls)}
+            "random_source_seeds": sorted(tr.controls),
+            **({"selection": tr.selection} if tr.selection else {})}
