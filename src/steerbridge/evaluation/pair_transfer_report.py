@@ -64,7 +64,8 @@ def write_json(rows: list[PairTransfer], path: str | Path, settings: Settings,
 def write_plot(rows: list[PairTransfer], path: str | Path, title: str = "",
                force: bool = False) -> Path:
     """Bars per pair (best first): each behaviour's retention, with its random-target retention
-    as a grey bar beside it; state R² written under each pair."""
+    as a grey bar beside it (hatched where the behaviour is not judgeable); state R² written
+    under each pair."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -85,7 +86,12 @@ def write_plot(rows: list[PairTransfer], path: str | Path, title: str = "",
 
     for i, b in enumerate(behaviours):
         off = (2 * i - n_b + 0.5) * width
-        ax.bar(x + off, [val(p, f"{b}:retention") for p in rows], width, color=cmap(i), label=b)
+        bars = ax.bar(x + off, [val(p, f"{b}:retention") for p in rows], width, color=cmap(i),
+                      label=b)
+        for bar, p in zip(bars, rows, strict=True):  # hatched: not judgeable by the rule
+            if p.row.get(f"{b}:verdict") == "not judgeable":
+                bar.set_hatch("//")
+                bar.set_alpha(0.5)
         ax.bar(x + off + width, [val(p, f"{b}:random_retention") for p in rows], width,
                color="#b0b0b0", label="random target" if i == 0 else None)
     ax.axhline(0, color="black", lw=0.6)
@@ -94,7 +100,8 @@ def write_plot(rows: list[PairTransfer], path: str | Path, title: str = "",
                       f"{p.row['target_layer']}\nR² {val(p, 'r2'):.2f}" for p in rows],
                   fontsize=7)
     ax.set_ylabel("retention (transferred Δp / native Δp)")
-    ax.set_title(title or "transfer by layer pair (grey: random target direction)", fontsize=9)
+    ax.set_title((title or "transfer by layer pair")
+                 + "\n(grey: random target direction; hatched: not judgeable)", fontsize=9)
     ax.legend(fontsize=7, loc="best")
     fig.tight_layout()
     try:
