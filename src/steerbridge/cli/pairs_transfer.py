@@ -43,12 +43,16 @@ def settings(by: str, behaviours: list[str] | None, alphas: str, test_items: int
     return s
 
 
-def _fmt(v: Any) -> str:
+def _fmt(v: Any, spec: str = "+.2f") -> str:
     if v is None:
         return "-"
     if isinstance(v, float):
-        return "-" if v != v else f"{v:+.2f}"
+        return "-" if v != v else format(v, spec)
     return str(v)
+
+
+# how a column is printed: signed by default; R² and mass plain, Δp to three places
+SPEC = {"r2": ".3f", "answer_mass": ".2f", "source_odd_dp": "+.3f", "native_dp": "+.3f"}
 
 
 SHORT = {"not judgeable": "n/j", "transfers": "transfers", "partly": "partly", "fails": "fails"}
@@ -59,7 +63,8 @@ def tables(ranked: list[Any], title: str) -> tuple[Table, Table]:
     top = Table(title=title)
     cols = [("rank", "#"), ("source_layers", "src"), ("target_layer", "tgt"), ("r2", "state R²"),
             ("mean_retention", "retention"), ("mean_odd_retention", "odd ret."),
-            ("random_retention", "random ret."), ("margin", "margin")]
+            ("random_retention", "random ret."), ("margin", "margin"),
+            ("margin_all", "margin (all)")]
     for _, name in cols:
         top.add_column(name, justify="right")
     top.add_column("judgeable", justify="right")
@@ -68,7 +73,7 @@ def tables(ranked: list[Any], title: str) -> tuple[Table, Table]:
         r = p.row
         verdicts = ", ".join(f"{b}: {SHORT.get(d['judgement']['verdict'], '?')}"
                              for b, d in p.details.items())
-        top.add_row(*(_fmt(r.get(k)) for k, _ in cols),
+        top.add_row(*(_fmt(r.get(k), SPEC.get(k, "+.2f")) for k, _ in cols),
                     f"{r['n_judgeable']}/{r['n_behaviours']}", escape(verdicts))
     detail = Table(title="per behaviour (retention at the best native alpha)")
     dcols = [("retention", "retention"), ("odd_retention", "odd ret."),
@@ -81,7 +86,7 @@ def tables(ranked: list[Any], title: str) -> tuple[Table, Table]:
         r = p.row
         for b in p.details:
             detail.add_row(f"L{r['source_layers']}→L{r['target_layer']}", escape(b),
-                           *(_fmt(r.get(f"{b}:{k}")) for k, _ in dcols),
+                           *(_fmt(r.get(f"{b}:{k}"), SPEC.get(k, "+.2f")) for k, _ in dcols),
                            escape(str(r.get(f"{b}:verdict", ""))))
     return top, detail
 
@@ -97,7 +102,8 @@ def run(src: Any, tgt: Any, bridges: list[Any], s: Any, out_dir: Path, title: st
                   f"pair(s): ≤{s.test_items} test items, alphas {list(s.alphas)}")
     ranked = pair_transfer(src, tgt, bridges, s, progress=True)
     top, detail = tables(ranked, f"layer pairs by transfer {title} (margin = retention − "
-                                 "random-target retention, over judgeable behaviours)")
+                                 "random-target retention, over judgeable behaviours; (all): "
+                                 "over every behaviour)")
     console.print(top)
     console.print(detail)
     console.print(f"[dim]verdict rule: {escape(RULE)}[/]")

@@ -7,7 +7,8 @@ behaviours: the source vector (mean difference on the generate split, at the pai
 layer(s)) is carried as ``W·v`` into the target layer, at the target layer's typical token
 norm, and swept on the test split beside the target's own (native) vector, random target
 directions of the same norm, a random source vector through the same bridge, and the source
-model steered by its own vector (``source_sweep``). The native vector is used to evaluate only.
+model steered by its own vector (``source_sweep``; a many-to-one pair steers the source at all
+its source layers at once). The native vector is used to evaluate only.
 
 Per pair: each behaviour's retention, odd retention, random-target retention, source odd Δp,
 native Δp, answer mass and verdict (`evaluation.verdicts.RULE`); across behaviours the means
