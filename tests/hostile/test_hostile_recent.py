@@ -188,3 +188,22 @@ def test_corrupt_gradient_moments_are_set_aside_and_recomputed(
     assert list((run / "moments").glob(f"{grads.name}.corrupt-*"))
     assert grads.is_file() and eff.is_file()  # both made again
     assert any("probe gradients" in m for m in msgs)
+
+
+PAIRS = [
+    (["--by", "cka"], ["--by 'cka'", "r2, transfer"]),
+    (["--by", "transfer", "--behaviour", "sycophancy"], ["'sycophancy'", "caution"]),
+    (["--by", "transfer", "--alphas", "0.1,,x"], ["--alphas"]),
+    (["--by", "transfer", "--alphas", "nan"], ["--alphas", "finite"]),
+    (["--by", "transfer", "--generate-items", "0"], ["--generate-items"]),
+]
+
+
+@pytest.mark.parametrize(("args", "needles"), PAIRS, ids=["by", "behaviour", "alphas", "nan",
+                                                          "generate"])
+def test_pairs_by_transfer_options_are_refused_before_loading(
+        tmp_path: Path, cli: Any, monkeypatch: pytest.MonkeyPatch, args: list[str],
+        needles: list[str]) -> None:
+    _no_loading(monkeypatch)
+    cli("pairs", *args, "--out-dir", tmp_path / "o").refused(*needles)
+    assert not (tmp_path / "o").exists()
