@@ -91,6 +91,10 @@ def decode(data: bytes, p: Path, what: str) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
+        if b"\x00" in data[:65536]:  # a binary file: converting its "encoding" cannot help
+            raise SteerbridgeError(
+                f"{what} {p} is not UTF-8 text: it holds NUL bytes, so it is a binary file (or "
+                "UTF-16 text). Give a UTF-8 text file.") from None
         raise SteerbridgeError(
             f"{what} {p} is not UTF-8 text (byte 0x{data[err.start]:02x} at offset {err.start}). "
             f"Save it as UTF-8, e.g. `iconv -f latin1 -t utf-8 {p.name} > fixed-{p.name}`."

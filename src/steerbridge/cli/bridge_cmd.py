@@ -14,7 +14,7 @@ from rich.table import Table
 from steerbridge.bridge.builtin_corpus import BUILTIN_CORPUS
 from steerbridge.bridge.corpus import DEFAULT_MAX_TOKENS, DEFAULT_WINDOW
 from steerbridge.bridge.ood import DEFAULT_OOD_TOKENS
-from steerbridge.cli import launch, score_cmd
+from steerbridge.cli import launch, pairs_transfer, score_cmd
 from steerbridge.cli.console import check_output, console, err_console
 from steerbridge.errors import SteerbridgeError
 
@@ -205,8 +205,22 @@ def pairs_cmd(
                                "another kind of content."),
     device: str = typer.Option("auto", help=launch.DEVICE_HELP),
     device_map: str = typer.Option(None, help=launch.DEVICE_MAP_HELP),
+    by: str = typer.Option("r2", "--by", help="Rank the fitted pairs by r2 (held-out state "
+                           "fit) or transfer (A/B retention of built-in behaviours beside "
+                           "random controls; writes pairs_transfer.csv/.json/.png too)."),
+    behaviour: list[str] = typer.Option(None, "--behaviour", help=pairs_transfer.BEHAVIOUR_HELP),
+    alphas: str = typer.Option("-0.2,-0.1,0.1,0.2", help=pairs_transfer.ALPHAS_HELP),
+    test_items: int = typer.Option(40, help="With --by transfer: test items per behaviour."),
+    generate_items: int = typer.Option(80, help="With --by transfer: generate items per "
+                                       "behaviour (vector extraction)."),
+    answer_prefix: str = typer.Option("", help="With --by transfer: text that opens every "
+                                      "answer, e.g. '(' when '(A)' is not one token."),
 ) -> None:
-    """Screen every layer pair, fit the chosen ones fully; write heatmap, table and bridges."""
+    """Screen every layer pair, fit the chosen ones fully; write heatmap, table and bridges.
+
+    With --by transfer, also measure how much of each built-in behaviour every fitted bridge
+    carries (retention beside random controls) and rank the pairs by that.
+    """
     from steerbridge.bridge.pair_report import table_rows, write_heatmap, write_table
     from steerbridge.bridge.pairs import middle_layers, screen_pairs
     from steerbridge.models.layers import parse_layers
@@ -221,6 +235,8 @@ def pairs_cmd(
     for name, kind in (("pairs.csv", "text"), ("pairs.json", "json"),
                        ("pairs_heatmap.png", "image")):
         check_output(out_dir / name, kind, (Path(name).suffix,), force)
+    measure = pairs_transfer.settings(by, behaviour, alphas, test_items, generate_items,
+                                      answer_prefix, batch_size, out_dir, force)
     dev = launch.single_process("pairs", device)
     src, tgt = _load_pair(source, target, dtype, dev, launch.device_map_option(device_map))
     windows = _windows(corpus, src.tokenizer, window, max_tokens)
@@ -249,6 +265,10 @@ def pairs_cmd(
         console.print(f"[green]wrote[/] {escape(str(p))}")
     console.print(f"[green]wrote[/] {len(bpaths)} bridges, best first: {escape(str(bpaths[0]))}"
                   + "".join(f", {p.name}" for p in bpaths[1:]))
+    if measure is not None:
+        for p in pairs_transfer.run(src, tgt, result.bridges, measure, out_dir,
+                                    f"{source} → {target}", best.provenance, force):
+            console.print(f"[green]wrote[/] {escape(str(p))}")
     console.print(f"done in {time.perf_counter() - t0:.0f} s")
 
 

@@ -11,4 +11,6 @@
 - `method_eval`: transfer methods beside random target and random source controls;
   `verdicts`: the one verdict rule (transfers / partly / fails / not judgeable), used by the
   pipeline's results and report and by `method_eval`.
+- `pair_transfer`: fitted layer pairs ranked by A/B transfer beside random controls
+  (`steerbridge pairs --by transfer`); `pair_transfer_report`: its CSV, JSON and plot.
 """

@@ -248,7 +248,8 @@ def _format_errors(err: ValidationError, where: str) -> str:
         elif isinstance(e.get("input"), dict):  # a rule across keys: the message names them
             lines.append(f"  {key}: {e['msg'].removeprefix('Value error, ')}")
         else:
-            lines.append(f"  {key}: {e['msg']} (got {e.get('input')!r})")
+            lines.append(f"  {key}: {e['msg'].removeprefix('Value error, ')} "
+                         f"(got {e.get('input')!r})")
     return f"Invalid config {where}:\n" + "\n".join(lines)
 
 

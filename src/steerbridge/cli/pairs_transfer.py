@@ -1,0 +1,110 @@
+"""`steerbridge pairs --by transfer`: the options checked before loading, the measurement run,
+its tables printed (the library side is `steerbridge.evaluation.pair_transfer`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from rich.markup import escape
+from rich.table import Table
+
+from steerbridge.cli.console import check_output, console
+from steerbridge.errors import SteerbridgeError
+
+BY = ("r2", "transfer")
+BEHAVIOUR_HELP = ("With --by transfer: a built-in behaviour to measure transfer on; repeat for "
+                  "several (default: positive-tone, formal-register, caution).")
+ALPHAS_HELP = "With --by transfer: comma-separated alphas (units of the layer's median norm)."
+
+
+def settings(by: str, behaviours: list[str] | None, alphas: str, test_items: int,
+             generate_items: int, answer_prefix: str, batch_size: int, out_dir: Path,
+             force: bool) -> Any:
+    """The measurement's `Settings` for ``--by transfer`` (None for ``--by r2``), every option
+    and output path checked so that a mistake fails before any model loads."""
+    from steerbridge.evaluation.pair_transfer import DEFAULT_BEHAVIOURS, Settings
+    from steerbridge.evaluation.pair_transfer_report import FILES
+
+    if by not in BY:
+        raise SteerbridgeError(f"--by {by!r}: use one of {', '.join(BY)}.")
+    if by == "r2":
+        return None
+    try:
+        alpha_list = tuple(float(a) for a in alphas.split(",") if a.strip())
+    except ValueError:
+        raise SteerbridgeError(f"--alphas {alphas!r}: give comma-separated numbers, e.g. "
+                               "-0.2,-0.1,0.1,0.2.") from None
+    s = Settings(behaviours=tuple(behaviours or DEFAULT_BEHAVIOURS), alphas=alpha_list,
+                 test_items=test_items, generate_items=generate_items,
+                 answer_prefix=answer_prefix, batch_size=batch_size)
+    for name, kind in FILES:
+        check_output(out_dir / name, kind, (Path(name).suffix,), force)
+    return s
+
+
+def _fmt(v: Any, spec: str = "+.2f") -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, float):
+        return "-" if v != v else format(v, spec)
+    return str(v)
+
+
+# how a column is printed: signed by default; R² and mass plain, Δp to three places
+SPEC = {"r2": ".3f", "answer_mass": ".2f", "source_odd_dp": "+.3f", "native_dp": "+.3f"}
+
+
+SHORT = {"not judgeable": "n/j", "transfers": "transfers", "partly": "partly", "fails": "fails"}
+
+
+def tables(ranked: list[Any], title: str) -> tuple[Table, Table]:
+    """The ranking (one row per pair) and the per-behaviour detail (pair × behaviour)."""
+    top = Table(title=title)
+    cols = [("rank", "#"), ("source_layers", "src"), ("target_layer", "tgt"), ("r2", "state R²"),
+            ("mean_retention", "retention"), ("mean_odd_retention", "odd ret."),
+            ("random_retention", "random ret."), ("margin", "margin"),
+            ("margin_all", "margin (all)")]
+    for _, name in cols:
+        top.add_column(name, justify="right")
+    top.add_column("judgeable", justify="right")
+    top.add_column("verdicts")
+    for p in ranked:
+        r = p.row
+        verdicts = ", ".join(f"{b}: {SHORT.get(d['judgement']['verdict'], '?')}"
+                             for b, d in p.details.items())
+        top.add_row(*(_fmt(r.get(k), SPEC.get(k, "+.2f")) for k, _ in cols),
+                    f"{r['n_judgeable']}/{r['n_behaviours']}", escape(verdicts))
+    detail = Table(title="per behaviour (retention at the best native alpha)")
+    dcols = [("retention", "retention"), ("odd_retention", "odd ret."),
+             ("random_retention", "random ret."), ("source_odd_dp", "source odd Δp"),
+             ("native_dp", "native Δp"), ("answer_mass", "answer mass")]
+    for name in ("pair", "behaviour", *(n for _, n in dcols), "verdict"):
+        detail.add_column(name, justify="left" if name in ("pair", "behaviour", "verdict")
+                          else "right")
+    for p in ranked:
+        r = p.row
+        for b in p.details:
+            detail.add_row(f"L{r['source_layers']}→L{r['target_layer']}", escape(b),
+                           *(_fmt(r.get(f"{b}:{k}"), SPEC.get(k, "+.2f")) for k, _ in dcols),
+                           escape(str(r.get(f"{b}:verdict", ""))))
+    return top, detail
+
+
+def run(src: Any, tgt: Any, bridges: list[Any], s: Any, out_dir: Path, title: str,
+        provenance: dict[str, Any] | None, force: bool) -> list[Path]:
+    """Measure, print both tables, write the three files; returns their paths."""
+    from steerbridge.evaluation.pair_transfer import pair_transfer
+    from steerbridge.evaluation.pair_transfer_report import write_all
+    from steerbridge.evaluation.verdicts import RULE
+
+    console.print(f"measuring transfer on {', '.join(s.behaviours)} for {len(bridges)} "
+                  f"pair(s): ≤{s.test_items} test items, alphas {list(s.alphas)}")
+    ranked = pair_transfer(src, tgt, bridges, s, progress=True)
+    top, detail = tables(ranked, f"layer pairs by transfer {title} (margin = retention − "
+                                 "random-target retention, over judgeable behaviours; (all): "
+                                 "over every behaviour)")
+    console.print(top)
+    console.print(detail)
+    console.print(f"[dim]verdict rule: {escape(RULE)}[/]")
+    return list(write_all(ranked, out_dir, s, title, provenance, force))

@@ -1,0 +1,252 @@
+"""Rank fitted layer pairs by how much of a behaviour their bridge carries, not by state R².
+
+A bridge that fits hidden states well (high held-out R²) may still carry little of a steering
+direction; the early pairs fit best and steer least. `pair_transfer` measures each fitted
+bridge the way the pipeline does (`evaluation.ab.evaluate_behaviour`) on a few built-in
+behaviours: the source vector (mean difference on the generate split, at the pair's source
+layer(s)) is carried as ``W·v`` into the target layer, at the target layer's typical token
+norm, and swept on the test split beside the target's own (native) vector, random target
+directions of the same norm, a random source vector through the same bridge, and the source
+model steered by its own vector (``source_sweep``; a many-to-one pair steers the source at all
+its source layers at once). The native vector is used to evaluate only.
+
+Per pair: each behaviour's retention, odd retention, random-target retention, source odd Δp,
+native Δp, answer mass and verdict (`evaluation.verdicts.RULE`); across behaviours the means
+over the *judgeable* ones (not "not judgeable") and the ``margin`` = mean retention − mean
+random-target retention, by which pairs are ranked (pairs with no judgeable behaviour last,
+ordered by the same margin over every behaviour). Layer ``l`` is the output of decoder block
+``l`` (HF ``hidden_states[l + 1]``). Tables and the plot: `evaluation.pair_transfer_report`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from steerbridge.bridge.affine import Bridge
+from steerbridge.bridge.transfer import transfer
+from steerbridge.errors import SteerbridgeError
+from steerbridge.evaluation import ab
+from steerbridge.models.loading import LoadedModel
+from steerbridge.progress import Progress, progress_context
+from steerbridge.vectors import datasets
+from steerbridge.vectors.datasets import ABItem
+from steerbridge.vectors.extract import extract
+from steerbridge.vectors.scales import measure_scales
+from steerbridge.vectors.vector import SteeringVector, random_like
+
+DEFAULT_BEHAVIOURS = ("positive-tone", "formal-register", "caution")
+DEFAULT_ALPHAS = (-0.2, -0.1, 0.1, 0.2)
+NOT_JUDGEABLE = "not judgeable"
+# per-behaviour numbers in a row, as ``<behaviour>:<key>``
+BEHAVIOUR_KEYS = ("retention", "odd_retention", "random_retention", "source_odd_dp",
+                  "native_dp", "answer_mass", "verdict")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What `pair_transfer` measures with (the CLI's options)."""
+
+    behaviours: tuple[str, ...] = DEFAULT_BEHAVIOURS
+    alphas: tuple[float, ...] = DEFAULT_ALPHAS
+    test_items: int = 40
+    generate_items: int = 80
+    answer_prefix: str = ""
+    random_seeds: tuple[int, ...] = (0, 1, 2)
+    random_source_seeds: tuple[int, ...] = (0,)
+    batch_size: int = 8
+    n_boot: int = 200
+    method: str = "mean_diff"
+
+    def __post_init__(self) -> None:
+        check_behaviours(self.behaviours)
+        if not self.alphas or not all(math.isfinite(a) and a != 0 for a in self.alphas):
+            raise SteerbridgeError(f"--alphas {list(self.alphas)}: give finite, non-zero "
+                                   "alphas, e.g. -0.2 -0.1 0.1 0.2.")
+        for name, n in (("--test-items", self.test_items),
+                        ("--generate-items", self.generate_items),
+                        ("--batch-size", self.batch_size)):
+            if n < 1:
+                raise SteerbridgeError(f"{name} must be at least 1, got {n}.")
+
+
+def check_behaviours(names: Sequence[str]) -> list[str]:
+    """`names` as a list when each is a built-in behaviour, else an error listing them."""
+    known = datasets.builtin_names()
+    bad = [n for n in names if n not in known]
+    if bad or not names:
+        shown = ", ".join(repr(n) for n in bad) or "none given"
+        raise SteerbridgeError(f"Unknown behaviour(s) {shown}: --behaviour takes a built-in "
+                               f"behaviour, one of {', '.join(known)}.")
+    return list(dict.fromkeys(names))
+
+
+@dataclass
+class Items:
+    """One behaviour's generate (vector) and test (evaluation) items, capped."""
+
+    generate: list[ABItem]
+    test: list[ABItem]
+
+
+def behaviour_items(name: str, s: Settings) -> Items:
+    """The built-in behaviour's generate and test items, capped, with `s.answer_prefix`."""
+    gen, test = datasets.builtin(name)
+    gen, test = gen[: s.generate_items], test[: s.test_items]
+    if s.answer_prefix:
+        gen = [replace(it, answer_prefix=s.answer_prefix) for it in gen]
+        test = [replace(it, answer_prefix=s.answer_prefix) for it in test]
+    return Items(gen, test)
+
+
+@dataclass
+class PairTransfer:
+    """One fitted pair's row (see the module doc) and each behaviour's full evaluation."""
+
+    row: dict[str, Any]
+    details: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def _num(x: Any) -> float:
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return math.nan
+    return v if math.isfinite(v) else math.nan
+
+
+def _mean(xs: Sequence[float]) -> float:
+    v = [x for x in xs if math.isfinite(x)]
+    return float(np.mean(v)) if v else math.nan
+
+
+def behaviour_numbers(res: dict[str, Any]) -> dict[str, Any]:
+    """The row's numbers for one behaviour from `evaluate_behaviour`'s result."""
+    j = res["judgement"]
+    return {"retention": _num(j.get("retention")), "odd_retention": _num(j.get("odd_retention")),
+            "random_retention": _num(j.get("random_target_mean")),
+            "source_odd_dp": _num(j.get("source_odd_dp")), "native_dp": _num(j.get("native_dp")),
+            "answer_mass": _num(j.get("none_mass")), "verdict": str(j.get("verdict", "")),
+            "why": str(j.get("why", ""))}
+
+
+def pair_row(bridge: Bridge, numbers: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """A pair's row: its state R² and the means over judgeable behaviours beside each one's."""
+    test = bridge.metrics.get("test", {})
+    judged = [b for b, n in numbers.items() if n["verdict"] != NOT_JUDGEABLE]
+
+    def over(names: Sequence[str], key: str) -> float:
+        return _mean([numbers[b][key] for b in names])
+
+    row: dict[str, Any] = {
+        "source_layers": "+".join(map(str, bridge.source_layers)),
+        "target_layer": bridge.target_layer, "r2": _num(test.get("r2")),
+        "mean_retention": over(judged, "retention"),
+        "mean_odd_retention": over(judged, "odd_retention"),
+        "random_retention": over(judged, "random_retention"),
+        "margin": over(judged, "retention") - over(judged, "random_retention"),
+        "margin_all": over(list(numbers), "retention") - over(list(numbers), "random_retention"),
+        "n_judgeable": len(judged), "n_behaviours": len(numbers),
+    }
+    for b, n in numbers.items():
+        row.update({f"{b}:{k}": n[k] for k in BEHAVIOUR_KEYS})
+    return row
+
+
+def rank(rows: list[PairTransfer]) -> list[PairTransfer]:
+    """Best first: margin over judgeable behaviours; then (none judgeable) over all; then R²."""
+    def key(p: PairTransfer) -> tuple[int, float, float]:
+        m, m_all, r2 = p.row["margin"], p.row["margin_all"], p.row["r2"]
+        if math.isfinite(m):
+            return (0, -m, -r2 if math.isfinite(r2) else math.inf)
+        return (1, -m_all if math.isfinite(m_all) else math.inf,
+                -r2 if math.isfinite(r2) else math.inf)
+
+    out = sorted(rows, key=key)
+    for i, p in enumerate(out, 1):
+        p.row = {"rank": i, **p.row}
+    return out
+
+
+class _Vectors:
+    """Per behaviour: the source vector at every source layer any pair reads and the native
+    vector at every target layer, extracted once; each layer's scale measured once."""
+
+    def __init__(self, source: LoadedModel, target: LoadedModel, bridges: Sequence[Bridge],
+                 items: dict[str, Items], s: Settings) -> None:
+        self.src_layers = sorted({ls for br in bridges for ls in br.source_layers})
+        self.tgt_layers = sorted({br.target_layer for br in bridges})
+        self.src_scales = measure_scales(source, self.src_layers)
+        self.tgt_scales = measure_scales(target, self.tgt_layers)
+        self.source, self.target, self.items, self.s = source, target, items, s
+        self.cache: dict[tuple[str, str], SteeringVector] = {}
+
+    def get(self, name: str, role: str) -> SteeringVector:
+        if (name, role) not in self.cache:
+            lm, layers, scales = ((self.source, self.src_layers, self.src_scales)
+                                  if role == "source" else
+                                  (self.target, self.tgt_layers, self.tgt_scales))
+            self.cache[name, role] = extract(lm, self.items[name].generate, layers,
+                                             self.s.method, batch_size=self.s.batch_size,
+                                             dataset_name=name, scales=scales)
+        return self.cache[name, role]
+
+
+def total_steps(n_pairs: int, n_source_sets: int, items: dict[str, Items], s: Settings) -> int:
+    """Progress units: target sweeps of every pair and source sweeps of every source layer set."""
+    n_test = sum(len(it.test) for it in items.values())
+    n_vec = 2 + len(s.random_seeds) + len(s.random_source_seeds)
+    return len(s.alphas) * n_test * (n_pairs * n_vec + n_source_sets)
+
+
+def pair_transfer(source: LoadedModel, target: LoadedModel, bridges: Sequence[Bridge],
+                  settings: Settings | None = None, progress: Progress = True
+                  ) -> list[PairTransfer]:
+    """Measure the transfer of every bridge in `bridges` (see the module doc), best first."""
+    s = settings or Settings()
+    if not bridges:
+        raise SteerbridgeError("No fitted layer pairs to measure transfer on.")
+    items = {b: behaviour_items(b, s) for b in check_behaviours(s.behaviours)}
+    vecs = _Vectors(source, target, bridges, items, s)
+    source_sets = {tuple(br.source_layers) for br in bridges}
+    total = total_steps(len(bridges), len(source_sets), items, s)
+    source_refs: dict[tuple[str, tuple[int, ...]], dict[str, Any]] = {}
+    out: list[PairTransfer] = []
+    done = 0
+    with progress_context(progress, total, "transfer by layer pair") as advance:
+        def step(n: int) -> None:
+            nonlocal done
+            done += n
+            advance(min(done, total), total)
+
+        for br in bridges:
+            lt, ls = br.target_layer, tuple(br.source_layers)
+            numbers: dict[str, dict[str, Any]] = {}
+            details: dict[str, dict[str, Any]] = {}
+            for name, it in items.items():
+                src_vec = vecs.get(name, "source").select(ls)
+                native = vecs.get(name, "native").select([lt])
+                scale = float(native.scales[lt])
+                if (name, ls) not in source_refs:
+                    source_refs[name, ls] = ab.source_sweep(
+                        source, it.test, src_vec, s.alphas, s.batch_size,
+                        progress=lambda n: step(n))
+                moved = transfer(br, src_vec, target_scale=scale)
+                controls = {int(k): transfer(br, random_like(src_vec, seed=int(k)),
+                                             target_scale=scale)
+                            for k in s.random_source_seeds}
+                res = ab.evaluate_behaviour(
+                    target, it.test, native, moved, s.alphas, random_seeds=s.random_seeds,
+                    batch_size=s.batch_size, n_boot=s.n_boot, progress=lambda n: step(n),
+                    source_conditions=source_refs[name, ls], random_sources=controls)
+                numbers[name] = behaviour_numbers(res)
+                details[name] = {"judgement": res["judgement"], "n_items": res["n_items"],
+                                 "n_generate": len(it.generate),
+                                 "headline": res["summary"]["headline"],
+                                 "collapsed": res["collapsed"], "cosine": res["cosine"]}
+            out.append(PairTransfer(pair_row(br, numbers), details))
+    return rank(out)

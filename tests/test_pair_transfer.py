@@ -1,0 +1,138 @@
+"""`steerbridge pairs --by transfer`: layer pairs ranked by A/B transfer on tiny models."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from steerbridge.errors import SteerbridgeError
+from steerbridge.evaluation.pair_transfer import (
+    BEHAVIOUR_KEYS,
+    PairTransfer,
+    Settings,
+    check_behaviours,
+    rank,
+)
+from steerbridge.evaluation.pair_transfer_report import COLUMNS
+from steerbridge.models.tiny import tiny_pair
+
+FILES = ("pairs_transfer.csv", "pairs_transfer.json", "pairs_transfer.png")
+
+
+@pytest.fixture(scope="module")
+def model_dirs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("tiny")
+    s, t = tiny_pair()
+    for lm, d in ((s, root / "src"), (t, root / "tgt")):
+        lm.model.save_pretrained(d)
+        lm.tokenizer.save_pretrained(d)
+    return root / "src", root / "tgt"
+
+
+def common(dirs: tuple[Path, Path], tmp: Path) -> list[str]:
+    return ["pairs", "--source", str(dirs[0]), "--target", str(dirs[1]), "--max-tokens", "2000",
+            "--window", "32", "--dtype", "float32", "--cache-dir", str(tmp / "cache"),
+            "--sample-tokens", "600", "--fit-sources", "none", "--top-k", "2"]
+
+
+def test_by_transfer_end_to_end_and_by_r2_unchanged(model_dirs: tuple[Path, Path],
+                                                      tmp_path: Path) -> None:
+    runner = CliRunner()
+    base = common(model_dirs, tmp_path)
+    r2 = runner.invoke(app(), [*base, "--many-to-one", "2", "--out-dir", str(tmp_path / "r2")])
+    assert r2.exit_code == 0, r2.output
+    assert not any((tmp_path / "r2" / f).exists() for f in FILES)
+    assert "by transfer" not in r2.output
+    res = runner.invoke(app(), [*base, "--many-to-one", "2", "--by", "transfer",
+                                "--behaviour", "caution", "--behaviour", "positive-tone",
+                                "--answer-prefix", "(", "--test-items", "4",
+                                "--generate-items", "6", "--alphas", "-2,2",
+                                "--out-dir", str(tmp_path / "tr")])
+    assert res.exit_code == 0, res.output
+    out = tmp_path / "tr"
+    # the r2 outputs are the same with or without --by transfer
+    assert (out / "pairs.csv").read_text() == (tmp_path / "r2" / "pairs.csv").read_text()
+    fitted = list(csv.DictReader((out / "pairs.csv").open()))
+    assert len(fitted) == 3  # top 2 + one many-to-one
+    rows = list(csv.DictReader((out / "pairs_transfer.csv").open()))
+    assert len(rows) == len(fitted)
+    header = list(rows[0])
+    assert header[: len(COLUMNS)] == list(COLUMNS)
+    for b in ("caution", "positive-tone"):
+        assert all(f"{b}:{k}" in header for k in BEHAVIOUR_KEYS)
+    assert [r["rank"] for r in rows] == ["1", "2", "3"]
+    pairs = {(r["source_layers"], r["target_layer"]) for r in rows}
+    assert pairs == {(r["source_layers"], r["target_layer"]) for r in fitted}
+    for r in rows:
+        assert math.isfinite(float(r["r2"]))
+        assert r["caution:verdict"] == "not judgeable"  # 4 test items are too few to judge
+        assert math.isfinite(float(r["caution:retention"]))
+        assert math.isfinite(float(r["caution:source_odd_dp"]))
+    doc = json.loads((out / "pairs_transfer.json").read_text())
+    assert len(doc["pairs"]) == 3 and "not judgeable" in doc["rule"]
+    assert doc["settings"]["behaviours"] == ["caution", "positive-tone"]
+    first = doc["pairs"][0]["behaviours"]["caution"]
+    assert first["n_items"] == 4 and first["judgement"]["verdict"] == "not judgeable"
+    assert (out / "pairs_transfer.png").stat().st_size > 5000
+    assert "layer pairs by transfer" in res.output and "pairs_transfer.json" in res.output
+
+
+def app() -> Any:
+    from steerbridge.cli import app as the_app
+
+    return the_app
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["--behaviour", "no-such-behaviour"], "no-such-behaviour"),
+    (["--alphas", "0.1,zero"], "--alphas"),
+    (["--alphas", "0"], "non-zero"),
+    (["--test-items", "0"], "--test-items"),
+])
+def test_bad_transfer_options_fail_before_loading(tmp_path: Path, args: list[str],
+                                                  needle: str) -> None:
+    """The models do not exist: an error about them would mean they were loaded first."""
+    missing = tmp_path / "no-model"
+    res = CliRunner().invoke(app(), ["pairs", "--source", str(missing), "--target", str(missing),
+                                     "--by", "transfer", *args, "--out-dir",
+                                     str(tmp_path / "o")])
+    assert res.exit_code != 0
+    assert isinstance(res.exception, SteerbridgeError), res.exception
+    assert needle in str(res.exception)
+    assert "no-model" not in str(res.exception)
+
+
+def test_unknown_behaviour_lists_the_builtins() -> None:
+    with pytest.raises(SteerbridgeError, match="caution.*formal-register.*positive-tone"):
+        check_behaviours(["caution", "nope"])
+    with pytest.raises(SteerbridgeError, match="nope"):
+        Settings(behaviours=("nope",))
+    assert check_behaviours(["caution", "caution"]) == ["caution"]
+
+
+def test_unknown_by_is_refused(tmp_path: Path) -> None:
+    res = CliRunner().invoke(app(), ["pairs", "--source", str(tmp_path / "x"), "--by", "cka"])
+    assert isinstance(res.exception, SteerbridgeError)
+    assert "r2, transfer" in str(res.exception)
+
+
+def _pt(margin: float, margin_all: float, r2: float) -> PairTransfer:
+    return PairTransfer({"source_layers": "1", "target_layer": 2, "r2": r2, "margin": margin,
+                         "margin_all": margin_all})
+
+
+def test_rank_by_margin_over_judgeable_then_all_then_r2() -> None:
+    nan = math.nan
+    rows = [_pt(nan, 0.9, 0.9), _pt(0.1, -1.0, 0.2), _pt(0.5, 0.0, 0.1), _pt(0.1, 0.0, 0.8),
+            _pt(nan, nan, 0.95)]
+    ranked = rank(rows)
+    assert [(p.row["margin"], p.row["r2"]) for p in ranked][:3] == [(0.5, 0.1), (0.1, 0.8),
+                                                                     (0.1, 0.2)]
+    assert ranked[3].row["margin_all"] == 0.9 and ranked[4].row["r2"] == 0.95
+    assert [p.row["rank"] for p in ranked] == [1, 2, 3, 4, 5]
