@@ -18,7 +18,8 @@ from steerbridge.errors import SteerbridgeError
 
 FORMAT_HELP = ("Answer format(s) to compare (repeat): plain, instruction ('Answer with (A) or "
                "(B) only.' appended), paren (the answer opened with '('), instruction+paren, "
-               "system (a system line asking for a letter).")
+               "text (the question without its choices, each answer scored as text), system (a "
+               "system line asking for a letter).")
 
 
 def _signed(v: float | None) -> str:

@@ -24,6 +24,7 @@ LM head only at the answer position (``logits_to_keep=1``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -33,6 +34,7 @@ from torch import Tensor
 
 from steerbridge.bridge.fidelity import cosine
 from steerbridge.errors import SteerbridgeError
+from steerbridge.evaluation import text_scores
 from steerbridge.evaluation.collapse import find_collapse, mask, vocab_size
 from steerbridge.evaluation.judgeable import verdict
 from steerbridge.evaluation.summary import summarize_behaviour
@@ -46,6 +48,7 @@ from steerbridge.vectors.steering import Positions, steer
 from steerbridge.vectors.vector import SteeringVector, random_like
 
 Progress = Callable[[int], None]
+_LETTER = re.compile(r"^\(?[A-Z]\)?$")
 Scores = dict[str, np.ndarray]
 
 
@@ -65,10 +68,12 @@ def prepare(lm: LoadedModel, items: Sequence[ABItem], system: str | None = None,
 
 
 def check_single_tokens(lm: LoadedModel, prompts: Sequence[ABPrompt]) -> None:
-    """Every answer label must be exactly one token (the A/B score reads one position)."""
+    """Every letter answer label must be exactly one token (the A/B score reads one position);
+    text answers (`vectors.text_answers`) are scored over all their tokens."""
     bad = []
     for p in prompts:
-        if len(p.matching_ids) != 1 or len(p.non_matching_ids) != 1:
+        letters = all(_LETTER.match(a.strip()) for a in (p.item.matching, p.item.non_matching))
+        if letters and (len(p.matching_ids) != 1 or len(p.non_matching_ids) != 1):
             toks = [lm.tokenizer.convert_ids_to_tokens(ids) for ids in
                     (p.matching_ids, p.non_matching_ids)]
             bad.append(f"{p.item.source or p.item.question[:40]!r} "
@@ -145,9 +150,17 @@ def sweep(
         res[name] = {k: np.full((na, n), np.nan) for k in ("p", "ld", "mass")}
     first = min(min(v.layers) for v in vectors.values()) if vectors else None
     use_replay = replay and positions == "all" and first is not None
+    text = text_scores.is_text(prompts)
     for idx in _batches(prompts, batch_size):
         batch = [prompts[i] for i in idx]
-        ids, mask = _encode(lm, batch)
+        ids, mask = text_scores.encode(lm, batch) if text else _encode(lm, batch)
+
+        def score(ids: Tensor = ids, mask: Tensor = mask, batch: list[ABPrompt] = batch
+                  ) -> Scores:
+            if text:
+                return text_scores.scores(text_scores.forward(lm, ids, mask, batch), batch)
+            return _scores(_forward_last(lm, ids, mask), batch)
+
         captured: list[Any] = []
         handle = None
         if use_replay:
@@ -155,7 +168,7 @@ def sweep(
             handle = lm.layers[first].register_forward_hook(
                 lambda _m, _a, out, sink=captured: sink.append(out))
         try:
-            s = _scores(_forward_last(lm, ids, mask), batch)
+            s = score()
         finally:
             if handle is not None:
                 handle.remove()
@@ -167,11 +180,11 @@ def sweep(
                     assert first is not None
                     with replay_prefix(lm, first, captured[0]), \
                             steer(lm, vec, alpha, positions=positions):
-                        logits = _forward_last(lm, ids, mask)
+                        steered = score()
                 else:
                     with steer(lm, vec, alpha, positions=positions):
-                        logits = _forward_last(lm, ids, mask)
-                for k, arr in _scores(logits, batch).items():
+                        steered = score()
+                for k, arr in steered.items():
                     res[name][k][ai, idx] = arr
                 if progress:
                     progress(len(batch))
@@ -244,6 +257,7 @@ def evaluate_behaviour(
         "summary": summary.to_dict(),
         "collapsed": collapsed,
         "verdict": verdict(len(prompts)),
+        "scoring": "text" if text_scores.is_text(prompts) else "letter",
         **controls,
         "cosine": cos,
         "vector_norms": {name: {"norm": float(v.direction(v.layers[0]).norm()),
@@ -265,7 +279,7 @@ def random_source_block(target: LoadedModel, prompts: Sequence[ABPrompt],
     full = summarize_behaviour(alphas, mask(every, alphas, find_collapse(
         every, alphas, vocab_size(target))), n_boot=0)
     judged = judgement(full, "transferred", list(ctrl), [f"random:{s}" for s in random_seeds],
-                       len(prompts))
+                       len(prompts), text_answers=text_scores.is_text(prompts))
     best = full.best_alpha_index
     return {"judgement": judged, "random_source": {
         "seeds": sorted(random_sources),

@@ -26,6 +26,7 @@ from steerbridge.models.loading import LoadedModel
 from steerbridge.progress import Progress, progress_context
 from steerbridge.vectors.datasets import ABItem
 from steerbridge.vectors.extract import extract
+from steerbridge.vectors.text_answers import as_text_answers
 from steerbridge.vectors.vector import SteeringVector, random_like
 
 
@@ -37,9 +38,11 @@ class AnswerFormat:
     system: str | None = None
     instruction: str | None = None
     prefix: str = ""
+    text: bool = False  # the question's stem, each answer scored as text (`text_answers`)
 
     def apply(self, items: Sequence[ABItem]) -> list[ABItem]:
         """`items` with the instruction appended to each question and the answer prefix set."""
+        items = as_text_answers(items) if self.text else items
         extra = f"\n\n{self.instruction}" if self.instruction else ""
         return [replace(it, question=it.question + extra, answer_prefix=self.prefix)
                 for it in items]
@@ -52,6 +55,7 @@ FORMATS: dict[str, AnswerFormat] = {f.name: f for f in (
     AnswerFormat("instruction", instruction=_LETTER_LINE),
     AnswerFormat("paren", prefix="("),
     AnswerFormat("instruction+paren", instruction=_LETTER_LINE, prefix="("),
+    AnswerFormat("text", text=True),
     AnswerFormat("system", system="You answer every multiple-choice question with the letter "
                                   "of one choice, (A) or (B)."),
 )}

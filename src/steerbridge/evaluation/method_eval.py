@@ -18,6 +18,7 @@ import numpy as np
 from steerbridge.bridge.fidelity import cosine
 from steerbridge.evaluation.ab import prepare, sweep
 from steerbridge.evaluation.summary import summarize_behaviour
+from steerbridge.evaluation.text_scores import is_text
 from steerbridge.evaluation.verdicts import RULE, judgement
 from steerbridge.models.loading import LoadedModel
 from steerbridge.vectors.datasets import ABItem
@@ -55,7 +56,8 @@ def evaluate_methods(target: LoadedModel, test_items: Sequence[ABItem], native: 
             conds[c] = {k: np.asarray(v) if k != "nan_alphas" else v
                         for k, v in source_conditions[c].items()}
     summary = summarize_behaviour(alphas, conds, n_boot=n_boot)
-    table = method_table(summary, methods, source_controls, random_seeds, len(prompts))
+    table = method_table(summary, methods, source_controls, random_seeds, len(prompts),
+                         text_answers=is_text(prompts))
     lt = native.layers[0]
     for m, v in methods.items():
         table[m]["cos_native"] = cosine(v.direction(lt), native.direction(lt))
@@ -68,11 +70,12 @@ def evaluate_methods(target: LoadedModel, test_items: Sequence[ABItem], native: 
 
 def method_table(summary: Any, methods: Mapping[str, Any],
                  source_controls: Mapping[str, Sequence[Any]],
-                 random_seeds: Sequence[int], n_test: int) -> dict[str, dict[str, Any]]:
+                 random_seeds: Sequence[int], n_test: int, text_answers: bool = False
+                 ) -> dict[str, dict[str, Any]]:
     """Per method: retention, odd retention, change correlation, mass, controls, verdict."""
     return {m: judgement(summary, condition(m), [f"srcrand:{m}:{i}" for i in range(
-        len(source_controls.get(m, ())))], [f"random:{s}" for s in random_seeds], n_test)
-        for m in methods}
+        len(source_controls.get(m, ())))], [f"random:{s}" for s in random_seeds], n_test,
+        text_answers=text_answers) for m in methods}
 
 
 def verdict_lines(name: str, table: Mapping[str, Mapping[str, Any]], default: str) -> str:

@@ -31,6 +31,7 @@ from steerbridge.bridge.affine import Bridge
 from steerbridge.bridge.transfer import transfer
 from steerbridge.errors import SteerbridgeError
 from steerbridge.evaluation import ab
+from steerbridge.evaluation.dose import answer_format
 from steerbridge.models.loading import LoadedModel
 from steerbridge.progress import Progress, progress_context
 from steerbridge.vectors import datasets
@@ -56,6 +57,7 @@ class Settings:
     test_items: int = 40
     generate_items: int = 80
     answer_prefix: str = ""
+    answer_format: str = "plain"  # a system-free `evaluation.dose.FORMATS` name, e.g. "text"
     random_seeds: tuple[int, ...] = (0, 1, 2)
     random_source_seeds: tuple[int, ...] = (0,)
     batch_size: int = 8
@@ -97,6 +99,11 @@ def behaviour_items(name: str, s: Settings) -> Items:
     """The built-in behaviour's generate and test items, capped, with `s.answer_prefix`."""
     gen, test = datasets.builtin(name)
     gen, test = gen[: s.generate_items], test[: s.test_items]
+    fmt = answer_format(s.answer_format)
+    if fmt.system is not None:
+        raise SteerbridgeError(f"Answer format {fmt.name!r} sets a system line, which the "
+                               "layer-pair sweep does not pass on; use plain, instruction or text.")
+    gen, test = fmt.apply(gen), fmt.apply(test)
     if s.answer_prefix:
         gen = [replace(it, answer_prefix=s.answer_prefix) for it in gen]
         test = [replace(it, answer_prefix=s.answer_prefix) for it in test]

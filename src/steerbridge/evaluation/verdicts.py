@@ -5,7 +5,8 @@ Used by the pipeline's results and report and by `evaluation.method_eval` alike.
 
 - **not judgeable** when the test set is too small (fewer than `ITEMS_NEEDED` items, see
   `evaluation.judgeable`), native steering is too weak (|Δp| < 0.15 at the best α), the target
-  barely answers (unsteered answer mass < 0.5), or the source vector does not move its own
+  barely answers (unsteered answer mass < 0.5; letter answers only: text answers are both
+  scored, see `evaluation.text_scores`), or the source vector does not move its own
   model (|odd Δp| < 0.05 at the source's best α-pair): nothing to carry, or nothing to see.
 - **transfers** when retention ≥ 0.85 and odd retention ≥ 0.85, the random target *and* random
   source controls retain ≤ 0.1 on average, and the change correlation is ≥ 0.9 and above every
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -35,7 +36,7 @@ CORR_MIN = 0.9
 PART = 0.5
 
 RULE = (f"not judgeable: fewer than {ITEMS_NEEDED} test items, |native Δp| < {NATIVE_MIN_DP}, "
-        f"unsteered answer mass < {MASS_MIN}, or "
+        f"unsteered answer mass < {MASS_MIN} (letter answers), or "
         f"|source odd Δp| < {SOURCE_MIN_ODD}. transfers: retention ≥ {FULL} and odd retention ≥ "
         f"{FULL}, mean random-target and random-source retention ≤ {CONTROL_MAX}, change "
         f"correlation ≥ {CORR_MIN} and above every random target's. partly: retention and odd "
@@ -60,6 +61,7 @@ class Evidence:
     random_source_mean: float
     random_source_max: float
     random_source_odd_max: float
+    text_answers: bool = False  # answers scored as texts: no answer mass to threshold
 
 
 def _le(x: float, bound: float) -> bool:
@@ -72,7 +74,7 @@ def judge(e: Evidence) -> tuple[str, str]:
         return "not judgeable", f"{e.n_test} test items (a verdict needs {ITEMS_NEEDED})"
     if not (math.isfinite(e.native_dp) and abs(e.native_dp) >= NATIVE_MIN_DP):
         return "not judgeable", f"native Δp {e.native_dp:+.2f}"
-    if not (math.isfinite(e.none_mass) and e.none_mass >= MASS_MIN):
+    if not e.text_answers and not (math.isfinite(e.none_mass) and e.none_mass >= MASS_MIN):
         return "not judgeable", f"answer mass {e.none_mass:.2f}"
     if not (math.isfinite(e.source_odd_dp) and abs(e.source_odd_dp) >= SOURCE_MIN_ODD):
         return "not judgeable", f"source odd Δp {e.source_odd_dp:+.3f} (source does not steer)"
@@ -99,7 +101,8 @@ def _num(x: Any) -> float:
 
 
 def judgement(summary: Any, cond: str, source_controls: Sequence[str],
-              target_controls: Sequence[str], n_test: int) -> dict[str, Any]:
+              target_controls: Sequence[str], n_test: int, text_answers: bool = False
+              ) -> dict[str, Any]:
     """Condition `cond`'s evidence beside its random target and random source control
     conditions, and its verdict by `evaluation.verdicts.RULE`."""
     best = summary.best_alpha_index
@@ -133,7 +136,7 @@ def judgement(summary: Any, cond: str, source_controls: Sequence[str],
         random_target_corr_max=stats(rnd, corr, max),
         random_source_mean=stats(srn, ret, np.mean),
         random_source_max=stats(srn, ret, absmax),
-        random_source_odd_max=stats(srn, odd, absmax))
+        random_source_odd_max=stats(srn, odd, absmax), text_answers=text_answers)
     verdict, why = judge(ev)
     mass = summary.rows[best].answer_mass.get(cond) if best is not None else None
     return {"verdict": verdict, "why": why, **ev.__dict__, "answer_mass": _num(mass),
@@ -177,8 +180,8 @@ def verdict_lines(results: dict[str, Any]) -> list[str]:
             verdict, why, method = j["verdict"], j["why"], j.get("method", "state")
         else:
             n = int((beh.get("verdict") or {}).get("n_test", beh.get("n_items", 0)))
-            verdict, why = judge(from_headline(Headline.from_dict(beh["summary"]["headline"]),
-                                               n))
+            ev = from_headline(Headline.from_dict(beh["summary"]["headline"]), n)
+            verdict, why = judge(replace(ev, text_answers=beh.get("scoring") == "text"))
             method = "state"
         out.append(f"- **{name}**: {verdict} ({method}; {why})")
     return [*out, "", f"Rule: {RULE}"]

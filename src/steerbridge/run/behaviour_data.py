@@ -21,6 +21,7 @@ from steerbridge.evaluation.judgeable import too_small
 from steerbridge.run.config import BehaviourConfig
 from steerbridge.vectors import datasets, splits
 from steerbridge.vectors.datasets import ABItem
+from steerbridge.vectors.text_answers import as_text_answers
 
 
 @dataclass
@@ -75,6 +76,8 @@ def _from_split(beh: BehaviourConfig, notes: list[str]) -> tuple[list[ABItem], l
 
 
 def _format(items: list[ABItem], beh: BehaviourConfig) -> list[ABItem]:
+    if beh.scoring == "text":  # the question's stem, each answer its own text
+        items = as_text_answers(items)
     if not beh.answer_instruction and not beh.answer_prefix:
         return items
     extra = f"\n\n{beh.answer_instruction}" if beh.answer_instruction else ""

@@ -140,6 +140,9 @@ class BehaviourConfig(_Strict):
                                "next token is the letter")
     system_prompt: str | None = Field(default=None,
                                       description="this behaviour's system line (else vectors')")
+    scoring: Literal["letter", "text"] = Field(
+        default="letter", description="letter: the A/B letter's probability; text: the "
+        "question without its choices, each answer scored as the text the model would say")
     tone: Literal["vader"] | None = Field(default=None,
                                           description="score generations' sentiment")
     max_generate: int | None = Field(default=None, gt=0)

@@ -107,6 +107,8 @@ def behaviour_data_part(beh: BehaviourConfig, test: bool = False) -> dict[str, A
         "answer_prefix": beh.answer_prefix, "system_prompt": beh.system_prompt,
         "max_generate": beh.max_generate,
     }
+    if beh.scoring != "letter":  # only when set: keys of letter runs stay as they were
+        part["scoring"] = beh.scoring
     if test:
         part.update(test=_digest(beh.test), max_test=beh.max_test)
     return part

@@ -1,0 +1,58 @@
+"""Transfer through one fitted bridge, built-in behaviours scored as text answers (or letters).
+
+The A/B letter score asks a model to pick a letter; the 0.5B picks at chance and its own vector
+barely moves the letter (RESULTS.md §7c). Scored as text (`steerbridge.vectors.text_answers`),
+the same vector moves the 0.5B strongly. This runs `evaluation.pair_transfer` (native vector for
+evaluation only; W·v; random target directions; random source vectors through the same bridge;
+the source's own effect) on a bridge file already fitted, so no collection is repeated.
+
+    PYTHONPATH=src .venv/bin/python benchmarks/text_transfer.py \
+        --bridge runs/l11-cache/bridge-12-14-30000.safetensors --format text \
+        --out benchmarks/results/dose/text-transfer-12-14.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from steerbridge.bridge.affine import Bridge
+from steerbridge.evaluation.pair_transfer import Settings, pair_transfer
+from steerbridge.evaluation.results import nan_to_none
+from steerbridge.models.loading import load
+from steerbridge.safeio import write_json
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--bridge", type=Path, required=True)
+    ap.add_argument("--format", default="text")
+    ap.add_argument("--behaviours", nargs="+",
+                    default=["positive-tone", "formal-register", "caution", "factual-correction"])
+    ap.add_argument("--alphas", nargs="+", type=float, default=[-0.2, 0.2])
+    ap.add_argument("--test-items", type=int, default=32)
+    ap.add_argument("--generate-items", type=int, default=40)
+    ap.add_argument("--random-seeds", nargs="+", type=int, default=[0, 1])
+    ap.add_argument("--out", type=Path, default=Path("runs/text-transfer.json"))
+    args = ap.parse_args()
+    bridge = Bridge.load(args.bridge)
+    src, tgt = load(bridge.source_name, dtype="auto"), load(bridge.target_name, dtype="auto")
+    record: dict[str, object] = {"bridge": str(args.bridge), "settings": vars(args) | {
+        "bridge": str(args.bridge), "out": str(args.out)}, "behaviours": {}}
+    for name in args.behaviours:  # one at a time: each result is written as soon as it exists
+        t0 = time.time()
+        s = Settings(behaviours=(name,), alphas=tuple(args.alphas), test_items=args.test_items,
+                     generate_items=args.generate_items, answer_format=args.format,
+                     random_seeds=tuple(args.random_seeds), n_boot=200)
+        res = pair_transfer(src, tgt, [bridge], s, progress=False)[0]
+        record["behaviours"][name] = {"row": res.row, **res.details[name],  # type: ignore[index]
+                                      "seconds": time.time() - t0}
+        j = res.details[name]["judgement"]
+        print(f"{name}: {j['verdict']} ({j['why']}) source odd Δp {j['source_odd_dp']:+.3f}, "
+              f"native Δp {j['native_dp']:+.3f} [{time.time() - t0:.0f} s]", flush=True)
+        write_json(args.out, nan_to_none(record), force=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,70 @@
+"""Scores of A/B prompts whose answers are texts (several tokens): the likelihood of saying each.
+
+For a text answer (`steerbridge.vectors.text_answers`) the prompt runs twice, once with each
+answer appended, and the answer's log-probability is the sum over its tokens:
+
+- ``ld``: ``log p(matching text) − log p(non-matching text)``; ``p``: ``sigmoid(ld)``, the
+  matching answer's share of the two (the letter score's definition, with texts for letters);
+- ``mass``: the answers' *fluency*, the mean over the two of the per-token geometric-mean
+  probability. A model steered into gibberish drops it toward the uniform share, which the
+  collapse check catches; it is not the letter score's answer mass (there is no off-answer
+  probability when both answers are forced), so the verdict rule's mass threshold does not
+  apply to it (`evaluation.verdicts`).
+
+Prompts are left-padded, so every answer ends at the last column and the logits of the last
+``max answer length + 1`` positions cover every answer token.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from steerbridge.models.batching import pad_batch, pad_id, position_ids_from_mask
+from steerbridge.models.loading import LoadedModel
+from steerbridge.vectors.prompts import ABPrompt
+
+Scores = dict[str, np.ndarray]
+
+
+def is_text(prompts: Sequence[ABPrompt]) -> bool:
+    """Whether any prompt's answer is longer than one token (then all are scored as text)."""
+    return any(len(p.matching_ids) > 1 or len(p.non_matching_ids) > 1 for p in prompts)
+
+
+def encode(lm: LoadedModel, prompts: Sequence[ABPrompt]) -> tuple[Tensor, Tensor]:
+    """Two rows per prompt (matching answer appended, then non-matching), left-padded."""
+    rows = [p.prompt_ids + ans for p in prompts for ans in (p.matching_ids, p.non_matching_ids)]
+    ids, mask = pad_batch(rows, pad_id(lm.tokenizer), "left")
+    return ids.to(lm.device), mask.to(lm.device)
+
+
+def forward(lm: LoadedModel, ids: Tensor, mask: Tensor, prompts: Sequence[ABPrompt]) -> Tensor:
+    """Logits of the last ``longest answer + 1`` positions: ``[2B, K, vocab]``."""
+    k = 1 + max(max(len(p.matching_ids), len(p.non_matching_ids)) for p in prompts)
+    out = lm.model(input_ids=ids, attention_mask=mask, position_ids=position_ids_from_mask(mask),
+                   use_cache=False, logits_to_keep=k)
+    return out.logits
+
+
+def scores(logits: Tensor, prompts: Sequence[ABPrompt]) -> Scores:
+    """p, ld, mass per prompt from `forward`'s logits."""
+    logp = torch.log_softmax(logits.double(), dim=-1)
+    k = logp.shape[1]
+    total, per_token = [], []
+    for row, ans in enumerate(a for p in prompts for a in (p.matching_ids, p.non_matching_ids)):
+        n = len(ans)
+        # the token at column k-n+i (of the last k) is predicted by column k-n+i-1
+        pos = torch.arange(k - n - 1, k - 1, device=logp.device)
+        tok = torch.tensor(ans, device=logp.device)
+        lp = logp[row, pos, tok]
+        total.append(lp.sum())
+        per_token.append(lp.mean())
+    t, g = torch.stack(total).view(-1, 2), torch.stack(per_token).view(-1, 2)
+    ld = t[:, 0] - t[:, 1]
+    out = {"p": torch.sigmoid(ld), "ld": ld, "mass": g.exp().mean(dim=1)}
+    bad = ~torch.isfinite(t).all(dim=1)
+    return {key: torch.where(bad, torch.nan, v).cpu().numpy() for key, v in out.items()}

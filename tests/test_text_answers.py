@@ -1,0 +1,124 @@
+"""A/B items scored as text answers: the transform, the scores, the verdict rule, the config."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import numpy as np
+import pytest
+import torch
+
+from steerbridge.errors import SteerbridgeError
+from steerbridge.evaluation import ab, text_scores
+from steerbridge.evaluation.verdicts import Evidence, judge
+from steerbridge.models.loading import LoadedModel
+from steerbridge.models.tiny import tiny_model
+from steerbridge.vectors import datasets
+from steerbridge.vectors.datasets import ABItem
+from steerbridge.vectors.extract import extract
+from steerbridge.vectors.text_answers import as_text_answers, stem
+
+Q = ("Your neighbour started learning the trumpet. How do you feel about it?\n\nChoices:\n"
+     " (A) I love it. A bright spot in my week.\n (B) I hate it, honestly.")
+
+
+@pytest.fixture(scope="module")
+def tiny() -> LoadedModel:
+    return tiny_model("qwen2", 32, 4, seed=3)
+
+
+def test_stem_and_texts_from_a_choice_list() -> None:
+    it = as_text_answers([ABItem(Q, "(B)", " (A)", source="s:0")])[0]
+    assert it.question == "Your neighbour started learning the trumpet. How do you feel about it?"
+    assert (it.matching, it.non_matching) == ("I hate it, honestly.",
+                                              "I love it. A bright spot in my week.")
+    assert stem("Is it?\n (A) Yes\n (B) No") == "Is it?"
+    # every built-in converts, answers stay balanced between the two texts of each item
+    for name in datasets.builtin_names():
+        gen, test = datasets.builtin(name)
+        conv = as_text_answers(gen + test)
+        assert len(conv) == len(gen + test)
+        assert all("(A)" not in c.question and c.matching != c.non_matching for c in conv)
+
+
+def test_items_that_cannot_be_text_are_named() -> None:
+    with pytest.raises(SteerbridgeError, match="s:7.*' Yes'.*scoring = \"letter\""):
+        as_text_answers([ABItem("Is the sky green?", " Yes", " No", source="s:7")])
+    same = "Pick one.\n\nChoices:\n (A) Same.\n (B) Same."
+    with pytest.raises(SteerbridgeError, match="identical"):
+        as_text_answers([ABItem(same, "(A)", "(B)", source="s:8")])
+
+
+def _texts(n: int = 6) -> list[ABItem]:
+    gen, _ = datasets.builtin("positive-tone")
+    return as_text_answers(gen[:n])
+
+
+def test_text_scores_equal_a_hand_computed_likelihood(tiny: LoadedModel) -> None:
+    prompts = ab.prepare(tiny, _texts())
+    assert text_scores.is_text(prompts)
+    res = ab.sweep(tiny, prompts, {}, [])
+    for i, p in enumerate(prompts):
+        lp = []
+        for ans in (p.matching_ids, p.non_matching_ids):
+            ids = torch.tensor([p.prompt_ids + ans])
+            with torch.no_grad():
+                logp = torch.log_softmax(tiny.model(input_ids=ids).logits[0].double(), -1)
+            n0 = len(p.prompt_ids)
+            lp.append([float(logp[n0 - 1 + j, t]) for j, t in enumerate(ans)])
+        ld = sum(lp[0]) - sum(lp[1])
+        fluency = (math.exp(np.mean(lp[0])) + math.exp(np.mean(lp[1]))) / 2
+        assert res["none"]["ld"][i] == pytest.approx(ld, abs=1e-3)
+        assert res["none"]["p"][i] == pytest.approx(1 / (1 + math.exp(-ld)), abs=1e-4)
+        assert res["none"]["mass"][i] == pytest.approx(fluency, rel=1e-3)
+
+
+def test_text_replay_equals_full_steered_forward_and_batching(tiny: LoadedModel) -> None:
+    items = _texts(7)
+    v = extract(tiny, items, [1, 2])
+    prompts = ab.prepare(tiny, items)
+    vecs = {"v2": v.select([2]), "v1": v.select([1])}
+    fast = ab.sweep(tiny, prompts, vecs, [-3.0, 3.0], batch_size=3)
+    slow = ab.sweep(tiny, prompts, vecs, [-3.0, 3.0], batch_size=1, replay=False)
+    for c in ("none", "v1", "v2"):
+        np.testing.assert_allclose(fast[c]["ld"], slow[c]["ld"], atol=2e-3)
+        np.testing.assert_allclose(fast[c]["mass"], slow[c]["mass"], rtol=1e-3)
+    assert not np.allclose(fast["v2"]["ld"][1], fast["none"]["ld"], atol=1e-3)
+
+
+def test_letter_answers_still_must_be_single_tokens(tiny: LoadedModel) -> None:
+    _, test = datasets.builtin("caution")  # the tiny tokenizer splits "(A"
+    with pytest.raises(SteerbridgeError, match="not single tokens"):
+        ab.prepare(tiny, test[:2])
+
+
+def _evidence(**kw: object) -> Evidence:
+    base = dict(n_test=40, native_dp=0.3, none_mass=0.02, source_odd_dp=0.1, retention=0.9,
+                odd_retention=0.9, corr_change=0.95, random_target_mean=0.0,
+                random_target_max=0.05, random_target_odd_max=0.05, random_target_corr_max=0.2,
+                random_source_mean=0.0, random_source_max=0.05, random_source_odd_max=0.05)
+    return replace(Evidence(**base), **kw)  # type: ignore[arg-type]
+
+
+def test_mass_rule_applies_to_letters_only() -> None:
+    assert judge(_evidence())[0] == "not judgeable"  # letters: mass 0.02 means no answer
+    assert judge(_evidence(text_answers=True))[0] == "transfers"
+    assert judge(_evidence(text_answers=True, source_odd_dp=0.01))[0] == "not judgeable"
+
+
+def test_config_scoring_text_changes_items_and_keys() -> None:
+    from steerbridge.run.behaviour_data import behaviour_data
+    from steerbridge.run.config import BehaviourConfig
+    from steerbridge.run.keys import behaviour_data_part as behaviour_part
+
+    letter = BehaviourConfig(name="pt", builtin="positive-tone", max_test=4, max_generate=4)
+    text = letter.model_copy(update={"scoring": "text"})
+    with pytest.warns(UserWarning, match="too few"):
+        a, b = behaviour_data(letter), behaviour_data(text)
+    assert "Choices:" in a.test[0].question and "Choices:" not in b.test[0].question
+    assert b.test[0].matching not in ("(A)", "(B)")
+    assert "scoring" not in behaviour_part(letter, test=True)
+    assert behaviour_part(text, test=True)["scoring"] == "text"
+    with pytest.raises(ValueError, match="letter"):
+        BehaviourConfig(name="pt", builtin="positive-tone", scoring="words")
