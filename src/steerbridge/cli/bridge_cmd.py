@@ -215,6 +215,9 @@ def pairs_cmd(
                                        "behaviour (vector extraction)."),
     answer_prefix: str = typer.Option("", help="With --by transfer: text that opens every "
                                       "answer, e.g. '(' when '(A)' is not one token."),
+    answer_format: str = typer.Option("plain", "--format", help="With --by transfer: plain, "
+                                      "instruction, paren, instruction+paren or text (each "
+                                      "answer scored as the text the model would say)."),
 ) -> None:
     """Screen every layer pair, fit the chosen ones fully; write heatmap, table and bridges.
 
@@ -236,7 +239,8 @@ def pairs_cmd(
                        ("pairs_heatmap.png", "image")):
         check_output(out_dir / name, kind, (Path(name).suffix,), force)
     measure = pairs_transfer.settings(by, behaviour, alphas, test_items, generate_items,
-                                      answer_prefix, batch_size, out_dir, force)
+                                      answer_prefix, batch_size, out_dir, force,
+                                      answer_format)
     dev = launch.single_process("pairs", device)
     src, tgt = _load_pair(source, target, dtype, dev, launch.device_map_option(device_map))
     windows = _windows(corpus, src.tokenizer, window, max_tokens)

@@ -20,7 +20,7 @@ ALPHAS_HELP = "With --by transfer: comma-separated alphas (units of the layer's 
 
 def settings(by: str, behaviours: list[str] | None, alphas: str, test_items: int,
              generate_items: int, answer_prefix: str, batch_size: int, out_dir: Path,
-             force: bool) -> Any:
+             force: bool, answer_format: str = "plain") -> Any:
     """The measurement's `Settings` for ``--by transfer`` (None for ``--by r2``), every option
     and output path checked so that a mistake fails before any model loads."""
     from steerbridge.evaluation.pair_transfer import DEFAULT_BEHAVIOURS, Settings
@@ -37,7 +37,8 @@ def settings(by: str, behaviours: list[str] | None, alphas: str, test_items: int
                                "-0.2,-0.1,0.1,0.2.") from None
     s = Settings(behaviours=tuple(behaviours or DEFAULT_BEHAVIOURS), alphas=alpha_list,
                  test_items=test_items, generate_items=generate_items,
-                 answer_prefix=answer_prefix, batch_size=batch_size)
+                 answer_prefix=answer_prefix, batch_size=batch_size,
+                 answer_format=answer_format)
     for name, kind in FILES:
         check_output(out_dir / name, kind, (Path(name).suffix,), force)
     return s

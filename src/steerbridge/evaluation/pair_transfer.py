@@ -66,6 +66,7 @@ class Settings:
 
     def __post_init__(self) -> None:
         check_behaviours(self.behaviours)
+        answer_format(self.answer_format)
         if not self.alphas or not all(math.isfinite(a) and a != 0 for a in self.alphas):
             raise SteerbridgeError(f"--alphas {list(self.alphas)}: give finite, non-zero "
                                    "alphas, e.g. -0.2 -0.1 0.1 0.2.")
