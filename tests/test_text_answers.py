@@ -122,3 +122,18 @@ def test_config_scoring_text_changes_items_and_keys() -> None:
     assert behaviour_part(text, test=True)["scoring"] == "text"
     with pytest.raises(ValueError, match="letter"):
         BehaviourConfig(name="pt", builtin="positive-tone", scoring="words")
+
+
+def test_config_scoring_text_on_yes_no_items_names_the_item(tmp_path) -> None:
+    import json
+
+    from steerbridge.run.behaviour_data import behaviour_data
+    from steerbridge.run.config import BehaviourConfig
+
+    rows = [{"question": f"Is {i} prime?", "answer_matching_behavior": " Yes",
+             "answer_not_matching_behavior": " No"} for i in range(10)]
+    path = tmp_path / "yn.json"
+    path.write_text(json.dumps(rows))
+    cfg = BehaviourConfig(name="yn", data=path, scoring="text")
+    with pytest.raises(SteerbridgeError, match="yn.json:.*cannot be scored as text"):
+        behaviour_data(cfg)
