@@ -331,3 +331,15 @@ def verify_safetensors(path: Path) -> None:
     with safe_open(str(path), framework="pt") as f:
         for key in f.keys():  # noqa: SIM118 - safe_open has no __iter__
             f.get_slice(key)
+
+
+def write_figure(path: str | os.PathLike[str], fig: Any, force: bool = False,
+                 dpi: int = 130) -> Path:
+    """`atomic_write` of a matplotlib figure (kind "image"); the figure is closed after."""
+    import matplotlib.pyplot as plt
+
+    try:
+        return atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=dpi), kind="image",
+                            force=force)
+    finally:
+        plt.close(fig)

@@ -16,7 +16,7 @@ from typing import Any
 
 from steerbridge.bridge.affine import Bridge
 from steerbridge.bridge.pairs import PairsResult, Screen
-from steerbridge.safeio import atomic_write, write_text
+from steerbridge.safeio import write_figure, write_text
 
 
 def bridge_row(br: Bridge, scr: Screen | None = None) -> dict[str, Any]:
@@ -102,9 +102,5 @@ def write_heatmap(result: PairsResult, path: str | Path, title: str = "",
     ax.set_xlabel("target layer   (red: held-out R² of the full fit)")
     ax.set_title(title or "affine-map R² by layer pair", fontsize=9)
     fig.tight_layout()
-    try:
-        return atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=130), kind="image",
-                            force=force)
-    finally:
-        plt.close(fig)
+    return write_figure(path, fig, force=force)
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from steerbridge.evaluation.pair_transfer import PairTransfer, Settings
 from steerbridge.evaluation.verdicts import RULE
-from steerbridge.safeio import atomic_write, write_text
+from steerbridge.safeio import write_figure, write_text
 
 FILES = (("pairs_transfer.csv", "text"), ("pairs_transfer.json", "json"),
          ("pairs_transfer.png", "image"))
@@ -104,11 +104,7 @@ def write_plot(rows: list[PairTransfer], path: str | Path, title: str = "",
                  + "\n(grey: random target direction; hatched: not judgeable)", fontsize=9)
     ax.legend(fontsize=7, loc="best")
     fig.tight_layout()
-    try:
-        return atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=130), kind="image",
-                            force=force)
-    finally:
-        plt.close(fig)
+    return write_figure(path, fig, force=force)
 
 
 def write_all(rows: list[PairTransfer], out_dir: str | Path, settings: Settings, title: str = "",
