@@ -107,3 +107,15 @@ def write_config(root: Path, cfg: dict[str, Any], name: str = "exp.toml") -> Pat
 
 def tensors_equal(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor]) -> bool:
     return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
+def write_input(path: Path, content: Any, as_json: bool = False) -> Path:
+    """A hostile input file: `content` bytes, text (JSON-encoded when `as_json`), "DIR" (make
+    a folder) or None (leave it missing)."""
+    if content == "DIR":
+        path.mkdir(parents=True)
+    elif isinstance(content, bytes):
+        path.write_bytes(content)
+    elif content is not None:
+        path.write_text(json.dumps(content) if as_json else content, encoding="utf-8")
+    return path

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import torch
-from hostile_kit import LATIN1, PICKLE, ab_items, small_config, write_config
+from hostile_kit import LATIN1, PICKLE, ab_items, small_config, write_config, write_input
 from safetensors import safe_open
 from safetensors.torch import save_file
 
@@ -23,14 +23,7 @@ from steerbridge.vectors.vector import SteeringVector
 
 
 def _write(path: Path, content: Any) -> Path:
-    """`content`: bytes, a JSON value, "DIR" (make a folder) or None (leave it missing)."""
-    if content == "DIR":
-        path.mkdir(parents=True)
-    elif isinstance(content, bytes):
-        path.write_bytes(content)
-    elif content is not None:
-        path.write_text(json.dumps(content))
-    return path
+    return write_input(path, content, as_json=True)
 
 
 @pytest.fixture(autouse=True)

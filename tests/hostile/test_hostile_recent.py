@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import torch
-from hostile_kit import LATIN1, PICKLE, small_config, write_config
+from hostile_kit import LATIN1, PICKLE, small_config, write_config, write_input
 from safetensors.torch import save_file
 
 from steerbridge.bridge.affine import Bridge
@@ -27,14 +27,7 @@ def _no_loading(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _write(path: Path, content: Any) -> Path:
-    """`content`: bytes, text, "DIR" (make a folder) or None (leave it missing)."""
-    if content == "DIR":
-        path.mkdir(parents=True)
-    elif isinstance(content, bytes):
-        path.write_bytes(content)
-    elif content is not None:
-        path.write_text(content, encoding="utf-8")
-    return path
+    return write_input(path, content)
 
 
 @pytest.fixture

@@ -49,21 +49,12 @@ def dose_table(result: Any) -> Table:
 
 def _machine(lm: Any) -> dict[str, str]:
     """What the figures were measured on (name the CPU beside every figure)."""
-    import platform
-
     import torch
 
-    cpu = next((line.split(":", 1)[1].strip() for line in _cpuinfo() if
-                line.startswith("model name")), platform.processor() or platform.machine())
-    return {"cpu": cpu, "torch": torch.__version__, "dtype": str(lm.dtype),
+    from steerbridge.models.dtypes import cpu_name
+
+    return {"cpu": cpu_name(), "torch": torch.__version__, "dtype": str(lm.dtype),
             "device": str(lm.device)}
-
-
-def _cpuinfo() -> list[str]:
-    try:
-        return Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines()
-    except OSError:
-        return []
 
 
 def _behaviour(name: str, data: Path | None, max_generate: int, max_test: int) -> Any:

@@ -24,7 +24,6 @@ LM head only at the answer position (``logits_to_keep=1``).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -42,13 +41,12 @@ from steerbridge.evaluation.verdicts import judgement
 from steerbridge.models.batching import pad_batch, pad_id, position_ids_from_mask
 from steerbridge.models.loading import LoadedModel
 from steerbridge.models.replay import replay_prefix
-from steerbridge.vectors.datasets import ABItem
+from steerbridge.vectors.datasets import ABItem, answer_letter
 from steerbridge.vectors.prompts import ABPrompt, build_prompts
 from steerbridge.vectors.steering import Positions, steer
 from steerbridge.vectors.vector import SteeringVector, random_like
 
 Progress = Callable[[int], None]
-_LETTER = re.compile(r"^\(?[A-Z]\)?$")
 Scores = dict[str, np.ndarray]
 
 
@@ -72,7 +70,8 @@ def check_single_tokens(lm: LoadedModel, prompts: Sequence[ABPrompt]) -> None:
     text answers (`vectors.text_answers`) are scored over all their tokens."""
     bad = []
     for p in prompts:
-        letters = all(_LETTER.match(a.strip()) for a in (p.item.matching, p.item.non_matching))
+        letters = all(answer_letter(a) or len(a.strip()) == 1
+                      for a in (p.item.matching, p.item.non_matching))
         if letters and (len(p.matching_ids) != 1 or len(p.non_matching_ids) != 1):
             toks = [lm.tokenizer.convert_ids_to_tokens(ids) for ids in
                     (p.matching_ids, p.non_matching_ids)]

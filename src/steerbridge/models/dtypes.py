@@ -27,12 +27,26 @@ def cpu_has_fast_bf16() -> bool:
     Measured on an AVX2-only CPU: a float32 matmul ran at 23 GFLOP/s per core, bfloat16 at
     0.5 GFLOP/s, so "auto" must not pick bfloat16 there.
     """
+    flags = _cpuinfo()
+    return any(flag in flags for flag in ("avx512_bf16", "amx_bf16"))
+
+
+def cpu_name() -> str:
+    """The CPU's model name (to write beside every figure); the platform's word if unknown."""
+    import platform
+
+    for line in _cpuinfo().splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.processor() or platform.machine()
+
+
+def _cpuinfo() -> str:
     try:
         with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
-            flags = f.read()
+            return f.read()
     except OSError:
-        return False
-    return any(flag in flags for flag in ("avx512_bf16", "amx_bf16"))
+        return ""
 
 
 def resolve_dtype(dtype: str | torch.dtype, device: str = "cpu") -> torch.dtype:

@@ -133,7 +133,7 @@ def with_choice_text(items: Sequence[ABItem]) -> list[ABItem]:
     for i, it in enumerate(items):
         full = []
         for ans in (it.matching, it.non_matching):
-            letter = _letter(ans)
+            letter = answer_letter(ans)
             if letter is None:
                 full.append(ans)
                 continue
@@ -148,7 +148,8 @@ def with_choice_text(items: Sequence[ABItem]) -> list[ABItem]:
     return out
 
 
-def _letter(answer: str) -> str | None:
+def answer_letter(answer: str) -> str | None:
+    """The letter of a ``"(A)"`` / ``" (A"`` answer label; None for any other answer."""
     m = _LETTER_ANSWER.match(answer.strip())
     return m.group(1) if m else None
 
@@ -189,7 +190,7 @@ def make_item(
     item = ABItem(question=question, matching=matching, non_matching=non_matching, source=source)
     letters = item.choices
     for ans in (matching, non_matching):
-        letter = _letter(ans)
+        letter = answer_letter(ans)
         if letter is not None and letters and letter not in letters:
             raise SteerbridgeError(
                 f"{source}: answer {ans!r} is not among the choices "

@@ -15,11 +15,10 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from steerbridge.errors import SteerbridgeError
-from steerbridge.vectors.datasets import ABItem, choice_text
+from steerbridge.vectors.datasets import ABItem, answer_letter, choice_text
 
 _CHOICE_LINE = re.compile(r"^\s*\([A-Z]\)[ \t]*.*$", re.MULTILINE)
 _CHOICES_HEADER = re.compile(r"\n\s*(choices|options|answers)\s*:\s*$", re.IGNORECASE)
-_LETTER = re.compile(r"^\s*\(([A-Z])\)?\s*$")
 
 
 def stem(question: str) -> str:
@@ -39,8 +38,8 @@ def as_text_answers(items: Sequence[ABItem]) -> list[ABItem]:
         name = it.source or f"item {i}"
         texts = []
         for ans in (it.matching, it.non_matching):
-            m = _LETTER.match(ans)
-            text = choice_text(it.question, m.group(1)) if m else None
+            letter = answer_letter(ans)
+            text = choice_text(it.question, letter) if letter else None
             if text is None:
                 raise SteerbridgeError(
                     f"{name}: answer {ans!r} is not a letter with a '(X) …' choice line in the "
