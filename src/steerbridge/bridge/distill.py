@@ -7,7 +7,8 @@ target's own distribution tilted by the source's change,
 
 and the student is the target steered by ``±α · s_T · e^γ (û₀ + r)``. We minimise
 ``KL(q_± ‖ p_student)`` averaged over both signs and the probed positions (the answer position
-of the behaviour's unlabelled prompts, every position of neutral text) plus ``μ‖r‖²`` (the
+of the behaviour's unlabelled prompts, or every token of each candidate answer after it for
+text-scored behaviours; every position of neutral text) plus ``μ‖r‖²`` (the
 penalty toward ``W·v``), with Adam over ``r`` (d_T) and the log-gain ``γ``. Only the target's
 blocks after the steered layer run per step (prefix replay). Label-free by construction: it
 receives `TransferInputs`.
@@ -22,7 +23,7 @@ import torch
 from torch import Tensor
 
 from steerbridge.bridge.method_inputs import TransferInputs
-from steerbridge.bridge.probes import ProbeBatch, prompt_batch, text_batch
+from steerbridge.bridge.probes import ProbeBatch, answer_batch, prompt_batch, text_batch
 from steerbridge.errors import SteerbridgeError
 from steerbridge.models.batching import position_ids_from_mask
 from steerbridge.models.loading import LoadedModel
@@ -43,11 +44,35 @@ class DistillSettings:
 
 
 def logp_at_probes(lm: LoadedModel, batch: ProbeBatch) -> Tensor:
-    """Log-probabilities [P, V] at the batch's probed positions."""
+    """Log-probabilities [P, V] at the batch's probed positions (logits only from the first
+    probed column on: a vocabulary-wide row per position is the largest tensor here)."""
     ids, mask = batch.ids.to(lm.device), batch.mask.to(lm.device)
+    cols = batch.probe.any(0).nonzero()
+    keep = ids.shape[1] - int(cols.min()) if len(cols) else ids.shape[1]
     out = lm.model(input_ids=ids, attention_mask=mask, position_ids=position_ids_from_mask(mask),
-                   use_cache=False)
-    return torch.log_softmax(out.logits.float(), dim=-1)[batch.probe.to(lm.device)]
+                   use_cache=False, logits_to_keep=keep)
+    where = batch.probe[:, -keep:].to(lm.device)
+    return torch.log_softmax(out.logits[:, -keep:].float(), dim=-1)[where]
+
+
+def teacher_batches(inputs: TransferInputs, max_prompts: int, max_neutral: int,
+                    neutral_tokens: int = 32) -> list[ProbeBatch]:
+    """The probe batches a label-free method compares source and target on: the behaviour's
+    prompts (followed by each candidate answer when `inputs.answers` has them, probed over the
+    answer's tokens; else probed at the answer position) and plain neutral text."""
+    tok = inputs.target.tokenizer
+    batches = []
+    if inputs.prompts and inputs.answers:
+        batches.append(answer_batch(tok, inputs.prompts[:max_prompts],
+                                    inputs.answers[:max_prompts]))
+    elif inputs.prompts:
+        batches.append(prompt_batch(tok, inputs.prompts[:max_prompts]))
+    if inputs.neutral and max_neutral > 0:
+        batches.append(text_batch(tok, inputs.neutral[:max_neutral], neutral_tokens))
+    if not batches:
+        raise SteerbridgeError("A label-free transfer method needs the behaviour's unlabelled "
+                               "prompts or neutral text to compare the models on.")
+    return batches
 
 
 @torch.no_grad()
@@ -78,13 +103,7 @@ def distilled(inputs: TransferInputs, start: SteeringVector,
     if start.model_fingerprint != tgt.fingerprint or lt not in start.directions:
         raise SteerbridgeError("distilled() needs a start vector on the target at the bridge's "
                                "target layer (e.g. the state bridge's W·v).")
-    batches = []
-    if inputs.prompts:
-        batches.append(prompt_batch(tgt.tokenizer, inputs.prompts[:s.max_prompts]))
-    if inputs.neutral:
-        batches.append(text_batch(tgt.tokenizer, inputs.neutral[:s.max_neutral], s.neutral_tokens))
-    if not batches:
-        raise SteerbridgeError("distilled() needs unlabelled prompts or neutral text.")
+    batches = teacher_batches(inputs, s.max_prompts, s.max_neutral, s.neutral_tokens)
     data = [(b, *source_change_teacher(inputs, b, s.alpha)) for b in batches]
     u0 = start.unit(lt).to(torch.float32)
     r = torch.zeros_like(u0, requires_grad=True)

@@ -18,7 +18,8 @@ from steerbridge.models.loading import LoadedModel
 from steerbridge.vectors.datasets import ABItem
 from steerbridge.vectors.vector import SteeringVector
 
-ALLOWED_FIELDS = ("source", "vector", "bridge", "target", "prompts", "neutral", "other_prompts")
+ALLOWED_FIELDS = ("source", "vector", "bridge", "target", "prompts", "answers", "neutral",
+                  "other_prompts")
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,8 @@ class TransferInputs:
     """Everything a label-free transfer method may use (and nothing else).
 
     - `prompts`: the behaviour's generate-split questions, answers and labels stripped.
+    - `answers`: optional, one tuple per prompt of its candidate answer texts (text-scored
+      behaviours), sorted here so their order cannot say which one matches the behaviour.
     - `neutral`: plain text (corpus windows as strings).
     - `other_prompts`: other behaviours' unlabelled questions (probes at answer positions).
     """
@@ -35,6 +38,7 @@ class TransferInputs:
     bridge: BridgeLike
     target: LoadedModel
     prompts: tuple[str, ...] = ()
+    answers: tuple[tuple[str, ...], ...] = ()
     neutral: tuple[str, ...] = ()
     other_prompts: tuple[str, ...] = ()
 
@@ -48,6 +52,14 @@ class TransferInputs:
         for name in ("prompts", "neutral", "other_prompts"):
             if not all(isinstance(t, str) for t in getattr(self, name)):
                 raise SteerbridgeError(f"TransferInputs.{name} must hold plain strings.")
+        if self.answers:
+            if len(self.answers) != len(self.prompts) or not all(
+                    isinstance(a, tuple) and all(isinstance(t, str) for t in a)
+                    for a in self.answers):
+                raise SteerbridgeError("TransferInputs.answers must hold one tuple of answer "
+                                       "strings per prompt.")
+            # sorted: the order of a pair never tells which answer matches the behaviour
+            object.__setattr__(self, "answers", tuple(tuple(sorted(a)) for a in self.answers))
 
 
 def unlabelled_questions(items: Sequence[ABItem], split: str = "generate") -> tuple[str, ...]:
@@ -58,3 +70,14 @@ def unlabelled_questions(items: Sequence[ABItem], split: str = "generate") -> tu
     if split != "generate":
         raise SteerbridgeError(f"Transfer methods see only the generate split, not {split!r}.")
     return tuple(it.question for it in items)
+
+
+def unlabelled_answers(items: Sequence[ABItem], split: str = "generate"
+                       ) -> tuple[tuple[str, ...], ...]:
+    """Each item's two answers as a sorted pair: which one matches is not kept.
+
+    For text-scored items (`steerbridge.vectors.text_answers`) these are the answer texts a
+    transfer method may probe the models on. `split` must be ``"generate"``.
+    """
+    unlabelled_questions(items, split)  # the same split check
+    return tuple(tuple(sorted((it.matching, it.non_matching))) for it in items)

@@ -7,7 +7,9 @@ of the window. One forward pass serves every probe draw (one backward each), and
 batch has its own ``δ``, so a batch of B windows with K draws yields B·K gradients.
 
 Probed positions: every real position but the first (an attention sink) for plain text; only
-the last position (where the answer comes next) for chat-formatted prompts.
+the last position (where the answer comes next) for chat-formatted prompts; every position that
+predicts an answer token for a prompt followed by one of its candidate answers (`answer_batch`:
+text answers, whose effect is spread over the answer's tokens).
 
 With ``per_position=True`` each position ``s`` gets its own ``δ_s`` instead: the same forward and
 backward passes give one gradient per *position* (a map that carries interventions carries one
@@ -28,13 +30,14 @@ from torch import Tensor
 from steerbridge.errors import SteerbridgeError
 from steerbridge.models.batching import pad_batch, pad_id, position_ids_from_mask
 from steerbridge.models.loading import LoadedModel
-from steerbridge.vectors.prompts import chat_prompt
+from steerbridge.vectors.prompts import chat_prompt, label_text
 
 
 @dataclass(frozen=True)
 class ProbeBatch:
-    """Right-padded token ids [B, T], attention mask [B, T], probed positions [B, T] and the
-    positions whose per-position gradients become pairs [B, T]."""
+    """Token ids [B, T] (right-padded; `answer_batch` pads left), attention mask [B, T],
+    probed positions [B, T] and the positions whose per-position gradients become pairs
+    [B, T]."""
 
     ids: Tensor
     mask: Tensor
@@ -70,6 +73,40 @@ def prompt_batch(tokenizer: Any, questions: Sequence[str], system: str | None = 
     for i, s in enumerate(seqs):
         b.pair[i, :max(1, _common_prefix(s, empty))] = False
     return b
+
+
+def answer_batch(tokenizer: Any, questions: Sequence[str], answers: Sequence[Sequence[str]],
+                 system: str | None = None, max_tokens: int = 256) -> ProbeBatch:
+    """Each question's chat prompt followed by each of its candidate answers, one row per
+    (question, answer), probed at the positions that predict the answer's tokens.
+
+    Left-padded (every answer ends at the last column, as in
+    `steerbridge.evaluation.text_scores`), so the probed columns are the last few and the
+    logits of the rest need not be computed. Answers are tokenized apart from the prompt, as
+    the A/B scoring does.
+    """
+    if len(answers) != len(questions):
+        raise SteerbridgeError(f"answer_batch: {len(questions)} questions but {len(answers)} "
+                               "answer lists; give one list of candidate answers per question.")
+    seqs, spans = [], []
+    for q, cands in zip(questions, answers, strict=True):
+        prompt = list(tokenizer.encode(chat_prompt(tokenizer, q, system),
+                                       add_special_tokens=False))
+        for a in cands:
+            ans = list(tokenizer.encode(label_text(a), add_special_tokens=False))
+            if not ans:
+                continue
+            keep = max(1, max_tokens - len(ans))
+            seqs.append(prompt[-keep:] + ans)
+            spans.append(len(ans))
+    if not seqs:
+        raise SteerbridgeError("answer_batch: no candidate answer has any tokens.")
+    ids, mask = pad_batch(seqs, pad_id(tokenizer), "left")
+    width = ids.shape[1]
+    probe = torch.zeros_like(mask, dtype=torch.bool)
+    for i, n in enumerate(spans):  # columns width-n-1 .. width-2 predict the n answer tokens
+        probe[i, width - n - 1:width - 1] = True
+    return ProbeBatch(ids, mask, probe, probe.clone())
 
 
 def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:

@@ -2,8 +2,9 @@
 one whose effect on the target best reproduces the source's own effect under its vector.
 
 Score of a candidate ``c`` = mean over both signs and the probed positions (answer position of
-the behaviour's unlabelled prompts, neutral text) of ``KL(q_± ‖ p_T(·|x, ±α c))`` with the
-distillation teacher ``q_± ∝ p_T · exp(log p_S(±αv) − log p_S)``; lower is better. It uses only
+the behaviour's unlabelled prompts, or their candidate answers' tokens, and neutral text) of
+``KL(q_± ‖ p_T(·|x, ±α c))`` with the distillation teacher ``q_± ∝ p_T · exp(log p_S(±αv) −
+log p_S)``; lower is better. It uses only
 `TransferInputs`: never the native vector, never labels.
 
 `select_by_effect` is the pipeline's ``[transfer] method = "select"``: it makes each named
@@ -20,10 +21,14 @@ from typing import Any
 
 import torch
 
-from steerbridge.bridge.distill import DistillSettings, logp_at_probes, source_change_teacher
+from steerbridge.bridge.distill import (
+    DistillSettings,
+    logp_at_probes,
+    source_change_teacher,
+    teacher_batches,
+)
 from steerbridge.bridge.method_inputs import TransferInputs
 from steerbridge.bridge.methods import METHODS, apply
-from steerbridge.bridge.probes import ProbeBatch, prompt_batch, text_batch
 from steerbridge.bridge.transfer import BridgeLike
 from steerbridge.errors import SteerbridgeError
 from steerbridge.vectors.steering import steer
@@ -36,13 +41,9 @@ def effect_scores(inputs: TransferInputs, candidates: Mapping[str, SteeringVecto
                   ) -> dict[str, float]:
     """KL from the source-change teacher to the target steered by each candidate (lower wins)."""
     tgt = inputs.target
-    batches: list[ProbeBatch] = []
-    if inputs.prompts:
-        batches.append(prompt_batch(tgt.tokenizer, inputs.prompts[:max_prompts]))
-    if inputs.neutral:
-        batches.append(text_batch(tgt.tokenizer, inputs.neutral[:max_neutral], 32))
-    if not batches or not candidates:
-        raise SteerbridgeError("Selection needs candidates and unlabelled prompts or text.")
+    if not candidates:
+        raise SteerbridgeError("Selection needs at least one candidate vector.")
+    batches = teacher_batches(inputs, max_prompts, max_neutral)
     teachers = [(b, source_change_teacher(inputs, b, alpha)[1]) for b in batches]
     out = {}
     for name, vec in candidates.items():

@@ -114,7 +114,7 @@ def _run(cfg: Config, run_dir: str | Path | None, hooks: Hooks,
         if probes is not None and not effect:
             effect.append(stage_effect(ctx, bridge, probes))
         return stage_transfer(ctx, beh, bridge, effect[0] if effect else None,
-                              method_inputs(ctx, bridge, src_vec, data))
+                              method_inputs(ctx, bridge, src_vec, data, beh))
 
     behaviours: dict[str, Any] = {}
     pending: dict[str, tuple[Any, ...]] = {}

@@ -3,7 +3,8 @@ configured method (``[transfer] method``), with random *source* controls through
 
 Runs with both models loaded (the distilled method steers the source), before the source model
 is freed. The method sees `TransferInputs` only: the source model and vector, the state bridge,
-the target, the behaviour's generate-split questions without answers and plain neutral text —
+the target, the behaviour's generate-split questions without labels (text-scored behaviours:
+with their two answer texts, unordered) and plain neutral text —
 never the native vector, the labels or the test items.
 
 ``method = "select"`` makes every ``[transfer.select] candidates`` vector, keeps the one whose
@@ -21,7 +22,11 @@ from typing import Any
 from steerbridge.bridge.affine import Bridge
 from steerbridge.bridge.builtin_corpus import BUILTIN_CORPUS
 from steerbridge.bridge.corpus import load_corpus, tokenize
-from steerbridge.bridge.method_inputs import TransferInputs, unlabelled_questions
+from steerbridge.bridge.method_inputs import (
+    TransferInputs,
+    unlabelled_answers,
+    unlabelled_questions,
+)
 from steerbridge.bridge.methods import apply, random_source
 from steerbridge.bridge.select import select_by_effect
 from steerbridge.run.behaviour_data import BehaviourData
@@ -52,15 +57,18 @@ def neutral_text(ctx: Context, n: int, tokens: int) -> tuple[str, ...]:
 
 
 def method_inputs(ctx: Context, bridge: Bridge, src_vec: SteeringVector,
-                  data: BehaviourData) -> TransferInputs:
-    """What the method may see (`TransferInputs` has no field for anything else)."""
+                  data: BehaviourData, beh: BehaviourConfig | None = None) -> TransferInputs:
+    """What the method may see (`TransferInputs` has no field for anything else). For a
+    text-scored behaviour that includes each prompt's two answer texts, unordered."""
     src, tgt = ctx.models()
     t = ctx.cfg.transfer
     n = max(t.distill.max_neutral if "distilled" in t.uses else 0,
             t.select.max_neutral if t.method == "select" else 0)
     neutral = neutral_text(ctx, n, t.distill.neutral_tokens)
+    answers = unlabelled_answers(data.generate) if beh is not None and beh.scoring == "text" \
+        else ()
     return TransferInputs(src, src_vec, bridge, tgt, prompts=unlabelled_questions(data.generate),
-                          neutral=neutral)
+                          answers=answers, neutral=neutral)
 
 
 def stage_transfer(ctx: Context, beh: BehaviourConfig, bridge: Bridge, effect: Bridge | None,
