@@ -115,8 +115,8 @@ def main() -> None:
     if gpath.with_suffix(".json").exists():  # written before save_gradients: info beside it
         from safetensors.torch import load_file
         t = load_file(str(gpath))
-        gm = GradientMoments(*(Moments.from_tensors(t, p) for p in ("a.", "b.", "v.")))
-        gm.info = json.loads((gpath.with_suffix(".json")).read_text())
+        a_, b_, v_ = (Moments.from_tensors(t, p) for p in ("a.", "b.", "v."))
+        gm = GradientMoments(a_, b_, v_, info=json.loads(gpath.with_suffix(".json").read_text()))
     elif gpath.exists():
         gm = load_gradients(gpath)
     else:
