@@ -26,14 +26,21 @@ from steerbridge.bridge import methods as M
 from steerbridge.bridge.affine import Bridge
 from steerbridge.bridge.distill import DistillSettings, distilled
 from steerbridge.bridge.effect import GradientMoments, collect_gradient_moments, fit_effect_map
+from steerbridge.bridge.effect_bridge import (
+    EffectSettings,
+    load_gradients,
+    probe_batches,
+    save_gradients,
+)
 from steerbridge.bridge.fitting import corpus_windows, fit_bridge
 from steerbridge.bridge.method_inputs import TransferInputs, unlabelled_questions
 from steerbridge.bridge.moments import Moments
-from steerbridge.bridge.probes import prompt_batch, windows_batch
 from steerbridge.evaluation.ab import source_sweep
 from steerbridge.evaluation.method_eval import evaluate_methods, verdict_lines
 from steerbridge.models.loading import load
-from steerbridge.safeio import atomic_write, write_text
+from steerbridge.run.behaviour_data import behaviour_data
+from steerbridge.run.config import BehaviourConfig
+from steerbridge.safeio import write_text
 from steerbridge.vectors import datasets
 from steerbridge.vectors.extract import extract
 from steerbridge.vectors.vector import SteeringVector
@@ -44,12 +51,16 @@ ANCHOR_BEHAVIOURS = ("hallucination", "refusal", "sycophancy", "coordinate-other
 
 
 def items(name: str) -> tuple[list[Any], list[Any]]:
-    """(generate, test) items of a built-in or a CAA behaviour (A/B items only)."""
+    """(generate, test) items of a built-in or a CAA behaviour (A/B items only), read as a
+    ``[[behaviours]]`` entry would be (`run.behaviour_data`: its checks and warnings too)."""
     if name in datasets.builtin_names():
-        return datasets.builtin(name)
-    gen = datasets.load_caa(CAA / "generate" / name / "generate_dataset.json", "drop").items
-    test = datasets.load_caa(CAA / "test" / name / "test_dataset_ab.json", "drop").items
-    return gen, test
+        beh = BehaviourConfig(name=name, builtin=name)
+    else:
+        beh = BehaviourConfig(name=name, multi_choice="drop",
+                              generate=CAA / "generate" / name / "generate_dataset.json",
+                              test=CAA / "test" / name / "test_dataset_ab.json")
+    data = behaviour_data(beh)
+    return data.generate, data.test
 
 
 def log(t0: float, msg: str) -> None:
@@ -101,22 +112,22 @@ def main() -> None:
     tag = hashlib.sha256(" ".join(anchors).encode()).hexdigest()[:8]
     gpath = cache / (f"grads-{ls}-{lt}-{a.grad_batches}x{a.grad_window}-{a.draws}"
                      f"-{a.anchor_prompts}-{tag}{pp}.safetensors")
-    if gpath.exists():
+    if gpath.with_suffix(".json").exists():  # written before save_gradients: info beside it
         from safetensors.torch import load_file
         t = load_file(str(gpath))
-        gm = GradientMoments(*(Moments.from_tensors(_strip(t, p)) for p in ("a.", "b.", "v.")))
-        gm.info = json.loads((gpath.with_suffix(".json")).read_text())
+        a_, b_, v_ = (Moments.from_tensors(t, p) for p in ("a.", "b.", "v."))
+        gm = GradientMoments(a_, b_, v_, info=json.loads(gpath.with_suffix(".json").read_text()))
+    elif gpath.exists():
+        gm = load_gradients(gpath)
     else:
         win = corpus_windows("builtin", src.tokenizer, window=a.grad_window,
                              max_tokens=200_000)
-        order = list(range(len(win)))[::-1]  # the end of the corpus: not the bridge's tokens
-        n_text = a.grad_batches * 8
-        batches = [windows_batch(src.tokenizer, [win.ids[i] for i in order[j:j + 8]],
-                                 [win.skip[i] for i in order[j:j + 8]], a.grad_window)
-                   for j in range(0, n_text, 8)]
         others = [q for b in anchors
                   for q in unlabelled_questions(items(b)[0][-a.anchor_prompts // 4:])]
-        batches += [prompt_batch(src.tokenizer, others[j:j + 8]) for j in range(0, len(others), 8)]
+        # the corpus's last windows (not the bridge's tokens), then the prompts, 8 a batch
+        probe = EffectSettings(windows=a.grad_batches * 8, window=a.grad_window, draws=a.draws,
+                               per_position=a.per_position, batch_size=8)
+        batches = probe_batches(src.tokenizer, win, others, probe)
         done = [0]
 
         def tick(n: int) -> None:
@@ -125,11 +136,7 @@ def main() -> None:
 
         gm = collect_gradient_moments(src, tgt, ls, lt, batches, a.draws, progress=tick,
                                       per_position=a.per_position)
-        tensors = {**gm.half_a.tensors("a."), **gm.half_b.tensors("b."), **gm.val.tensors("v.")}
-        from safetensors.torch import save_file
-        atomic_write(gpath, lambda tmp: save_file({k: v.contiguous() for k, v in tensors.items()},
-                                                  str(tmp)), kind=("moments", "safetensors"))
-        write_text(gpath.with_suffix(".json"), json.dumps(gm.info), kind="json")
+        save_gradients(gm, gpath)
     fit = fit_effect_map(gm, prior=bridge.W.double())
     fit0 = fit_effect_map(gm, prior=None)
     fit_info = {"pairs": gm.info, "lam_rel": fit.lam_rel, "val_r2": fit.val_r2,
@@ -199,10 +206,6 @@ def _model(name: str) -> Any:
         hidden, layers = shape.split("x")
         return tiny_model("qwen2", int(hidden), int(layers), int(seed))
     return load(name)
-
-
-def _strip(t: dict[str, torch.Tensor], prefix: str) -> dict[str, torch.Tensor]:
-    return {k[len(prefix):]: v for k, v in t.items() if k.startswith(prefix)}
 
 
 def _cached(path: Path, make: Any, lm: Any) -> SteeringVector:

@@ -72,6 +72,19 @@ def _behaviour(name: str, data: Path | None, max_generate: int, max_test: int) -
     return bd.generate[:max_generate], bd.test[:max_test]
 
 
+def _check_formats(tasks: dict[str, Any], formats: list[Any]) -> None:
+    """Put every behaviour's items through every format once, so that items a format cannot
+    take (text answers from a Yes/No file) fail before the model loads."""
+    for name, (gen, test) in tasks.items():
+        for fmt in formats:
+            try:
+                fmt.apply([*gen, *test])
+            except SteerbridgeError as err:
+                raise SteerbridgeError(f"--format {fmt.name} on {name}: {err} With steerbridge "
+                                       "dose, that means a letter format (--format plain, "
+                                       "instruction or paren).") from None
+
+
 def dose_cmd(
     behaviour: list[str] = typer.Option(None, "--behaviour", "-b", help="Built-in behaviour(s) "
                                         "(default: every built-in)."),
@@ -94,7 +107,7 @@ def dose_cmd(
     """Sweep a model's own steering vector over layers and alphas on its own A/B items: odd Δp
     and answer mass beside a random direction of equal norm, per answer format."""
     from steerbridge.evaluation.dose import answer_format as get_format
-    from steerbridge.evaluation.dose import dose_response
+    from steerbridge.evaluation.dose import check_alphas, dose_response
     from steerbridge.evaluation.results import nan_to_none
     from steerbridge.models.dtypes import resolve_dtype
     from steerbridge.models.layers import parse_layers
@@ -104,6 +117,7 @@ def dose_cmd(
 
     t0 = time.perf_counter()
     formats = [get_format(f) for f in answer_format]
+    check_alphas(alphas)
     parse_layers(layers)
     check_output(out, "json", (".json",), force)
     resolve_dtype(dtype)
@@ -111,6 +125,7 @@ def dose_cmd(
     if data is not None and behaviour:
         raise SteerbridgeError("Give --behaviour NAME (built-in) or --data FILE, not both.")
     tasks = {n: _behaviour(n, data, max_generate, max_test) for n in names}
+    _check_formats(tasks, formats)
     dev = launch.single_process("dose", device)
     with err_console.status(f"loading {model} on {dev}"):
         lm = load(model, dtype=dtype, device=dev)

@@ -23,6 +23,7 @@ def settings(by: str, behaviours: list[str] | None, alphas: str, test_items: int
              force: bool, answer_format: str = "plain") -> Any:
     """The measurement's `Settings` for ``--by transfer`` (None for ``--by r2``), every option
     and output path checked so that a mistake fails before any model loads."""
+    from steerbridge.evaluation.dose import FORMATS
     from steerbridge.evaluation.pair_transfer import DEFAULT_BEHAVIOURS, Settings
     from steerbridge.evaluation.pair_transfer_report import FILES
 
@@ -30,6 +31,13 @@ def settings(by: str, behaviours: list[str] | None, alphas: str, test_items: int
         raise SteerbridgeError(f"--by {by!r}: use one of {', '.join(BY)}.")
     if by == "r2":
         return None
+    from steerbridge.evaluation.dose import answer_format as get_format
+
+    fmt = get_format(answer_format)
+    if fmt.system is not None:  # `pair_transfer.behaviour_items` refuses it too, after loading
+        systemless = ", ".join(n for n, f in FORMATS.items() if f.system is None)
+        raise SteerbridgeError(f"--format {fmt.name!r} sets a system line, which the layer-pair "
+                               f"sweep does not pass on; use one of {systemless}.")
     try:
         alpha_list = tuple(float(a) for a in alphas.split(",") if a.strip())
     except ValueError:

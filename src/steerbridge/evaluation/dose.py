@@ -133,15 +133,29 @@ class DoseResult:
                            for d in self.layers]}
 
 
+def check_alphas(alphas: Sequence[float]) -> list[float]:
+    """`alphas` as floats when all are finite and at least one ±a pair is present; otherwise a
+    `SteerbridgeError` saying what to give (called before any model loads)."""
+    values = [float(a) for a in alphas]
+    bad = [a for a in values if not math.isfinite(a)]
+    if bad:
+        raise SteerbridgeError(f"Alphas {values}: {', '.join(map(str, bad))} is not a finite "
+                               "number; give finite steering strengths in layer-scale units, "
+                               "e.g. --alpha -0.2 --alpha 0.2.")
+    if not odd_pairs(values):
+        raise SteerbridgeError(f"Alphas {values}: the dose-response needs at least one alpha pair "
+                               "±a (e.g. --alpha -0.2 --alpha 0.2): the odd part is what it "
+                               "reports.")
+    return values
+
+
 def dose_response(lm: LoadedModel, generate: Sequence[ABItem], test: Sequence[ABItem],
                   layers: Sequence[int], alphas: Sequence[float], fmt: AnswerFormat,
                   behaviour: str = "", random_seed: int = 0, batch_size: int = 8,
                   progress: Progress = None) -> DoseResult:
     """Extract `lm`'s own vector at every layer in `layers` from `generate` (formatted by
     `fmt`), then score it and a random direction of equal norm on `test` at every alpha."""
-    if not odd_pairs(alphas):
-        raise SteerbridgeError("The dose-response needs at least one alpha pair ±a (e.g. "
-                               "--alphas -0.4 -0.2 0.2 0.4): the odd part is what it reports.")
+    check_alphas(alphas)
     gen, tst = fmt.apply(generate), fmt.apply(test)
     vector = extract(lm, gen, list(layers), system=fmt.system, dataset_name=behaviour,
                      batch_size=batch_size, progress=progress is True)

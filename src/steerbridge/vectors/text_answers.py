@@ -47,9 +47,14 @@ def as_text_answers(items: Sequence[ABItem]) -> list[ABItem]:
                     "this dataset.")
             texts.append(text)
         question = stem(it.question)
-        if texts[0] == texts[1] or not question:
-            raise SteerbridgeError(f"{name}: its two answer texts are identical or its question "
-                                   "is only a choice list; nothing to score as text.")
+        if texts[0] == texts[1]:
+            raise SteerbridgeError(f"{name}: its two answer texts are identical ({texts[0]!r}), "
+                                   "so there is nothing to contrast as text; fix or remove the "
+                                   "item.")
+        if not question:
+            raise SteerbridgeError(f"{name}: its question is only a choice list, so there is no "
+                                   "prompt to score the answers after; add the question before "
+                                   "the choices or remove the item.")
         out.append(replace(it, question=question, matching=texts[0], non_matching=texts[1],
                            answer_prefix=""))
     return out
