@@ -18,6 +18,10 @@ import time
 from pathlib import Path
 
 from steerbridge.bridge.affine import Bridge
+from steerbridge.bridge.answer_gain import GainSettings
+from steerbridge.bridge.distill import DistillSettings
+from steerbridge.bridge.method_inputs import TransferInputs
+from steerbridge.bridge.methods import apply
 from steerbridge.evaluation.pair_transfer import Settings, pair_transfer
 from steerbridge.evaluation.results import nan_to_none
 from steerbridge.models.loading import load
@@ -34,8 +38,20 @@ def main() -> None:
     ap.add_argument("--test-items", type=int, default=32)
     ap.add_argument("--generate-items", type=int, default=40)
     ap.add_argument("--random-seeds", nargs="+", type=int, default=[0, 1])
+    ap.add_argument("--method", default="state", choices=["state", "gain", "distilled"],
+                    help="the label-free method carrying the source vector (and its controls)")
+    ap.add_argument("--method-alpha", type=float, default=0.2,
+                    help="the push the gain / distillation matches the source's change at")
+    ap.add_argument("--distill-steps", type=int, default=20)
+    ap.add_argument("--distill-prompts", type=int, default=8)
     ap.add_argument("--out", type=Path, default=Path("runs/text-transfer.json"))
     args = ap.parse_args()
+
+    def carry(inputs: TransferInputs, scale: float):  # type: ignore[no-untyped-def]
+        return apply(args.method, inputs, scale=scale,
+                     gain=GainSettings(alpha=args.method_alpha),
+                     distill=DistillSettings(alpha=args.method_alpha, steps=args.distill_steps,
+                                             max_prompts=args.distill_prompts, max_neutral=0))
     bridge = Bridge.load(args.bridge)
     src, tgt = load(bridge.source_name, dtype="auto"), load(bridge.target_name, dtype="auto")
     record: dict[str, object] = {"bridge": str(args.bridge), "settings": vars(args) | {
@@ -45,7 +61,7 @@ def main() -> None:
         s = Settings(behaviours=(name,), alphas=tuple(args.alphas), test_items=args.test_items,
                      generate_items=args.generate_items, answer_format=args.format,
                      random_seeds=tuple(args.random_seeds), n_boot=200)
-        res = pair_transfer(src, tgt, [bridge], s, progress=False)[0]
+        res = pair_transfer(src, tgt, [bridge], s, progress=False, carry=carry)[0]
         record["behaviours"][name] = {"row": res.row, **res.details[name],  # type: ignore[index]
                                       "seconds": time.time() - t0}
         j = res.details[name]["judgement"]

@@ -5,6 +5,8 @@
   `through` an effect-matched bridge file (`bridge.effect_bridge`).
 - `blend`: the normalised mean of two mapped directions.
 - `distilled`: see `bridge.distill`.
+- `gain`: ``W₀·v`` with its norm (and sign) fitted to the source's change between each
+  prompt's two answers (`bridge.answer_gain`).
 - `random_source`: the control — a random *source* vector of the same norm, to push through
   any of the methods (a method that steers everything one way is caught by it).
 
@@ -20,6 +22,7 @@ import torch
 from torch import Tensor
 
 from steerbridge.bridge.affine import Bridge
+from steerbridge.bridge.answer_gain import GainSettings, answer_matched
 from steerbridge.bridge.distill import DistillSettings, distilled
 from steerbridge.bridge.effect import EffectFit
 from steerbridge.bridge.method_inputs import TransferInputs
@@ -32,6 +35,8 @@ METHODS: dict[str, str] = {
     "effect": "W_eff·v through the effect-matched bridge (ridge on probe-gradient pairs)",
     "blend": "normalised mean of the state and effect-matched directions",
     "distilled": "a target vector optimised, from W₀·v, to reproduce the source's change",
+    "gain": "W₀·v rescaled so the target moves between each prompt's two answers as the "
+            "source does (text-scored behaviours)",
 }
 NEEDS_EFFECT = ("effect", "blend")
 
@@ -81,7 +86,8 @@ def blend(a: SteeringVector, b: SteeringVector, weight: float = 0.5) -> Steering
 
 def apply(method: str, inputs: TransferInputs, effect: BridgeLike | None = None,
           scale: float | None = None, blend_weight: float = 0.5,
-          distill: DistillSettings | None = None) -> SteeringVector:
+          distill: DistillSettings | None = None, gain: GainSettings | None = None
+          ) -> SteeringVector:
     """The vector `method` (a `METHODS` key) makes from `inputs`; `effect` is the
     effect-matched bridge ``effect`` and ``blend`` need; `scale` the target layer's scale."""
     if method not in METHODS:
@@ -94,6 +100,8 @@ def apply(method: str, inputs: TransferInputs, effect: BridgeLike | None = None,
         return state
     if method == "distilled":
         return distilled(inputs, state, distill or DistillSettings())
+    if method == "gain":
+        return answer_matched(inputs, state, gain or GainSettings())
     assert effect is not None
     eff = through(inputs, effect, "effect-matched", scale=float(state.scales[state.layers[0]]))
     return eff if method == "effect" else blend(state, eff, blend_weight)

@@ -21,13 +21,19 @@ ordered by the same margin over every behaviour). Layer ``l`` is the output of d
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 from steerbridge.bridge.affine import Bridge
+from steerbridge.bridge.method_inputs import (
+    TransferInputs,
+    unlabelled_answers,
+    unlabelled_questions,
+)
+from steerbridge.bridge.methods import random_source
 from steerbridge.bridge.transfer import transfer
 from steerbridge.errors import SteerbridgeError
 from steerbridge.evaluation import ab
@@ -38,7 +44,7 @@ from steerbridge.vectors import datasets
 from steerbridge.vectors.datasets import ABItem
 from steerbridge.vectors.extract import extract
 from steerbridge.vectors.scales import measure_scales
-from steerbridge.vectors.vector import SteeringVector, random_like
+from steerbridge.vectors.vector import SteeringVector
 
 DEFAULT_BEHAVIOURS = ("positive-tone", "formal-register", "caution")
 DEFAULT_ALPHAS = (-0.2, -0.1, 0.1, 0.2)
@@ -211,10 +217,27 @@ def total_steps(n_pairs: int, n_source_sets: int, items: dict[str, Items], s: Se
     return len(s.alphas) * n_test * (n_pairs * n_vec + n_source_sets)
 
 
+def _carried(v: SteeringVector) -> dict[str, Any]:
+    """How a carrier made `v` (its method's own record), for the JSON details."""
+    return {k: v.info[k] for k in ("transfer", "gain", "distill") if k in v.info}
+
+
+Carry = Callable[[TransferInputs, float], SteeringVector]
+
+
+def state_carry(inputs: TransferInputs, scale: float) -> SteeringVector:
+    """The default carrier: ``W·v`` through the pair's state bridge at the target's scale."""
+    return transfer(inputs.bridge, inputs.vector, target_scale=scale)
+
+
 def pair_transfer(source: LoadedModel, target: LoadedModel, bridges: Sequence[Bridge],
-                  settings: Settings | None = None, progress: Progress = True
-                  ) -> list[PairTransfer]:
-    """Measure the transfer of every bridge in `bridges` (see the module doc), best first."""
+                  settings: Settings | None = None, progress: Progress = True,
+                  carry: Carry = state_carry) -> list[PairTransfer]:
+    """Measure the transfer of every bridge in `bridges` (see the module doc), best first.
+
+    `carry` makes the transferred vector from label-free `TransferInputs` (the generate
+    split's questions, and their unordered answer texts in the text format) and the target
+    layer's scale; the random-source controls go through it too."""
     s = settings or Settings()
     if not bridges:
         raise SteerbridgeError("No fitted layer pairs to measure transfer on.")
@@ -243,9 +266,11 @@ def pair_transfer(source: LoadedModel, target: LoadedModel, bridges: Sequence[Br
                     source_refs[name, ls] = ab.source_sweep(
                         source, it.test, src_vec, s.alphas, s.batch_size,
                         progress=lambda n: step(n))
-                moved = transfer(br, src_vec, target_scale=scale)
-                controls = {int(k): transfer(br, random_like(src_vec, seed=int(k)),
-                                             target_scale=scale)
+                inputs = TransferInputs(
+                    source, src_vec, br, target, prompts=unlabelled_questions(it.generate),
+                    answers=unlabelled_answers(it.generate) if s.answer_format == "text" else ())
+                moved = carry(inputs, scale)
+                controls = {int(k): carry(random_source(inputs, int(k)), scale)
                             for k in s.random_source_seeds}
                 res = ab.evaluate_behaviour(
                     target, it.test, native, moved, s.alphas, random_seeds=s.random_seeds,
@@ -255,6 +280,9 @@ def pair_transfer(source: LoadedModel, target: LoadedModel, bridges: Sequence[Br
                 details[name] = {"judgement": res["judgement"], "n_items": res["n_items"],
                                  "n_generate": len(it.generate),
                                  "headline": res["summary"]["headline"],
-                                 "collapsed": res["collapsed"], "cosine": res["cosine"]}
+                                 "collapsed": res["collapsed"], "cosine": res["cosine"],
+                                 "carried": _carried(moved),
+                                 "random_source_carried": {k: _carried(v)
+                                                           for k, v in controls.items()}}
             out.append(PairTransfer(pair_row(br, numbers), details))
     return rank(out)

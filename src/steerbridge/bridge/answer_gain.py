@@ -1,0 +1,124 @@
+"""Answer-matched gain: scale a mapped vector so the target moves between each prompt's two
+answers as much as the source moves under its own vector (label-free, a few forward passes).
+
+For an unlabelled prompt ``i`` with its two answer texts ``(a_i, b_i)`` in sorted order (which
+one matches the behaviour is never known), ``d_M,i(x) = log p_M(a_i|x) − log p_M(b_i|x)``. The
+source's change is ``c_S,i = d_S,i(+αv) − d_S,i(−αv)``; the target's, steered by ``±α g u``
+(``u = W·v``), is ``c_T,i(g)``. The gain is the least-squares fit of ``c_T(g) ≈ c_S``, to first
+order ``g = Σ c_T(1) c_S / Σ c_T(1)²``, refined by `rounds` fixed-point steps. A negative fit
+flips the direction: the mapped vector moves the answers the opposite way to the source's.
+
+A random *source* vector barely moves the source's answers, so its gain comes out small: the
+method's own control. The agreement ``corr(c_T(1), c_S)`` over prompts is recorded: a
+label-free sign of whether the map carries this behaviour at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+import torch
+
+from steerbridge.bridge.distill import logp_at_probes
+from steerbridge.bridge.method_inputs import TransferInputs
+from steerbridge.bridge.probes import answer_batch
+from steerbridge.errors import SteerbridgeError
+from steerbridge.models.loading import LoadedModel
+from steerbridge.vectors.steering import steer
+from steerbridge.vectors.vector import SteeringVector
+
+
+@dataclass(frozen=True)
+class GainSettings:
+    alpha: float = 0.2
+    max_prompts: int = 40
+    batch_size: int = 8
+    rounds: int = 1
+    max_gain: float = 8.0
+
+
+@torch.no_grad()
+def answer_differences(lm: LoadedModel, questions: Sequence[str],
+                       answers: Sequence[Sequence[str]], batch_size: int = 8) -> np.ndarray:
+    """``log p(first answer) − log p(second answer)`` per question (each answer's tokens
+    summed), under whatever steering is active on `lm`."""
+    out = []
+    for j in range(0, len(questions), batch_size):
+        qs, ans = questions[j:j + batch_size], answers[j:j + batch_size]
+        if any(len(a) != 2 for a in ans):
+            raise SteerbridgeError("Answer-matched gain needs exactly two answers per prompt.")
+        batch = answer_batch(lm.tokenizer, qs, ans)
+        if batch.ids.shape[0] != 2 * len(qs):
+            raise SteerbridgeError("Answer-matched gain: an answer text has no tokens.")
+        logp = logp_at_probes(lm, batch)
+        cols = [batch.probe[i].nonzero().squeeze(1) for i in range(batch.ids.shape[0])]
+        nxt = torch.cat([batch.ids[i, c + 1] for i, c in enumerate(cols)]).to(logp.device)
+        per_token = logp.gather(1, nxt.unsqueeze(1)).squeeze(1).double()
+        totals = torch.stack([t.sum() for t in per_token.split([len(c) for c in cols])])
+        out.append((totals[0::2] - totals[1::2]).cpu().numpy())
+    return np.concatenate(out)
+
+
+def answer_change(lm: LoadedModel, vector: SteeringVector, alpha: float,
+                  questions: Sequence[str], answers: Sequence[Sequence[str]],
+                  batch_size: int = 8, check_model: bool = True) -> np.ndarray:
+    """``d(+α v) − d(−α v)`` per question: the odd change steering makes between the answers."""
+    with steer(lm, vector, alpha, check_model=check_model):
+        up = answer_differences(lm, questions, answers, batch_size)
+    with steer(lm, vector, -alpha, check_model=check_model):
+        down = answer_differences(lm, questions, answers, batch_size)
+    return up - down
+
+
+def _with_gain(vec: SteeringVector, layer: int, gain: float) -> SteeringVector:
+    sign = 1.0 if gain >= 0 else -1.0
+    return replace(vec, directions={layer: sign * vec.unit(layer)},
+                   scales={layer: float(vec.scales[layer]) * abs(gain)})
+
+
+def _fit(c_t: np.ndarray, c_s: np.ndarray) -> float:
+    den = float(np.dot(c_t, c_t))
+    return float(np.dot(c_t, c_s)) / den if den > 0 else 0.0
+
+
+def answer_matched(inputs: TransferInputs, start: SteeringVector,
+                   settings: GainSettings = GainSettings()) -> SteeringVector:
+    """`start` (a mapped vector on the target) with its norm (and sign) set so that the target's
+    change between each prompt's two answers matches the source's (see the module doc)."""
+    s = settings
+    if not inputs.answers:
+        raise SteerbridgeError("The answer-matched gain needs each prompt's two answer texts "
+                               "(a behaviour with scoring = \"text\").")
+    lt = int(inputs.bridge.target_layer)
+    if start.model_fingerprint != inputs.target.fingerprint or lt not in start.directions:
+        raise SteerbridgeError("answer_matched() needs a start vector on the target at the "
+                               "bridge's target layer (e.g. the state bridge's W·v).")
+    qs, ans = inputs.prompts[:s.max_prompts], inputs.answers[:s.max_prompts]
+    c_s = answer_change(inputs.source, inputs.vector, s.alpha, qs, ans, s.batch_size)
+    c_t = answer_change(inputs.target, start, s.alpha, qs, ans, s.batch_size)
+    agreement = float(np.corrcoef(c_t, c_s)[0, 1]) if len(qs) > 1 and c_t.std() > 0 \
+        and c_s.std() > 0 else float("nan")
+    gain = _fit(c_t, c_s)
+    history = [gain]
+    for _ in range(s.rounds):  # c_T is not linear in g far from 1: refit around the last gain
+        gain = float(np.clip(gain, -s.max_gain, s.max_gain))
+        if gain == 0.0:
+            break
+        c_g = answer_change(inputs.target, _with_gain(start, lt, gain), s.alpha, qs, ans,
+                            s.batch_size)
+        gain *= _fit(c_g, c_s)
+        history.append(gain)
+    gain = float(np.clip(gain, -s.max_gain, s.max_gain))
+    if gain == 0.0:
+        raise SteerbridgeError("Answer-matched gain: neither model's answers moved under "
+                               "steering; nothing to match. Try a larger alpha.")
+    out = _with_gain(start, lt, gain)
+    return replace(out, lineage=[*start.lineage, f"answer-matched gain {gain:.3g} (alpha "
+                                                 f"{s.alpha:g})"],
+                   info={**start.info, "transfer": "gain",
+                         "gain": {"gain": gain, "history": history, "agreement": agreement,
+                                  "source_change": float(np.mean(np.abs(c_s))),
+                                  "target_change": float(np.mean(np.abs(c_t))),
+                                  "n_prompts": len(qs), **s.__dict__}})

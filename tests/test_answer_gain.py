@@ -1,0 +1,74 @@
+"""Answer-matched gain: the norm (and sign) of a mapped vector fitted to the source's change
+between each prompt's two answers, label-free."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+import torch
+
+from steerbridge.bridge.affine import Bridge
+from steerbridge.bridge.answer_gain import GainSettings, answer_differences, answer_matched
+from steerbridge.bridge.method_inputs import TransferInputs
+from steerbridge.bridge.methods import apply, random_source
+from steerbridge.errors import SteerbridgeError
+from steerbridge.evaluation import text_scores
+from steerbridge.models.tiny import tiny_model
+from steerbridge.vectors.datasets import ABItem
+from steerbridge.vectors.prompts import build_prompts
+from steerbridge.vectors.vector import SteeringVector
+
+QUESTIONS = ("How was the film?", "Describe the weather.", "What did the critic say?",
+             "How do you feel today?")
+ANSWERS = (("A delight from start to finish.", "Dull."), ("Grey and wet.", "Sunny and warm!"),
+           ("Masterful.", "A waste of an evening, sadly."), ("Great, thanks.", "Tired and low."))
+
+
+SCALE = 0.02  # a push the tiny model answers linearly to (its changes saturate past ~0.05)
+
+
+def _setup(seed: int = 7):
+    lm = tiny_model("qwen2", 32, 3, seed=seed, dtype=torch.float64)
+    d = torch.randn(32, generator=torch.Generator().manual_seed(0))
+    v = SteeringVector({1: d}, {1: SCALE}, lm.name, lm.fingerprint, 32, "test", "none")
+    bridge = Bridge(torch.eye(32), torch.zeros(32), [1], 1, lm.name, lm.name, lm.fingerprint,
+                    lm.fingerprint)
+    return lm, v, TransferInputs(lm, v, bridge, lm, prompts=QUESTIONS, answers=ANSWERS)
+
+
+def test_answer_differences_equal_the_text_score_log_odds():
+    lm, _, inputs = _setup()
+    d = answer_differences(lm, inputs.prompts, inputs.answers, batch_size=3)
+    items = [ABItem(q, a[0], a[1]) for q, a in zip(inputs.prompts, inputs.answers, strict=True)]
+    prompts = build_prompts(lm.tokenizer, items).prompts
+    ids, mask = text_scores.encode(lm, prompts)
+    with torch.no_grad():
+        ld = text_scores.scores(text_scores.forward(lm, ids, mask, prompts), prompts)["ld"]
+    assert np.allclose(d, ld, atol=1e-4) and np.abs(ld).min() > 1e-3
+
+
+@pytest.mark.parametrize("factor", [0.5, -1.0])
+def test_the_gain_undoes_a_rescaled_or_flipped_start(factor: float):
+    """Target = source, W = I: a start that is v at `factor` times its push must come back to
+    a gain of about 1 / factor (the sign too); refitting rounds handle the curvature."""
+    lm, v, inputs = _setup()
+    start = dataclasses.replace(v, directions={1: np.sign(factor) * v.unit(1)},
+                                scales={1: SCALE * abs(factor)})
+    out = answer_matched(inputs, start, GainSettings(alpha=0.5, rounds=3, batch_size=2))
+    g = out.info["gain"]["gain"]
+    assert g == pytest.approx(1 / factor, rel=0.1)
+    assert out.info["gain"]["agreement"] == pytest.approx(np.sign(factor), abs=0.02)
+    push = out.scales[1] * out.unit(1)  # what steering adds at alpha 1: v's own push again
+    assert torch.allclose(push, SCALE * v.unit(1), atol=0.1 * SCALE)
+
+
+def test_gain_through_apply_and_its_refusals():
+    lm, v, inputs = _setup()
+    out = apply("gain", inputs, gain=GainSettings(alpha=0.5))
+    assert out.info["transfer"] == "gain" and out.model_fingerprint == lm.fingerprint
+    ctrl = apply("gain", random_source(inputs, 3), gain=GainSettings(alpha=0.5))
+    assert ctrl.info["gain"]["gain"] != out.info["gain"]["gain"]
+    with pytest.raises(SteerbridgeError, match="scoring = \"text\""):
+        apply("gain", dataclasses.replace(inputs, answers=()))
