@@ -4,6 +4,7 @@ between each prompt's two answers, label-free."""
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import numpy as np
 import pytest
@@ -15,7 +16,9 @@ from steerbridge.bridge.method_inputs import TransferInputs
 from steerbridge.bridge.methods import apply, random_source
 from steerbridge.errors import SteerbridgeError
 from steerbridge.evaluation import text_scores
-from steerbridge.models.tiny import tiny_model
+from steerbridge.models.tiny import tiny_model, tiny_pair
+from steerbridge.run import config as C
+from steerbridge.run import pipeline
 from steerbridge.vectors.datasets import ABItem
 from steerbridge.vectors.prompts import build_prompts
 from steerbridge.vectors.vector import SteeringVector
@@ -72,3 +75,36 @@ def test_gain_through_apply_and_its_refusals():
     assert ctrl.info["gain"]["gain"] != out.info["gain"]["gain"]
     with pytest.raises(SteerbridgeError, match="scoring = \"text\""):
         apply("gain", dataclasses.replace(inputs, answers=()))
+
+
+def _text_items(path, tag: str, n: int) -> None:
+    rows = [{"question": f"{tag} {i}: how was the weather?\n\nChoices:\n (A) Lovely and "
+                         f"warm, day {i}.\n (B) Grey, wet and cold.",
+             "answer_matching_behavior": "(A)", "answer_not_matching_behavior": "(B)"}
+            for i in range(n)]
+    path.write_text(json.dumps(rows))
+
+
+def _config(tmp, scoring: str = "text"):
+    _text_items(tmp / "g.json", "Generate", 8)
+    _text_items(tmp / "t.json", "Held-out", 5)
+    return C.from_dict({
+        "models": {"source": "tiny-src", "target": "tiny-tgt", "dtype": "float32"},
+        "bridge": {"source_layer": 2, "target_layer": 3, "max_tokens": 2000},
+        "behaviours": [{"name": "weather", "generate": str(tmp / "g.json"),
+                        "test": str(tmp / "t.json"), "scoring": scoring}],
+        "evaluation": {"alphas": [-0.5, 0.5], "random_seeds": [0], "n_boot": 20,
+                       "side_effects_tokens": 0, "generations": 0},
+        "transfer": {"method": "gain", "gain": {"alpha": 0.5, "max_prompts": 6}},
+        "run": {"dir": str(tmp / "run")},
+    })
+
+
+def test_gain_method_runs_in_the_pipeline_and_is_refused_for_letters(tmp_path) -> None:
+    res = pipeline.run(_config(tmp_path), models=tiny_pair())
+    beh = res["behaviours"]["weather"]
+    assert "summary" in beh, beh.get("errors")
+    assert beh["judgement"]["method"] == "gain"
+    assert "answer-matched gain" in beh["vectors"]["transferred_lineage"][-1]
+    with pytest.raises(SteerbridgeError, match=r"'gain' method.*weather.*scoring = \"text\""):
+        _config(tmp_path, scoring="letter")

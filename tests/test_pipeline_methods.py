@@ -12,7 +12,7 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
-from steerbridge.bridge import distill, effect_bridge
+from steerbridge.bridge import answer_gain, distill, effect_bridge
 from steerbridge.bridge.affine import Bridge
 from steerbridge.bridge.method_inputs import ALLOWED_FIELDS, TransferInputs
 from steerbridge.bridge.methods import METHODS
@@ -23,7 +23,7 @@ from steerbridge.run import config as C
 from steerbridge.run import effect_stage, pipeline, transfer_stage
 from steerbridge.run.behaviour_data import behaviour_data
 from steerbridge.run.stages import Context, Hooks, stage_bridge
-from steerbridge.run.transfer_config import DistillConfig, EffectConfig
+from steerbridge.run.transfer_config import DistillConfig, EffectConfig, GainConfig
 from steerbridge.vectors.vector import SteeringVector
 
 EFFECT = {"windows": 6, "window": 12, "draws": 1, "prompts_per_behaviour": 4, "batch_size": 4}
@@ -78,7 +78,9 @@ def test_transfer_config_is_checked_against_the_library_tables(tmp_path: Path) -
         f.name for f in dataclasses.fields(effect_bridge.EffectSettings)}
     assert set(DistillConfig.model_fields) == {
         f.name for f in dataclasses.fields(distill.DistillSettings)}
-    assert tuple(METHODS) == ("state", "effect", "blend", "distilled")
+    assert set(GainConfig.model_fields) == {
+        f.name for f in dataclasses.fields(answer_gain.GainSettings)}
+    assert tuple(METHODS) == ("state", "effect", "blend", "distilled", "gain")
     assert C.Config.model_fields["transfer"].default.method == "state"  # default for now
 
 
@@ -224,6 +226,7 @@ def test_apply_makes_every_method_from_transfer_inputs(models) -> None:
     vec = SteeringVector({2: torch.randn(src.hidden_size, generator=g)}, {2: 1.0}, src.name,
                          src.fingerprint, src.hidden_size, "test", "none")
     inputs = TransferInputs(src, vec, state, tgt, prompts=("Is it sunny?", "Is it cold?"),
+                            answers=(("Yes, bright.", "No, grey."), ("Freezing.", "Mild.")),
                             neutral=("The weather report said rain.",))
     out = {m: M.apply(m, inputs, effect=eff, scale=3.0,
                       distill=distill.DistillSettings(steps=2, max_prompts=2, max_neutral=1))
@@ -236,6 +239,8 @@ def test_apply_makes_every_method_from_transfer_inputs(models) -> None:
     assert float(cos(out["blend"].unit(3), out["state"].unit(3) + out["effect"].unit(3),
                      dim=0)) > 0.999
     assert out["distilled"].info["transfer"] == "distilled"
+    assert out["gain"].info["transfer"] == "gain"
+    assert torch.allclose(out["gain"].unit(3).abs(), out["state"].unit(3).abs(), atol=1e-6)
     with pytest.raises(SteerbridgeError, match="needs the effect-matched bridge"):
         M.apply("effect", inputs)
     with pytest.raises(SteerbridgeError, match="Unknown transfer method 'x'"):

@@ -21,6 +21,7 @@ from typing import Any
 
 import torch
 
+from steerbridge.bridge.answer_gain import GainSettings
 from steerbridge.bridge.distill import (
     DistillSettings,
     logp_at_probes,
@@ -95,7 +96,8 @@ class Selection:
 def select_by_effect(inputs: TransferInputs, candidates: Sequence[str],
                      effect: BridgeLike | None = None, scale: float | None = None,
                      blend_weight: float = 0.5, distill: DistillSettings | None = None,
-                     alpha: float = 0.2, max_prompts: int = 16, max_neutral: int = 2
+                     gain: GainSettings | None = None, alpha: float = 0.2,
+                     max_prompts: int = 16, max_neutral: int = 2
                      ) -> Selection:
     """Make every candidate (`methods.apply`) from `inputs`, keep the one `effect_scores` ranks
     first. ``effect`` and ``blend`` need `effect` (the effect-matched bridge)."""
@@ -104,7 +106,7 @@ def select_by_effect(inputs: TransferInputs, candidates: Sequence[str],
     except ValueError as err:
         raise SteerbridgeError(f"Selection: {err}.") from None
     vecs = {n: apply(n, inputs, effect=effect, scale=scale, blend_weight=blend_weight,
-                     distill=distill) for n in names}
+                     distill=distill, gain=gain) for n in names}
     scores = effect_scores(inputs, vecs, alpha, max_prompts, max_neutral)
     win = min(scores, key=lambda k: scores[k])
     v = vecs[win]

@@ -236,6 +236,12 @@ class Config(_Strict):
         dup = sorted({n for n in names if names.count(n) > 1})
         if dup:
             raise ValueError(f"behaviour names must be unique; repeated: {', '.join(dup)}")
+        letters = [b.name for b in self.behaviours if b.scoring != "text"]
+        if "gain" in self.transfer.uses and letters:
+            raise ValueError(f"[transfer] uses the 'gain' method, which compares the models on "
+                             f"each question's two answer texts, but {', '.join(letters)} "
+                             "score(s) letters: set scoring = \"text\" on those behaviours or "
+                             "choose another method")
         return self
 
     def to_dict(self) -> dict[str, Any]:

@@ -7,11 +7,13 @@ so the config cannot drift from what the library accepts. Switching the pipeline
 method is the one line `DEFAULT_METHOD`.
 
     [transfer]
-    method = "effect"            # state | effect | blend | distilled | select
+    method = "effect"            # state | effect | blend | distilled | gain | select
     random_source_seeds = [0]    # random source vectors pushed through the same method
     [transfer.effect]
     windows = 64
     per_position = true
+    [transfer.gain]              # method = "gain": text-scored behaviours only
+    alpha = 0.2
     [transfer.select]            # method = "select": the label-free choice among candidates
     candidates = ["state", "effect", "blend"]   # state is always one; distilled on request
     alpha = 0.2
@@ -29,6 +31,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from steerbridge.bridge.answer_gain import GainSettings
 from steerbridge.bridge.distill import DistillSettings
 from steerbridge.bridge.effect_bridge import EffectSettings
 from steerbridge.bridge.methods import METHODS, NEEDS_EFFECT
@@ -38,7 +41,7 @@ DEFAULT_METHOD = "state"
 PIPELINE_METHODS: dict[str, str] = {
     **METHODS, "select": "the candidate whose effect on the target best matches the source's "
     "own change (label-free; see [transfer.select])"}
-_E, _D = EffectSettings(), DistillSettings()
+_E, _D, _G = EffectSettings(), DistillSettings(), GainSettings()
 
 
 class _Strict(BaseModel):
@@ -77,6 +80,21 @@ class DistillConfig(_Strict):
         return DistillSettings(**self.model_dump())
 
 
+class GainConfig(_Strict):
+    """The answer-matched gain (`steerbridge.bridge.answer_gain.GainSettings`)."""
+
+    alpha: float = Field(default=_G.alpha, gt=0, description="the ±push both models are "
+                         "compared at")
+    max_prompts: int = Field(default=_G.max_prompts, gt=0,
+                             description="unlabelled generate-split questions")
+    batch_size: int = Field(default=_G.batch_size, gt=0)
+    rounds: int = Field(default=_G.rounds, ge=0, description="refits around the last gain")
+    max_gain: float = Field(default=_G.max_gain, gt=0)
+
+    def settings(self) -> GainSettings:
+        return GainSettings(**self.model_dump())
+
+
 class SelectConfig(_Strict):
     """``method = "select"``: the candidates and how they are scored
     (`steerbridge.bridge.select.select_by_effect`)."""
@@ -111,6 +129,7 @@ class TransferConfig(_Strict):
     blend_weight: float = Field(default=0.5, ge=0, le=1, description="effect share in blend")
     effect: EffectConfig = EffectConfig()
     distill: DistillConfig = DistillConfig()
+    gain: GainConfig = GainConfig()
     select: SelectConfig = SelectConfig()
 
     @field_validator("method")
@@ -138,6 +157,8 @@ class TransferConfig(_Strict):
             part["blend_weight"] = self.blend_weight
         if "distilled" in self.uses:
             part["distill"] = self.distill.model_dump()
+        if "gain" in self.uses:
+            part["gain"] = self.gain.model_dump()
         if self.method == "select":
             part["select"] = self.select.model_dump()
         return part

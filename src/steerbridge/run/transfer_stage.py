@@ -87,11 +87,11 @@ def stage_transfer(ctx: Context, beh: BehaviourConfig, bridge: Bridge, effect: B
     def run(inp: TransferInputs, key: str) -> SteeringVector:
         if t.method != "select":
             return apply(t.method, inp, effect=effect, scale=scale, blend_weight=t.blend_weight,
-                         distill=t.distill.settings())
+                         distill=t.distill.settings(), gain=t.gain.settings())
         s = t.select
         sel = select_by_effect(inp, s.candidates, effect=effect, scale=scale,
                                blend_weight=t.blend_weight, distill=t.distill.settings(),
-                               alpha=s.alpha, max_prompts=s.max_prompts,
+                               gain=t.gain.settings(), alpha=s.alpha, max_prompts=s.max_prompts,
                                max_neutral=s.max_neutral)
         picks[key] = sel.summary()
         return sel.vector
@@ -113,6 +113,6 @@ def describe(tr: Transfers) -> dict[str, Any]:
     """The transfer's lineage and settings for results.json."""
     return {"method": tr.method, "lineage": tr.vector.lineage,
             "info": {k: v for k, v in tr.vector.info.items()
-                     if k in ("transfer", "distill", "effect_fit")},
+                     if k in ("transfer", "distill", "effect_fit", "gain")},
             "random_source_seeds": sorted(tr.controls),
             **({"selection": tr.selection} if tr.selection else {})}
