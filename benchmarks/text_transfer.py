@@ -44,6 +44,9 @@ def main() -> None:
                     help="the push the gain / distillation matches the source's change at")
     ap.add_argument("--distill-steps", type=int, default=20)
     ap.add_argument("--distill-prompts", type=int, default=8)
+    ap.add_argument("--caa", type=Path, default=None,
+                    help="a CAA data folder (generate/NAME/generate_dataset.json, "
+                         "test/NAME/test_dataset_ab.json): --behaviours may name its behaviours")
     ap.add_argument("--out", type=Path, default=Path("runs/text-transfer.json"))
     args = ap.parse_args()
 
@@ -52,6 +55,10 @@ def main() -> None:
                      gain=GainSettings(alpha=args.method_alpha),
                      distill=DistillSettings(alpha=args.method_alpha, steps=args.distill_steps,
                                              max_prompts=args.distill_prompts, max_neutral=0))
+    files = tuple((n, str(args.caa / "generate" / n / "generate_dataset.json"),
+                   str(args.caa / "test" / n / "test_dataset_ab.json"))
+                  for n in args.behaviours
+                  if args.caa and (args.caa / "generate" / n).is_dir())
     bridge = Bridge.load(args.bridge)
     src, tgt = load(bridge.source_name, dtype="auto"), load(bridge.target_name, dtype="auto")
     record: dict[str, object] = {"bridge": str(args.bridge), "settings": vars(args) | {
@@ -60,7 +67,7 @@ def main() -> None:
         t0 = time.time()
         s = Settings(behaviours=(name,), alphas=tuple(args.alphas), test_items=args.test_items,
                      generate_items=args.generate_items, answer_format=args.format,
-                     random_seeds=tuple(args.random_seeds), n_boot=200)
+                     random_seeds=tuple(args.random_seeds), n_boot=200, files=files)
         res = pair_transfer(src, tgt, [bridge], s, progress=False, carry=carry)[0]
         record["behaviours"][name] = {"row": res.row, **res.details[name],  # type: ignore[index]
                                       "seconds": time.time() - t0}

@@ -136,3 +136,23 @@ def test_rank_by_margin_over_judgeable_then_all_then_r2() -> None:
                                                                      (0.1, 0.2)]
     assert ranked[3].row["margin_all"] == 0.9 and ranked[4].row["r2"] == 0.95
     assert [p.row["rank"] for p in ranked] == [1, 2, 3, 4, 5]
+
+
+def test_behaviours_from_files_beside_builtins(tmp_path: Path) -> None:
+    """A behaviour given as (name, generate file, test file) is read from its files, in the
+    requested answer format; unknown names are still refused."""
+    from steerbridge.evaluation.pair_transfer import behaviour_items
+
+    rows = [{"question": f"Q{i}: which?\n\nChoices:\n (A) Keep going {i}.\n (B) Stop now.",
+             "answer_matching_behavior": "(A)", "answer_not_matching_behavior": "(B)"}
+            for i in range(6)]
+    (tmp_path / "g.json").write_text(json.dumps(rows[:4]))
+    (tmp_path / "t.json").write_text(json.dumps(rows[4:]))
+    s = Settings(behaviours=("mine", "caution"), answer_format="text", test_items=5,
+                 files=(("mine", str(tmp_path / "g.json"), str(tmp_path / "t.json")),))
+    it = behaviour_items("mine", s)
+    assert [x.question for x in it.generate] == [f"Q{i}: which?" for i in range(4)]
+    assert [x.matching for x in it.test] == ["Keep going 4.", "Keep going 5."]
+    with pytest.raises(SteerbridgeError, match="Unknown behaviour"):
+        Settings(behaviours=("mine", "other"),
+                 files=(("mine", str(tmp_path / "g.json"), str(tmp_path / "t.json")),))

@@ -69,9 +69,13 @@ class Settings:
     batch_size: int = 8
     n_boot: int = 200
     method: str = "mean_diff"
+    # behaviours from A/B files: (name, generate file, test file), measured beside built-ins
+    files: tuple[tuple[str, str, str], ...] = ()
 
     def __post_init__(self) -> None:
-        check_behaviours(self.behaviours)
+        builtin = [b for b in self.behaviours if b not in self.file_names]
+        if builtin or not self.behaviours:
+            check_behaviours(builtin)
         answer_format(self.answer_format)
         if not self.alphas or not all(math.isfinite(a) and a != 0 for a in self.alphas):
             raise SteerbridgeError(f"--alphas {list(self.alphas)}: give finite, non-zero "
@@ -81,6 +85,11 @@ class Settings:
                         ("--batch-size", self.batch_size)):
             if n < 1:
                 raise SteerbridgeError(f"{name} must be at least 1, got {n}.")
+
+    @property
+    def file_names(self) -> dict[str, tuple[str, str]]:
+        """Behaviour name -> (generate file, test file) for the behaviours given as files."""
+        return {name: (gen, test) for name, gen, test in self.files}
 
 
 def check_behaviours(names: Sequence[str]) -> list[str]:
@@ -103,8 +112,13 @@ class Items:
 
 
 def behaviour_items(name: str, s: Settings) -> Items:
-    """The built-in behaviour's generate and test items, capped, with `s.answer_prefix`."""
-    gen, test = datasets.builtin(name)
+    """The behaviour's generate and test items (built-in, or its files in `s.files`), capped,
+    in `s.answer_format`, with `s.answer_prefix`."""
+    if name in s.file_names:
+        gen_file, test_file = s.file_names[name]
+        gen, test = datasets.load(gen_file).items, datasets.load(test_file).items
+    else:
+        gen, test = datasets.builtin(name)
     gen, test = gen[: s.generate_items], test[: s.test_items]
     fmt = answer_format(s.answer_format)
     if fmt.system is not None:
@@ -241,7 +255,8 @@ def pair_transfer(source: LoadedModel, target: LoadedModel, bridges: Sequence[Br
     s = settings or Settings()
     if not bridges:
         raise SteerbridgeError("No fitted layer pairs to measure transfer on.")
-    items = {b: behaviour_items(b, s) for b in check_behaviours(s.behaviours)}
+    names = list(dict.fromkeys(s.behaviours))
+    items = {b: behaviour_items(b, s) for b in names}
     vecs = _Vectors(source, target, bridges, items, s)
     source_sets = {tuple(br.source_layers) for br in bridges}
     total = total_steps(len(bridges), len(source_sets), items, s)
