@@ -118,7 +118,7 @@ def test_bad_select_settings_are_named(tmp_path: Path) -> None:
     bad({"max_prompts": 0, "max_neutral": 0}, r"transfer\.select.*unlabelled questions or "
         r"neutral text")
     bad({"candidatez": ["state"]}, r"transfer\.select\.candidatez: unknown key")
-    with pytest.raises(SteerbridgeError, match=r"'bogus'.*distilled, select"):
+    with pytest.raises(SteerbridgeError, match=r"'bogus'.*distilled, gain, select"):
         C.from_dict({**base, "transfer": {"method": "bogus"}})
     # state is always a candidate; select is a pipeline method, not a candidate
     cfg = C.from_dict({**base, "transfer": {"method": "select",
@@ -127,7 +127,7 @@ def test_bad_select_settings_are_named(tmp_path: Path) -> None:
     assert cfg.transfer.uses == ("state", "distilled") and not cfg.transfer.needs_effect
     bad({"candidates": ["select"]}, r"'select'")
     assert C.with_method(_config(tmp_path), "select").transfer.method == "select"
-    assert list(PIPELINE_METHODS) == ["state", "effect", "blend", "distilled", "select"]
+    assert list(PIPELINE_METHODS) == ["state", "effect", "blend", "distilled", "gain", "select"]
 
 
 def test_select_settings_enter_only_the_evaluation_key(tmp_path: Path) -> None:
