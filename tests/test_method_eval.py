@@ -68,3 +68,10 @@ def test_verdict_rule():
     assert judge(_ev(retention=0.6, odd_retention=0.55, random_target_max=0.7))[0] == "fails"
     assert judge(_ev(corr_change=0.4))[0] == "partly"
     assert judge(_ev(retention=0.2))[0] == "fails"
+
+
+def test_verdict_rule_controls_by_absolute_mean():
+    """A control that pushes the behaviour the wrong way on average is a method-wide push too."""
+    assert judge(_ev(random_target_mean=-0.21, random_target_max=0.21))[0] == "partly"
+    assert judge(_ev(random_source_mean=-0.15, random_source_max=0.2))[0] == "partly"
+    assert judge(_ev(random_target_mean=-0.08))[0] == "transfers"

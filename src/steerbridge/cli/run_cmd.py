@@ -119,7 +119,8 @@ def run(
     device: str = typer.Option(None, help="Override [models] device: auto, cpu, cuda, cuda:N "
                                "or mps. Under torchrun each rank takes its own GPU."),
     method: str = typer.Option(None, "--method", help="Override [transfer] method: state, "
-                               "effect, blend, distilled or select."),
+                               "effect, blend, distilled, gain (text-scored behaviours) or "
+                               "select."),
 ) -> None:
     """Run an experiment: bridge → vectors → transfer → evaluation → report (stages cached).
 

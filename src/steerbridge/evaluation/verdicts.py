@@ -9,7 +9,9 @@ Used by the pipeline's results and report and by `evaluation.method_eval` alike.
   scored, see `evaluation.text_scores`), or the source vector does not move its own
   model (|odd Δp| < 0.05 at the source's best α-pair): nothing to carry, or nothing to see.
 - **transfers** when retention ≥ 0.85 and odd retention ≥ 0.85, the random target *and* random
-  source controls retain ≤ 0.1 on average, and the change correlation is ≥ 0.9 and above every
+  source controls retain ≤ 0.1 on average in absolute value (|mean|: a control that pushes the
+  behaviour the *wrong* way on average is as much a sign of a method-wide push as one that
+  pushes it the right way), and the change correlation is ≥ 0.9 and above every
   random target direction's.
 - **partly** when retention and odd retention are both ≥ 0.5 and both exceed the largest |value|
   any control (random target or random source) reaches.
@@ -38,7 +40,7 @@ PART = 0.5
 RULE = (f"not judgeable: fewer than {ITEMS_NEEDED} test items, |native Δp| < {NATIVE_MIN_DP}, "
         f"unsteered answer mass < {MASS_MIN} (letter answers), or "
         f"|source odd Δp| < {SOURCE_MIN_ODD}. transfers: retention ≥ {FULL} and odd retention ≥ "
-        f"{FULL}, mean random-target and random-source retention ≤ {CONTROL_MAX}, change "
+        f"{FULL}, |mean| random-target and |mean| random-source retention ≤ {CONTROL_MAX}, change "
         f"correlation ≥ {CORR_MIN} and above every random target's. partly: retention and odd "
         f"retention ≥ {PART} and above every control's |value|. fails: otherwise.")
 
@@ -65,7 +67,7 @@ class Evidence:
 
 
 def _le(x: float, bound: float) -> bool:
-    return math.isfinite(x) and x <= bound
+    return math.isfinite(x) and abs(x) <= bound
 
 
 def judge(e: Evidence) -> tuple[str, str]:
