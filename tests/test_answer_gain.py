@@ -106,5 +106,11 @@ def test_gain_method_runs_in_the_pipeline_and_is_refused_for_letters(tmp_path) -
     assert "summary" in beh, beh.get("errors")
     assert beh["judgement"]["method"] == "gain"
     assert "answer-matched gain" in beh["vectors"]["transferred_lineage"][-1]
+    fitted = beh["vectors"]["carried"]["gain"]
+    lineage = beh["vectors"]["transferred_lineage"][-1]
+    assert fitted["gain"] != 0 and f"{fitted['gain']:.3g}" in lineage
+    controls = beh["vectors"]["random_source_carried"]
+    assert set(controls) == {"0"} and controls["0"]["transfer"] == "gain"
+    assert controls["0"]["gain"]["gain"] != fitted["gain"]  # the control got its own fit
     with pytest.raises(SteerbridgeError, match=r"'gain' method.*weather.*scoring = \"text\""):
         _config(tmp_path, scoring="letter")

@@ -112,8 +112,10 @@ def random_source(inputs: TransferInputs, seed: int) -> TransferInputs:
     return replace(inputs, vector=random_like(inputs.vector, seed=seed))
 
 
-def describe(v: SteeringVector) -> dict[str, Any]:
-    """Small JSON summary of a transferred vector."""
-    lt = v.layers[0]
-    return {"transfer": v.info.get("transfer"), "layer": lt,
-            "norm": float(v.direction(lt).norm()), "scale": float(v.scales[lt])}
+CARRIED_KEYS = ("transfer", "gain", "distill", "effect_fit")
+
+
+def carried(v: SteeringVector) -> dict[str, Any]:
+    """How a method made `v` (its own record: the gain it fitted, the distillation's losses),
+    for results files; a random-source control's record shows what the method did to noise."""
+    return {k: v.info[k] for k in CARRIED_KEYS if k in v.info}

@@ -33,7 +33,7 @@ from steerbridge.bridge.method_inputs import (
     unlabelled_answers,
     unlabelled_questions,
 )
-from steerbridge.bridge.methods import random_source
+from steerbridge.bridge.methods import carried, random_source
 from steerbridge.bridge.transfer import transfer
 from steerbridge.errors import SteerbridgeError
 from steerbridge.evaluation import ab
@@ -231,11 +231,6 @@ def total_steps(n_pairs: int, n_source_sets: int, items: dict[str, Items], s: Se
     return len(s.alphas) * n_test * (n_pairs * n_vec + n_source_sets)
 
 
-def _carried(v: SteeringVector) -> dict[str, Any]:
-    """How a carrier made `v` (its method's own record), for the JSON details."""
-    return {k: v.info[k] for k in ("transfer", "gain", "distill") if k in v.info}
-
-
 Carry = Callable[[TransferInputs, float], SteeringVector]
 
 
@@ -296,8 +291,8 @@ def pair_transfer(source: LoadedModel, target: LoadedModel, bridges: Sequence[Br
                                  "n_generate": len(it.generate),
                                  "headline": res["summary"]["headline"],
                                  "collapsed": res["collapsed"], "cosine": res["cosine"],
-                                 "carried": _carried(moved),
-                                 "random_source_carried": {k: _carried(v)
+                                 "carried": carried(moved),
+                                 "random_source_carried": {k: carried(v)
                                                            for k, v in controls.items()}}
             out.append(PairTransfer(pair_row(br, numbers), details))
     return rank(out)

@@ -71,9 +71,12 @@ class Outcomes:
         return None
 
     def check_result(self, name: str, res: dict[str, Any]) -> None:
-        """Warnings a finished evaluation calls for: collapsed outputs, little answer mass."""
+        """Warnings a finished evaluation calls for: collapsed outputs, little answer mass (letter
+        answers only: text answers are both scored whatever their share of the vocabulary)."""
         if res.get("collapsed"):
             self.warn(f"{name}: {describe(res['collapsed'])}", name)
+        if res.get("scoring") == "text":
+            return
         mass = ((res.get("summary") or {}).get("headline") or {}).get("none_answer_mass")
         if isinstance(mass, float) and mass < LOW_ANSWER_MASS:
             self.warn(f"{name}: the unsteered target puts only {mass:.1%} of its probability on "

@@ -21,6 +21,7 @@ from steerbridge.bridge.builtin_corpus import BUILTIN_DOCS
 from steerbridge.bridge.corpus import DEFAULT_WINDOW, load_corpus, tokenize
 from steerbridge.bridge.distributed import current_shard
 from steerbridge.bridge.fitting import fit_bridge
+from steerbridge.bridge.methods import carried
 from steerbridge.bridge.pairs import screen
 from steerbridge.bridge.transfer import transfer
 from steerbridge.evaluation import ab, freetext
@@ -319,6 +320,9 @@ def stage_evaluate(ctx: Context, bridge: Any, beh: BehaviourConfig, data: Behavi
     res["vectors"] = {"source_lineage": src_vec.lineage, "native_lineage": native.lineage,
                       "transferred_lineage": transferred.lineage,
                       "transfer_method": transfers.method,
+                      "carried": carried(transferred),
+                      "random_source_carried": {str(k): carried(v) for k, v
+                                                in sorted(transfers.controls.items())},
                       "source_relative_norm": src_vec.relative_norm(src_vec.layers[0]),
                       "native_relative_norm": native.relative_norm(lt),
                       "n_generate": len(gen_items)}

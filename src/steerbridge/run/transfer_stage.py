@@ -108,11 +108,3 @@ def stage_transfer(ctx: Context, beh: BehaviourConfig, bridge: Bridge, effect: B
                         + "; lower KL wins)")
     return Transfers(vector, controls, t.method, selection)
 
-
-def describe(tr: Transfers) -> dict[str, Any]:
-    """The transfer's lineage and settings for results.json."""
-    return {"method": tr.method, "lineage": tr.vector.lineage,
-            "info": {k: v for k, v in tr.vector.info.items()
-                     if k in ("transfer", "distill", "effect_fit", "gain")},
-            "random_source_seeds": sorted(tr.controls),
-            **({"selection": tr.selection} if tr.selection else {})}
