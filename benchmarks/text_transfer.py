@@ -61,8 +61,9 @@ def main() -> None:
                   if args.caa and (args.caa / "generate" / n).is_dir())
     bridge = Bridge.load(args.bridge)
     src, tgt = load(bridge.source_name, dtype="auto"), load(bridge.target_name, dtype="auto")
-    record: dict[str, object] = {"bridge": str(args.bridge), "settings": vars(args) | {
-        "bridge": str(args.bridge), "out": str(args.out)}, "behaviours": {}}
+    settings = {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()}
+    record: dict[str, object] = {"bridge": str(args.bridge), "settings": settings,
+                                 "behaviours": {}}
     for name in args.behaviours:  # one at a time: each result is written as soon as it exists
         t0 = time.time()
         s = Settings(behaviours=(name,), alphas=tuple(args.alphas), test_items=args.test_items,
