@@ -45,6 +45,11 @@ def test_methods_are_compared_beside_both_kinds_of_control():
     assert math.isnan(res["methods"]["blend"]["random_source_mean"])  # no control given for it
     assert row["verdict"] in ("transfers", "partly", "fails", "not judgeable")
     assert "srcrand:state:0" in res["conditions"]
+    # the share of the source's own effect: transferred Δp / source Δp at the best alpha
+    i, dp = res["summary"]["best_alpha_index"], res["summary"]["delta_p"]
+    assert math.isfinite(row["source_retention"]) and math.isfinite(row["of_source"])
+    assert math.isclose(row["source_retention"], dp["source"][i] / dp["native"][i])
+    assert math.isclose(row["of_source"], row["retention"] / row["source_retention"])
     assert verdict_lines("tiny", res["methods"], "state").startswith("**tiny**: ")
 
 
@@ -75,3 +80,16 @@ def test_verdict_rule_controls_by_absolute_mean():
     assert judge(_ev(random_target_mean=-0.21, random_target_max=0.21))[0] == "partly"
     assert judge(_ev(random_source_mean=-0.15, random_source_max=0.2))[0] == "partly"
     assert judge(_ev(random_target_mean=-0.08))[0] == "transfers"
+
+
+def test_report_verdict_line_names_the_share_of_the_source_effect() -> None:
+    from steerbridge.evaluation.verdicts import verdict_lines as report_lines
+
+    judged = {"verdict": "partly", "why": "retention +0.61", "method": "gain",
+              "of_source": 0.93, "source_retention": 0.65}
+    lines = report_lines({"behaviours": {"tone": {"summary": {}, "judgement": judged}}})
+    assert lines[0] == ("- **tone**: partly (gain; retention +0.61; 0.93 of the source's own "
+                        "effect, which is 0.65 of native)")
+    judged = {**judged, "of_source": None}  # older results: no such figures, no clause
+    lines = report_lines({"behaviours": {"tone": {"summary": {}, "judgement": judged}}})
+    assert lines[0] == "- **tone**: partly (gain; retention +0.61)"

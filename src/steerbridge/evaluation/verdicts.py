@@ -140,8 +140,17 @@ def judgement(summary: Any, cond: str, source_controls: Sequence[str],
         random_source_max=stats(srn, ret, absmax),
         random_source_odd_max=stats(srn, odd, absmax), text_answers=text_answers)
     verdict, why = judge(ev)
-    mass = summary.rows[best].answer_mass.get(cond) if best is not None else None
+    row = summary.rows[best] if best is not None else None
+    mass = row.answer_mass.get(cond) if row is not None else None
+    native_dp = _num(row.delta_p.get("native")) if row is not None else math.nan
+    src_ret = _num(row.delta_p.get("source")) / native_dp if row is not None and native_dp \
+        else math.nan
     return {"verdict": verdict, "why": why, **ev.__dict__, "answer_mass": _num(mass),
+            # what a label-free method can hope for: the source's own Δp over native's at the
+            # best α, and the share of the source's own effect the target reproduced
+            "source_retention": src_ret,
+            "of_source": ev.retention / src_ret if src_ret and math.isfinite(src_ret)
+            else math.nan,
             "random_source_odd_mean": stats(srn, odd, np.mean),
             "random_target_odd_mean": stats(rnd, odd, np.mean),
             "random_source_corr_mean": stats(srn, corr, np.mean)}
@@ -180,6 +189,10 @@ def verdict_lines(results: dict[str, Any]) -> list[str]:
         j = beh.get("judgement")
         if isinstance(j, dict) and "verdict" in j:  # judged with random source controls
             verdict, why, method = j["verdict"], j["why"], j.get("method", "state")
+            of_src, src_ret = _num(j.get("of_source")), _num(j.get("source_retention"))
+            if math.isfinite(of_src) and math.isfinite(src_ret):
+                why += (f"; {of_src:.2f} of the source's own effect, which is {src_ret:.2f} of "
+                        "native")
         else:
             n = int((beh.get("verdict") or {}).get("n_test", beh.get("n_items", 0)))
             ev = from_headline(Headline.from_dict(beh["summary"]["headline"]), n)
