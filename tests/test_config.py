@@ -103,6 +103,10 @@ def test_shipped_demo_configs_validate(quick: bool) -> None:
     cfg = C.demo_config(quick)
     assert len(cfg.behaviours) >= 3
     assert cfg.models.source != cfg.models.target
+    # the demo's method (RESULTS.md §7e): the answer-matched gain on text-scored built-ins,
+    # with its own random-source control
+    assert cfg.transfer.method == "gain" and cfg.transfer.random_source_seeds
+    assert all(b.scoring == "text" for b in cfg.behaviours)
 
 
 def test_read_position_setting_and_its_hash() -> None:
