@@ -18,9 +18,9 @@ from typing import Any, TypeVar
 
 from steerbridge.errors import SteerbridgeError, warnings_to
 from steerbridge.evaluation.collapse import describe
+from steerbridge.evaluation.verdicts import MASS_MIN
 
 T = TypeVar("T")
-LOW_ANSWER_MASS = 0.5
 
 
 @dataclass
@@ -78,7 +78,7 @@ class Outcomes:
         if res.get("scoring") == "text":
             return
         mass = ((res.get("summary") or {}).get("headline") or {}).get("none_answer_mass")
-        if isinstance(mass, float) and mass < LOW_ANSWER_MASS:
+        if isinstance(mass, float) and mass < MASS_MIN:  # the verdict rule's own bar
             self.warn(f"{name}: the unsteered target puts only {mass:.1%} of its probability on "
                       "the two answers, so the A/B scores say little. Add answer_instruction "
                       "(e.g. 'Answer with (A) or (B).') or answer_prefix (e.g. '(') to the "
