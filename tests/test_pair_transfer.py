@@ -83,6 +83,31 @@ def test_by_transfer_end_to_end_and_by_r2_unchanged(model_dirs: tuple[Path, Path
     assert "layer pairs by transfer" in res.output and "pairs_transfer.json" in res.output
 
 
+def test_by_transfer_through_the_gain(model_dirs: tuple[Path, Path], tmp_path: Path) -> None:
+    """``--method gain``: the carried vector and its random-source control are the gain's (each
+    records its fitted gain), the settings say so, and the state carrier gives other numbers."""
+    runner = CliRunner()
+    base = [*common(model_dirs, tmp_path), "--many-to-one", "0", "--top-k", "1", "--by",
+            "transfer", "--behaviour", "positive-tone", "--format", "text", "--test-items", "4",
+            "--generate-items", "6", "--alphas", "-2,2"]
+    docs = {}
+    for method in ("gain", "state"):
+        res = runner.invoke(app(), [*base, "--method", method, "--method-alpha", "2",
+                                    "--out-dir", str(tmp_path / method)])
+        assert res.exit_code == 0, res.output
+        assert f"carried by {method}" in res.output
+        docs[method] = json.loads((tmp_path / method / "pairs_transfer.json").read_text())
+    gain = docs["gain"]
+    assert gain["settings"]["transfer"] == "gain" and gain["settings"]["transfer_alpha"] == 2
+    beh = gain["pairs"][0]["behaviours"]["positive-tone"]
+    assert beh["carried"]["transfer"] == "gain"
+    assert math.isfinite(beh["carried"]["gain"]["gain"])
+    assert [c["transfer"] for c in beh["random_source_carried"].values()] == ["gain"]
+    state = docs["state"]["pairs"][0]["behaviours"]["positive-tone"]
+    assert state["carried"]["transfer"] != "gain"
+    assert beh["headline"]["transferred_dp"] != state["headline"]["transferred_dp"]
+
+
 def app() -> Any:
     from steerbridge.cli import app as the_app
 
@@ -94,6 +119,10 @@ def app() -> Any:
     (["--alphas", "0.1,zero"], "--alphas"),
     (["--alphas", "0"], "non-zero"),
     (["--test-items", "0"], "--test-items"),
+    (["--method", "effect"], "--method 'effect'"),
+    (["--method", "gain"], "--format text"),
+    (["--method", "gain", "--format", "text", "--method-alpha", "0"], "--method-alpha"),
+    (["--method", "distilled", "--method-alpha", "nan"], "--method-alpha"),
 ])
 def test_bad_transfer_options_fail_before_loading(tmp_path: Path, args: list[str],
                                                   needle: str) -> None:

@@ -16,11 +16,17 @@ BY = ("r2", "transfer")
 BEHAVIOUR_HELP = ("With --by transfer: a built-in behaviour to measure transfer on; repeat for "
                   "several (default: positive-tone, formal-register, caution).")
 ALPHAS_HELP = "With --by transfer: comma-separated alphas (units of the layer's median norm)."
+METHOD_HELP = ("With --by transfer: how each source vector is carried: state (W·v), gain (W·v "
+               "with its push fitted to the source's own answer change; needs --format text) "
+               "or distilled.")
+METHOD_ALPHA_HELP = ("With --method gain or distilled: the push (units of the layer's median "
+                     "norm) at which the source's own change is matched.")
 
 
 def settings(by: str, behaviours: list[str] | None, alphas: str, test_items: int,
              generate_items: int, answer_prefix: str, batch_size: int, out_dir: Path,
-             force: bool, answer_format: str = "plain") -> Any:
+             force: bool, answer_format: str = "plain", method: str = "state",
+             method_alpha: float = 0.4) -> Any:
     """The measurement's `Settings` for ``--by transfer`` (None for ``--by r2``), every option
     and output path checked so that a mistake fails before any model loads."""
     from steerbridge.evaluation.dose import FORMATS
@@ -46,7 +52,7 @@ def settings(by: str, behaviours: list[str] | None, alphas: str, test_items: int
     s = Settings(behaviours=tuple(behaviours or DEFAULT_BEHAVIOURS), alphas=alpha_list,
                  test_items=test_items, generate_items=generate_items,
                  answer_prefix=answer_prefix, batch_size=batch_size,
-                 answer_format=answer_format)
+                 answer_format=answer_format, transfer=method, transfer_alpha=method_alpha)
     for name, kind in FILES:
         check_output(out_dir / name, kind, (Path(name).suffix,), force)
     return s
@@ -108,7 +114,8 @@ def run(src: Any, tgt: Any, bridges: list[Any], s: Any, out_dir: Path, title: st
     from steerbridge.evaluation.verdicts import RULE
 
     console.print(f"measuring transfer on {', '.join(s.behaviours)} for {len(bridges)} "
-                  f"pair(s): ≤{s.test_items} test items, alphas {list(s.alphas)}")
+                  f"pair(s): ≤{s.test_items} test items, alphas {list(s.alphas)}, carried by "
+                  f"{s.transfer}")
     ranked = pair_transfer(src, tgt, bridges, s, progress=True)
     top, detail = tables(ranked, f"layer pairs by transfer {title} (margin = retention − "
                                  "random-target retention, over judgeable behaviours; (all): "

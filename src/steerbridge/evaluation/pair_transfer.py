@@ -4,9 +4,11 @@ A bridge that fits hidden states well (high held-out R²) may still carry little
 direction; the early pairs fit best and steer least. `pair_transfer` measures each fitted
 bridge the way the pipeline does (`evaluation.ab.evaluate_behaviour`) on a few built-in
 behaviours: the source vector (mean difference on the generate split, at the pair's source
-layer(s)) is carried as ``W·v`` into the target layer, at the target layer's typical token
-norm, and swept on the test split beside the target's own (native) vector, random target
-directions of the same norm, a random source vector through the same bridge, and the source
+layer(s)) is carried into the target layer by the pair's bridge as ``W·v`` at the target
+layer's typical token norm (``Settings.transfer = "state"``), or with its push fitted by the
+answer-matched gain or by distillation (the pipeline's label-free methods), and swept on the
+test split beside the target's own (native) vector, random target
+directions of the same norm, a random source vector through the same method, and the source
 model steered by its own vector (``source_sweep``; a many-to-one pair steers the source at all
 its source layers at once). The native vector is used to evaluate only.
 
@@ -28,12 +30,14 @@ from typing import Any
 import numpy as np
 
 from steerbridge.bridge.affine import Bridge
+from steerbridge.bridge.answer_gain import GainSettings
+from steerbridge.bridge.distill import DistillSettings
 from steerbridge.bridge.method_inputs import (
     TransferInputs,
     unlabelled_answers,
     unlabelled_questions,
 )
-from steerbridge.bridge.methods import carried, random_source
+from steerbridge.bridge.methods import apply, carried, random_source
 from steerbridge.bridge.transfer import transfer
 from steerbridge.errors import SteerbridgeError
 from steerbridge.evaluation import ab
@@ -48,6 +52,8 @@ from steerbridge.vectors.vector import SteeringVector
 
 DEFAULT_BEHAVIOURS = ("positive-tone", "formal-register", "caution")
 DEFAULT_ALPHAS = (-0.2, -0.1, 0.1, 0.2)
+# transfer methods a layer-pair sweep can run: those that need only the pair's state bridge
+CARRY_METHODS = ("state", "gain", "distilled")
 NOT_JUDGEABLE = "not judgeable"
 # per-behaviour numbers in a row, as ``<behaviour>:<key>``
 BEHAVIOUR_KEYS = ("retention", "odd_retention", "random_retention", "source_odd_dp",
@@ -69,6 +75,10 @@ class Settings:
     batch_size: int = 8
     n_boot: int = 200
     method: str = "mean_diff"
+    # how each source vector is carried (`CARRY_METHODS`); gain needs text answers
+    transfer: str = "state"
+    # the source's push the gain / distillation reproduce (units of the layer's median norm)
+    transfer_alpha: float = 0.4
     # behaviours from A/B files: (name, generate file, test file), measured beside built-ins
     files: tuple[tuple[str, str, str], ...] = ()
 
@@ -85,6 +95,16 @@ class Settings:
                         ("--batch-size", self.batch_size)):
             if n < 1:
                 raise SteerbridgeError(f"{name} must be at least 1, got {n}.")
+        if self.transfer not in CARRY_METHODS:
+            raise SteerbridgeError(f"--method {self.transfer!r}: the layer-pair sweep carries "
+                                   f"vectors by one of {', '.join(CARRY_METHODS)} (the others "
+                                   "need an effect-matched bridge per pair).")
+        if self.transfer == "gain" and self.answer_format != "text":
+            raise SteerbridgeError("--method gain matches the two answers' texts: add --format "
+                                   "text, or use --method state.")
+        if not (math.isfinite(self.transfer_alpha) and self.transfer_alpha > 0):
+            raise SteerbridgeError(f"--method-alpha must be a positive number, got "
+                                   f"{self.transfer_alpha}.")
 
     @property
     def file_names(self) -> dict[str, tuple[str, str]]:
@@ -239,15 +259,29 @@ def state_carry(inputs: TransferInputs, scale: float) -> SteeringVector:
     return transfer(inputs.bridge, inputs.vector, target_scale=scale)
 
 
+def method_carry(s: Settings) -> Carry:
+    """The carrier `s.transfer` names, its push set by `s.transfer_alpha`."""
+    if s.transfer == "state":
+        return state_carry
+
+    def carry(inputs: TransferInputs, scale: float) -> SteeringVector:
+        return apply(s.transfer, inputs, scale=scale,
+                     gain=GainSettings(alpha=s.transfer_alpha, batch_size=s.batch_size),
+                     distill=DistillSettings(alpha=s.transfer_alpha))
+    return carry
+
+
 def pair_transfer(source: LoadedModel, target: LoadedModel, bridges: Sequence[Bridge],
                   settings: Settings | None = None, progress: Progress = True,
-                  carry: Carry = state_carry) -> list[PairTransfer]:
+                  carry: Carry | None = None) -> list[PairTransfer]:
     """Measure the transfer of every bridge in `bridges` (see the module doc), best first.
 
     `carry` makes the transferred vector from label-free `TransferInputs` (the generate
     split's questions, and their unordered answer texts in the text format) and the target
-    layer's scale; the random-source controls go through it too."""
+    layer's scale; the random-source controls go through it too. By default it is the
+    method `settings.transfer` names."""
     s = settings or Settings()
+    carry = carry or method_carry(s)
     if not bridges:
         raise SteerbridgeError("No fitted layer pairs to measure transfer on.")
     names = list(dict.fromkeys(s.behaviours))
