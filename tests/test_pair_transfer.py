@@ -123,6 +123,9 @@ def app() -> Any:
     (["--method", "gain"], "--format text"),
     (["--method", "gain", "--format", "text", "--method-alpha", "0"], "--method-alpha"),
     (["--method", "distilled", "--method-alpha", "nan"], "--method-alpha"),
+    (["--ab", "mine"], "NAME=GENERATE.json,TEST.json"),
+    (["--ab", "mine=only-one.json"], "NAME=GENERATE.json,TEST.json"),
+    (["--ab", "mine=missing-g.json,missing-t.json"], "missing-g.json is not a file"),
 ])
 def test_bad_transfer_options_fail_before_loading(tmp_path: Path, args: list[str],
                                                   needle: str) -> None:
@@ -165,6 +168,38 @@ def test_rank_by_margin_over_judgeable_then_all_then_r2() -> None:
                                                                      (0.1, 0.2)]
     assert ranked[3].row["margin_all"] == 0.9 and ranked[4].row["r2"] == 0.95
     assert [p.row["rank"] for p in ranked] == [1, 2, 3, 4, 5]
+
+
+def _ab_rows(n: int) -> list[dict[str, str]]:
+    return [{"question": f"Q{i}: which?\n\nChoices:\n (A) Keep going {i}.\n (B) Stop now.",
+             "answer_matching_behavior": "(A)", "answer_not_matching_behavior": "(B)"}
+            for i in range(n)]
+
+
+def test_ab_files_on_the_command_line(model_dirs: tuple[Path, Path], tmp_path: Path) -> None:
+    """``--ab NAME=GEN,TEST`` measures a behaviour of one's own (and only it, without
+    --behaviour); a file without choice lines fails before any model loads."""
+    rows = _ab_rows(10)
+    (tmp_path / "g.json").write_text(json.dumps(rows[:6]))
+    (tmp_path / "t.json").write_text(json.dumps(rows[6:]))
+    spec = f"mine={tmp_path / 'g.json'},{tmp_path / 't.json'}"
+    res = CliRunner().invoke(app(), [*common(model_dirs, tmp_path), "--many-to-one", "0",
+                                     "--top-k", "1", "--by", "transfer", "--ab", spec,
+                                     "--format", "text", "--alphas", "-2,2",
+                                     "--out-dir", str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
+    doc = json.loads((tmp_path / "o" / "pairs_transfer.json").read_text())
+    assert doc["settings"]["behaviours"] == ["mine"]
+    assert doc["pairs"][0]["behaviours"]["mine"]["n_items"] == 4
+    bad = [{**r, "question": "Which? Keep going or stop."} for r in rows]
+    (tmp_path / "bad.json").write_text(json.dumps(bad))
+    missing = tmp_path / "no-model"
+    res = CliRunner().invoke(app(), ["pairs", "--source", str(missing), "--target",
+                                     str(missing), "--by", "transfer", "--format", "text",
+                                     "--ab", f"bad={tmp_path / 'bad.json'},{tmp_path / 't.json'}",
+                                     "--out-dir", str(tmp_path / "o2")])
+    assert isinstance(res.exception, SteerbridgeError), res.exception
+    assert "no-model" not in str(res.exception) and "choice line" in str(res.exception)
 
 
 def test_behaviours_from_files_beside_builtins(tmp_path: Path) -> None:

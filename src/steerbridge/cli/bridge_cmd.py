@@ -218,6 +218,7 @@ def pairs_cmd(
     answer_format: str = typer.Option("plain", "--format", help="With --by transfer: plain, "
                                       "instruction, paren, instruction+paren or text (each "
                                       "answer scored as the text the model would say)."),
+    ab_files: list[str] = typer.Option(None, "--ab", help=pairs_transfer.AB_HELP),
     method: str = typer.Option("state", "--method", help=pairs_transfer.METHOD_HELP),
     method_alpha: float = typer.Option(0.4, "--method-alpha",
                                        help=pairs_transfer.METHOD_ALPHA_HELP),
@@ -243,7 +244,7 @@ def pairs_cmd(
         check_output(out_dir / name, kind, (Path(name).suffix,), force)
     measure = pairs_transfer.settings(by, behaviour, alphas, test_items, generate_items,
                                       answer_prefix, batch_size, out_dir, force,
-                                      answer_format, method, method_alpha)
+                                      answer_format, method, method_alpha, ab_files)
     dev = launch.single_process("pairs", device)
     src, tgt = _load_pair(source, target, dtype, dev, launch.device_map_option(device_map))
     windows = _windows(corpus, src.tokenizer, window, max_tokens)

@@ -16,6 +16,9 @@ BY = ("r2", "transfer")
 BEHAVIOUR_HELP = ("With --by transfer: a built-in behaviour to measure transfer on; repeat for "
                   "several (default: positive-tone, formal-register, caution).")
 ALPHAS_HELP = "With --by transfer: comma-separated alphas (units of the layer's median norm)."
+AB_HELP = ("With --by transfer: a behaviour of your own as NAME=GENERATE.json,TEST.json (A/B "
+           "files in the model-written-evals format); repeat for several. Without --behaviour, "
+           "only these are measured.")
 METHOD_HELP = ("With --by transfer: how each source vector is carried: state (W·v), gain (W·v "
                "with its push fitted to the source's own answer change; needs --format text) "
                "or distilled.")
@@ -26,11 +29,11 @@ METHOD_ALPHA_HELP = ("With --method gain or distilled: the push (units of the la
 def settings(by: str, behaviours: list[str] | None, alphas: str, test_items: int,
              generate_items: int, answer_prefix: str, batch_size: int, out_dir: Path,
              force: bool, answer_format: str = "plain", method: str = "state",
-             method_alpha: float = 0.4) -> Any:
+             method_alpha: float = 0.4, ab_files: list[str] | None = None) -> Any:
     """The measurement's `Settings` for ``--by transfer`` (None for ``--by r2``), every option
     and output path checked so that a mistake fails before any model loads."""
     from steerbridge.evaluation.dose import FORMATS
-    from steerbridge.evaluation.pair_transfer import DEFAULT_BEHAVIOURS, Settings
+    from steerbridge.evaluation.pair_transfer import DEFAULT_BEHAVIOURS, Settings, behaviour_items
     from steerbridge.evaluation.pair_transfer_report import FILES
 
     if by not in BY:
@@ -49,13 +52,31 @@ def settings(by: str, behaviours: list[str] | None, alphas: str, test_items: int
     except ValueError:
         raise SteerbridgeError(f"--alphas {alphas!r}: give comma-separated numbers, e.g. "
                                "-0.2,-0.1,0.1,0.2.") from None
-    s = Settings(behaviours=tuple(behaviours or DEFAULT_BEHAVIOURS), alphas=alpha_list,
+    files = tuple(parse_ab_file(spec) for spec in ab_files or ())
+    names = [*(behaviours or ([] if files else DEFAULT_BEHAVIOURS)), *(f[0] for f in files)]
+    s = Settings(behaviours=tuple(names), files=files, alphas=alpha_list,
                  test_items=test_items, generate_items=generate_items,
                  answer_prefix=answer_prefix, batch_size=batch_size,
                  answer_format=answer_format, transfer=method, transfer_alpha=method_alpha)
+    for name, _, _ in files:  # a file that does not read, or has no text answers, fails here
+        behaviour_items(name, s)
     for name, kind in FILES:
         check_output(out_dir / name, kind, (Path(name).suffix,), force)
     return s
+
+
+def parse_ab_file(spec: str) -> tuple[str, str, str]:
+    """``NAME=GENERATE,TEST`` as (name, generate file, test file), both files existing."""
+    name, eq, paths = spec.partition("=")
+    parts = [p.strip() for p in paths.split(",")]
+    if not eq or not name.strip() or len(parts) != 2 or not all(parts):
+        raise SteerbridgeError(f"--ab {spec!r}: write NAME=GENERATE.json,TEST.json, e.g. "
+                               "--ab refusal=gen/refusal.json,test/refusal.json.")
+    for path in parts:
+        if not Path(path).is_file():
+            raise SteerbridgeError(f"--ab {spec!r}: {path} is not a file; give the behaviour's "
+                                   "generate and test A/B files.")
+    return name.strip(), parts[0], parts[1]
 
 
 def _fmt(v: Any, spec: str = "+.2f") -> str:
