@@ -18,11 +18,8 @@ import time
 from pathlib import Path
 
 from steerbridge.bridge.affine import Bridge
-from steerbridge.bridge.answer_gain import GainSettings
 from steerbridge.bridge.distill import DistillSettings
-from steerbridge.bridge.method_inputs import TransferInputs
-from steerbridge.bridge.methods import apply
-from steerbridge.evaluation.pair_transfer import Settings, pair_transfer
+from steerbridge.evaluation.pair_transfer import Settings, method_carry, pair_transfer
 from steerbridge.evaluation.results import nan_to_none
 from steerbridge.models.loading import load
 from steerbridge.safeio import write_json
@@ -50,11 +47,8 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=Path("runs/text-transfer.json"))
     args = ap.parse_args()
 
-    def carry(inputs: TransferInputs, scale: float):  # type: ignore[no-untyped-def]
-        return apply(args.method, inputs, scale=scale,
-                     gain=GainSettings(alpha=args.method_alpha),
-                     distill=DistillSettings(alpha=args.method_alpha, steps=args.distill_steps,
-                                             max_prompts=args.distill_prompts, max_neutral=0))
+    distill = DistillSettings(alpha=args.method_alpha, steps=args.distill_steps,
+                              max_prompts=args.distill_prompts, max_neutral=0)
     files = tuple((n, str(args.caa / "generate" / n / "generate_dataset.json"),
                    str(args.caa / "test" / n / "test_dataset_ab.json"))
                   for n in args.behaviours
@@ -68,8 +62,10 @@ def main() -> None:
         t0 = time.time()
         s = Settings(behaviours=(name,), alphas=tuple(args.alphas), test_items=args.test_items,
                      generate_items=args.generate_items, answer_format=args.format,
-                     random_seeds=tuple(args.random_seeds), n_boot=200, files=files)
-        res = pair_transfer(src, tgt, [bridge], s, progress=False, carry=carry)[0]
+                     random_seeds=tuple(args.random_seeds), n_boot=200, files=files,
+                     transfer=args.method, transfer_alpha=args.method_alpha)
+        res = pair_transfer(src, tgt, [bridge], s, progress=False,
+                            carry=method_carry(s, distill))[0]
         record["behaviours"][name] = {"row": res.row, **res.details[name],  # type: ignore[index]
                                       "seconds": time.time() - t0}
         j = res.details[name]["judgement"]

@@ -259,15 +259,16 @@ def state_carry(inputs: TransferInputs, scale: float) -> SteeringVector:
     return transfer(inputs.bridge, inputs.vector, target_scale=scale)
 
 
-def method_carry(s: Settings) -> Carry:
-    """The carrier `s.transfer` names, its push set by `s.transfer_alpha`."""
+def method_carry(s: Settings, distill: DistillSettings | None = None) -> Carry:
+    """The carrier `s.transfer` names, its push set by `s.transfer_alpha` (`distill`: the
+    distillation's own settings, when not the defaults at that push)."""
     if s.transfer == "state":
         return state_carry
+    gain = GainSettings(alpha=s.transfer_alpha, batch_size=s.batch_size)
+    distill = distill or DistillSettings(alpha=s.transfer_alpha)
 
     def carry(inputs: TransferInputs, scale: float) -> SteeringVector:
-        return apply(s.transfer, inputs, scale=scale,
-                     gain=GainSettings(alpha=s.transfer_alpha, batch_size=s.batch_size),
-                     distill=DistillSettings(alpha=s.transfer_alpha))
+        return apply(s.transfer, inputs, scale=scale, gain=gain, distill=distill)
     return carry
 
 
