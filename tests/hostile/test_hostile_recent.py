@@ -189,14 +189,39 @@ PAIRS = [
     (["--by", "transfer", "--alphas", "0.1,,x"], ["--alphas"]),
     (["--by", "transfer", "--alphas", "nan"], ["--alphas", "finite"]),
     (["--by", "transfer", "--generate-items", "0"], ["--generate-items"]),
+    (["--by", "transfer", "--method", "blend"], ["--method 'blend'", "state, gain, distilled"]),
+    (["--by", "transfer", "--method", "gain"], ["--format text", "--method state"]),
+    (["--by", "transfer", "--method", "distilled", "--method-alpha", "-1"],
+     ["--method-alpha", "positive"]),
+    (["--by", "transfer", "--ab", "mine=a.json"], ["--ab", "NAME=GENERATE.json,TEST.json"]),
+    (["--by", "transfer", "--ab", "=a.json,b.json"], ["--ab", "NAME=GENERATE.json,TEST.json"]),
+    (["--by", "transfer", "--ab", "mine=nope-g.json,nope-t.json"], ["nope-g.json is not a file"]),
 ]
 
 
 @pytest.mark.parametrize(("args", "needles"), PAIRS, ids=["by", "behaviour", "alphas", "nan",
-                                                          "generate"])
+                                                          "generate", "method", "gain-letters",
+                                                          "method-alpha", "ab-one-file",
+                                                          "ab-no-name", "ab-missing"])
 def test_pairs_by_transfer_options_are_refused_before_loading(
         tmp_path: Path, cli: Any, monkeypatch: pytest.MonkeyPatch, args: list[str],
         needles: list[str]) -> None:
     _no_loading(monkeypatch)
     cli("pairs", *args, "--out-dir", tmp_path / "o").refused(*needles)
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("content", ["{not json", '[{"question": "Keep going or stop?", '
+                                     '"answer_matching_behavior": "(A)", '
+                                     '"answer_not_matching_behavior": "(B)"}]'],
+                         ids=["not-json", "no-choice-lines"])
+def test_pairs_ab_file_that_does_not_read_is_refused_before_loading(
+        tmp_path: Path, cli: Any, monkeypatch: pytest.MonkeyPatch, content: str) -> None:
+    """An --ab file that is not A/B JSON, or (as text answers) has no '(A) …' lines, is named
+    before any model loads or output folder appears."""
+    _no_loading(monkeypatch)
+    bad = tmp_path / "bad.json"
+    bad.write_text(content)
+    cli("pairs", "--by", "transfer", "--format", "text", "--ab", f"mine={bad},{bad}",
+        "--out-dir", tmp_path / "o").refused("bad.json")
     assert not (tmp_path / "o").exists()
