@@ -71,6 +71,9 @@ def main() -> None:
         j = res.details[name]["judgement"]
         print(f"{name}: {j['verdict']} ({j['why']}) source odd Δp {j['source_odd_dp']:+.3f}, "
               f"native Δp {j['native_dp']:+.3f} [{time.time() - t0:.0f} s]", flush=True)
+        lo = res.details[name].get("judgement_logodds")
+        if lo:
+            print(f"  log-odds instrument: {lo['verdict']} ({lo['why']})", flush=True)
         write_json(args.out, nan_to_none(record), force=True)
 
 

@@ -54,6 +54,7 @@ def test_scores_match_a_hand_computed_forward(tiny: LoadedModel) -> None:
         assert res["none"]["p"][i] == pytest.approx(float(probs[m] / (probs[m] + probs[n])),
                                                     abs=1e-5)
         assert res["none"]["mass"][i] == pytest.approx(float(probs[m] + probs[n]), abs=1e-5)
+        assert res["none"]["lo"][i] == res["none"]["ld"][i]  # one-token answers: the logit gap
 
 
 @pytest.mark.parametrize("arch", ["qwen2", "llama", "gpt2"])

@@ -72,6 +72,8 @@ def test_text_scores_equal_a_hand_computed_likelihood(tiny: LoadedModel) -> None
         assert res["none"]["ld"][i] == pytest.approx(ld, abs=1e-3)
         assert res["none"]["p"][i] == pytest.approx(1 / (1 + math.exp(-ld)), abs=1e-4)
         assert res["none"]["mass"][i] == pytest.approx(fluency, rel=1e-3)
+        # the log-odds instrument's score: per token, so answer length carries no weight
+        assert res["none"]["lo"][i] == pytest.approx(np.mean(lp[0]) - np.mean(lp[1]), abs=1e-3)
 
 
 def test_text_replay_equals_full_steered_forward_and_batching(tiny: LoadedModel) -> None:

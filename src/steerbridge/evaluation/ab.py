@@ -5,6 +5,8 @@ At that position we read, under each condition and alpha:
 
 - ``p``: probability of the behaviour-matching answer token among the two answer tokens;
 - ``ld``: ``logit(matching) - logit(non-matching)``;
+- ``lo``: the same logit difference (for text answers, the per-token log-odds: see
+  `evaluation.text_scores`), the score `evaluation.logodds` judges on;
 - ``mass``: probability of the two answer tokens out of the whole vocabulary. A vector that moves
   ``p`` while ``mass`` collapses has stopped the model answering: a side effect, not success.
 
@@ -33,7 +35,7 @@ from torch import Tensor
 
 from steerbridge.bridge.fidelity import cosine
 from steerbridge.errors import SteerbridgeError
-from steerbridge.evaluation import text_scores
+from steerbridge.evaluation import logodds, text_scores
 from steerbridge.evaluation.collapse import find_collapse, mask, vocab_size
 from steerbridge.evaluation.judgeable import verdict
 from steerbridge.evaluation.summary import summarize_behaviour
@@ -48,6 +50,7 @@ from steerbridge.vectors.vector import SteeringVector, random_like
 
 Progress = Callable[[int], None]
 Scores = dict[str, np.ndarray]
+SCORES = ("p", "ld", "lo", "mass")
 
 
 # ------------------------------------------------------------------------------ prompts
@@ -98,7 +101,7 @@ def _encode(lm: LoadedModel, prompts: Sequence[ABPrompt]) -> tuple[Tensor, Tenso
 
 
 def _scores(logits: Tensor, prompts: Sequence[ABPrompt]) -> Scores:
-    """p, ld, mass from last-position logits [B, vocab]."""
+    """p, ld, lo (= ld for one-token answers), mass from last-position logits [B, vocab]."""
     lg = logits.double()
     m = torch.tensor([p.matching_ids[0] for p in prompts], device=lg.device)
     n = torch.tensor([p.non_matching_ids[0] for p in prompts], device=lg.device)
@@ -109,7 +112,7 @@ def _scores(logits: Tensor, prompts: Sequence[ABPrompt]) -> Scores:
     p = torch.sigmoid(ld)
     mass = (lm_ - logz).exp() + (ln - logz).exp()
     bad = ~torch.isfinite(lg).all(dim=-1)
-    out = {"p": p, "ld": ld, "mass": mass}
+    out = {"p": p, "ld": ld, "lo": ld, "mass": mass}
     return {k: torch.where(bad, torch.nan, v).cpu().numpy() for k, v in out.items()}
 
 
@@ -133,7 +136,7 @@ def sweep(
 ) -> dict[str, dict[str, Any]]:
     """Score `prompts` unsteered (``none``) and under each named vector at each alpha.
 
-    Returns ``{"none": {"p","ld","mass": [n]}, name: {"p","ld","mass": [n_alpha][n],
+    Returns ``{"none": {"p","ld","lo","mass": [n]}, name: {"p","ld","lo","mass": [n_alpha][n],
     "nan_alphas": [...]}}`` in the order of `prompts`. Vectors are checked against `lm`
     (a transferred vector carries the target's fingerprint). ``replay=False`` runs every
     steered pass through the whole model (the reference the fast path is tested against).
@@ -144,9 +147,9 @@ def sweep(
             v.check_model(lm)
         except SteerbridgeError as err:
             raise SteerbridgeError(f"condition {name!r}: {err}") from None
-    res: dict[str, dict[str, Any]] = {"none": {k: np.full(n, np.nan) for k in ("p", "ld", "mass")}}
+    res: dict[str, dict[str, Any]] = {"none": {k: np.full(n, np.nan) for k in SCORES}}
     for name in vectors:
-        res[name] = {k: np.full((na, n), np.nan) for k in ("p", "ld", "mass")}
+        res[name] = {k: np.full((na, n), np.nan) for k in SCORES}
     first = min(min(v.layers) for v in vectors.values()) if vectors else None
     use_replay = replay and positions == "all" and first is not None
     text = text_scores.is_text(prompts)
@@ -269,18 +272,23 @@ def random_source_block(target: LoadedModel, prompts: Sequence[ABPrompt],
                         conds: dict[str, Any], random_sources: dict[int, SteeringVector],
                         alphas: Sequence[float], random_seeds: Sequence[int], batch_size: int,
                         positions: Positions, progress: Progress | None) -> dict[str, Any]:
-    """``{"random_source": its conditions and numbers, "judgement": the verdict}`` of
-    ``transferred`` beside random target and random source controls (n_boot 0: point values)."""
+    """``{"random_source": its conditions and numbers, "judgement": the verdict,
+    "judgement_logodds": the same rule on the log-odds (`evaluation.logodds`; None without
+    them)}`` of ``transferred`` beside random target and random source controls (n_boot 0:
+    point values)."""
     ctrl = {f"srcrand:{s}": v for s, v in random_sources.items()}
     swept = sweep(target, prompts, ctrl, alphas, batch_size, positions, progress=progress) \
         if ctrl else {}
     every = {**conds, **{k: v for k, v in swept.items() if k != "none"}}
-    full = summarize_behaviour(alphas, mask(every, alphas, find_collapse(
-        every, alphas, vocab_size(target))), n_boot=0)
-    judged = judgement(full, "transferred", list(ctrl), [f"random:{s}" for s in random_seeds],
-                       len(prompts), text_answers=text_scores.is_text(prompts))
+    masked = mask(every, alphas, find_collapse(every, alphas, vocab_size(target)))
+    full = summarize_behaviour(alphas, masked, n_boot=0)
+    targets = [f"random:{s}" for s in random_seeds]
+    judged = judgement(full, "transferred", list(ctrl), targets, len(prompts),
+                       text_answers=text_scores.is_text(prompts))
     best = full.best_alpha_index
-    return {"judgement": judged, "random_source": {
+    return {"judgement": judged,
+            "judgement_logodds": logodds.judgement(masked, alphas, list(ctrl), targets, judged),
+            "random_source": {
         "seeds": sorted(random_sources),
         "retention": {c: full.rows[best].retention.get(c) if best is not None else None
                       for c in ctrl},

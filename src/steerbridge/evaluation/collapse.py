@@ -75,14 +75,17 @@ def find_collapse(conditions: dict[str, dict[str, Any]], alphas: Sequence[float]
 
 def mask(conditions: dict[str, dict[str, Any]], alphas: Sequence[float],
          collapsed: dict[str, list[float]]) -> dict[str, dict[str, Any]]:
-    """A copy of `conditions` with p, ld and mass set to NaN at the collapsed alphas."""
+    """A copy of `conditions` with its scores (p, ld, mass, and lo where present) set to NaN
+    at the collapsed alphas."""
     if not collapsed:
         return conditions
     out = dict(conditions)
     for name, hit in collapsed.items():
         rows = [i for i, a in enumerate(alphas) if float(a) in hit]
         c = dict(conditions[name])
-        for k in ("p", "ld", "mass"):
+        for k in ("p", "ld", "lo", "mass"):
+            if k not in c:
+                continue
             arr = np.array(c[k], dtype=np.float64, copy=True)
             arr[rows] = np.nan
             c[k] = arr

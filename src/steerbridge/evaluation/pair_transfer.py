@@ -322,7 +322,9 @@ def pair_transfer(source: LoadedModel, target: LoadedModel, bridges: Sequence[Br
                     batch_size=s.batch_size, n_boot=s.n_boot, progress=lambda n: step(n),
                     source_conditions=source_refs[name, ls], random_sources=controls)
                 numbers[name] = behaviour_numbers(res)
-                details[name] = {"judgement": res["judgement"], "n_items": res["n_items"],
+                details[name] = {"judgement": res["judgement"],
+                                 "judgement_logodds": res.get("judgement_logodds"),
+                                 "conditions": res["conditions"], "n_items": res["n_items"],
                                  "n_generate": len(it.generate),
                                  "headline": res["summary"]["headline"],
                                  "collapsed": res["collapsed"], "cosine": res["cosine"],

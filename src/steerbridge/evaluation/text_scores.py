@@ -5,6 +5,9 @@ answer appended, and the answer's log-probability is the sum over its tokens:
 
 - ``ld``: ``log p(matching text) − log p(non-matching text)``; ``p``: ``sigmoid(ld)``, the
   matching answer's share of the two (the letter score's definition, with texts for letters);
+- ``lo``: the per-token log-odds, ``mean log p(matching tokens) − mean log p(non-matching
+  tokens)``: the `evaluation.logodds` instrument (no length term: a perturbation that lowers
+  every token's log-probability alike leaves it unchanged);
 - ``mass``: the answers' *fluency*, the mean over the two of the per-token geometric-mean
   probability. A model steered into gibberish drops it toward the uniform share, which the
   collapse check catches; it is not the letter score's answer mass (there is no off-answer
@@ -51,7 +54,7 @@ def forward(lm: LoadedModel, ids: Tensor, mask: Tensor, prompts: Sequence[ABProm
 
 
 def scores(logits: Tensor, prompts: Sequence[ABPrompt]) -> Scores:
-    """p, ld, mass per prompt from `forward`'s logits."""
+    """p, ld, lo, mass per prompt from `forward`'s logits."""
     logp = torch.log_softmax(logits.double(), dim=-1)
     k = logp.shape[1]
     total, per_token = [], []
@@ -65,6 +68,7 @@ def scores(logits: Tensor, prompts: Sequence[ABPrompt]) -> Scores:
         per_token.append(lp.mean())
     t, g = torch.stack(total).view(-1, 2), torch.stack(per_token).view(-1, 2)
     ld = t[:, 0] - t[:, 1]
-    out = {"p": torch.sigmoid(ld), "ld": ld, "mass": g.exp().mean(dim=1)}
+    out = {"p": torch.sigmoid(ld), "ld": ld, "lo": g[:, 0] - g[:, 1],
+           "mass": g.exp().mean(dim=1)}
     bad = ~torch.isfinite(t).all(dim=1)
     return {key: torch.where(bad, torch.nan, v).cpu().numpy() for key, v in out.items()}

@@ -43,6 +43,9 @@ RULE = (f"not judgeable: fewer than {ITEMS_NEEDED} test items, |native Δp| < {N
         f"{FULL}, |mean| random-target and |mean| random-source retention ≤ {CONTROL_MAX}, change "
         f"correlation ≥ {CORR_MIN} and above every random target's. partly: retention and odd "
         f"retention ≥ {PART} and above every control's |value|. fails: otherwise.")
+LOGODDS_RULE = ("Log-odds instrument (`evaluation.logodds`): the same numbers and thresholds on "
+                "each item's per-token answer log-odds instead of p, judgeability from the p "
+                "rule; reported beside the p verdict, never instead of it.")
 
 
 @dataclass(frozen=True)
@@ -178,7 +181,8 @@ def from_headline(h: Any, n_test: int) -> Evidence:
 
 
 def verdict_lines(results: dict[str, Any]) -> list[str]:
-    """One Markdown line per behaviour of a results.json, the rule after them."""
+    """One Markdown line per behaviour of a results.json (and, where the run has it, a line for
+    the log-odds instrument's verdict under it), the rule after them."""
     from steerbridge.evaluation.headline import Headline
 
     out = []
@@ -199,4 +203,11 @@ def verdict_lines(results: dict[str, Any]) -> list[str]:
             verdict, why = judge(replace(ev, text_answers=beh.get("scoring") == "text"))
             method = "state"
         out.append(f"- **{name}**: {verdict} ({method}; {why})")
-    return [*out, "", f"Rule: {RULE}"]
+        lo = beh.get("judgement_logodds")
+        if isinstance(lo, dict) and "verdict" in lo:
+            out.append(f"  - {name}, log-odds instrument: {lo['verdict']} ({lo['why']})")
+    rule = f"Rule: {RULE}"
+    if any(isinstance(b.get("judgement_logodds"), dict)
+           for b in results.get("behaviours", {}).values()):
+        rule += f" {LOGODDS_RULE}"
+    return [*out, "", rule]

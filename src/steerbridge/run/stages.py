@@ -292,7 +292,9 @@ def stage_evaluate(ctx: Context, bridge: Any, beh: BehaviourConfig, data: Behavi
         random_seeds=ev.random_seeds, batch_size=ev.batch_size, positions=ev.positions,
         system=ctx.system(beh), n_boot=ev.n_boot, progress=advance,
         source_conditions=source_conditions, random_sources=transfers.controls)
-    res["judgement"]["method"] = transfers.method
+    for key in ("judgement", "judgement_logodds"):
+        if isinstance(res.get(key), dict):
+            res[key]["method"] = transfers.method
     if getattr(transfers, "selection", None):  # method "select": the winner and every score
         res["selection"] = transfers.selection
     ctx.timings[f"eval_{beh.name}_s"] = time.perf_counter() - t0
