@@ -183,7 +183,10 @@ HOW_TO_READ = (
     "is small by nature: read it only as a change). The odd columns use only the "
     "part of each shift that flips sign with alpha, (p(+α) − p(−α)) / 2: any push of that size "
     "tends to pull p toward 0.5 whatever its sign (random directions do it too), and that part "
-    "cancels here, so odd retention is the cleaner measure of steering along the behaviour."
+    "cancels here, so odd retention is the cleaner measure of steering along the behaviour. "
+    "The log-odds line under a verdict applies the same rule to each item's per-token answer "
+    "log-odds: a push that only scatters items around their unsteered log-odds moves the mean "
+    "p toward 0.5 when most items lean one way, but leaves the mean log-odds where it was."
 )
 
 CSS = """
