@@ -48,6 +48,7 @@ def test_scatter_reads_as_a_push_in_p_but_not_in_log_odds() -> None:
     assert abs(lo["random_target_mean"]) < 0.05 and abs(lo["random_source_mean"]) < 0.05
     assert lo["retention"] == pytest.approx(1.0, abs=0.05)
     assert lo["verdict"] == "transfers"
+    assert "2 directions" in lo["why"] and "2 directions" in primary["why"]
     assert lo["native_dp"] == primary["native_dp"]  # judgeability stays measured in p
     assert abs(lo["native_dlo"]) == pytest.approx(3.0, abs=0.2)
 

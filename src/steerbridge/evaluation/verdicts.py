@@ -67,6 +67,7 @@ class Evidence:
     random_source_max: float
     random_source_odd_max: float
     text_answers: bool = False  # answers scored as texts: no answer mass to threshold
+    n_random_target: int = 0  # how many random target directions the control's mean is over
 
 
 def _le(x: float, bound: float) -> bool:
@@ -84,8 +85,9 @@ def judge(e: Evidence) -> tuple[str, str]:
     if not (math.isfinite(e.source_odd_dp) and abs(e.source_odd_dp) >= SOURCE_MIN_ODD):
         return "not judgeable", f"source odd Δp {e.source_odd_dp:+.3f} (source does not steer)"
     ret, odd = e.retention, e.odd_retention
+    n_rnd = f", {e.n_random_target} directions" if e.n_random_target else ""
     why = (f"retention {ret:+.2f}, odd {odd:+.2f}; random target {e.random_target_mean:+.2f} "
-           f"(max {e.random_target_max:.2f}), random source {e.random_source_mean:+.2f} "
+           f"(max {e.random_target_max:.2f}{n_rnd}), random source {e.random_source_mean:+.2f} "
            f"(max {e.random_source_max:.2f}); corr {e.corr_change:.2f}")
     rt_corr = e.random_target_corr_max if math.isfinite(e.random_target_corr_max) else -1.0
     if (ret >= FULL and odd >= FULL and _le(e.random_target_mean, CONTROL_MAX)
@@ -141,7 +143,8 @@ def judgement(summary: Any, cond: str, source_controls: Sequence[str],
         random_target_corr_max=stats(rnd, corr, max),
         random_source_mean=stats(srn, ret, np.mean),
         random_source_max=stats(srn, ret, absmax),
-        random_source_odd_max=stats(srn, odd, absmax), text_answers=text_answers)
+        random_source_odd_max=stats(srn, odd, absmax), text_answers=text_answers,
+        n_random_target=sum(math.isfinite(ret(c)) for c in rnd))
     verdict, why = judge(ev)
     row = summary.rows[best] if best is not None else None
     mass = row.answer_mass.get(cond) if row is not None else None
