@@ -5,7 +5,10 @@ verdict rule's retention uses) beside the mean change in the answers' log-odds (
 ``lo`` per token where the run recorded it), the per-item spread of the log-odds change, and
 the change in p split by how the unsteered item leaned. A zero-mean scatter of log-odds moves
 items that lean toward the matching answer down and the others up, so when most items lean
-one way the mean p moves although the mean log-odds does not (RESULTS.md §7g).
+one way the mean p moves although the mean log-odds does not (RESULTS.md §7g). Then, per
+instrument (p, and the per-token log-odds where recorded), each random target direction's
+retention at that instrument's best alpha, with their mean and its standard error: how precisely
+the verdict's control bar is measured.
 
     PYTHONPATH=src .venv/bin/python benchmarks/random_scatter.py runs/demo/results.json
 """
@@ -18,6 +21,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from steerbridge.evaluation import logodds
+from steerbridge.evaluation.summary import summarize_behaviour
 
 
 def rows(beh: dict[str, Any]) -> list[str]:
@@ -47,6 +53,25 @@ def rows(beh: dict[str, Any]) -> list[str]:
     return out
 
 
+def per_direction(beh: dict[str, Any]) -> list[str]:
+    """Each random target direction's retention, per instrument, and the mean's standard error."""
+    c, out = beh["conditions"], []
+    views = [("p", c)] + ([("log-odds", logodds.as_primary(c))] if logodds.available(c) else [])
+    for label, conds in views:
+        s = summarize_behaviour(beh["alphas"], conds, n_boot=0)
+        i = s.best_alpha_index
+        if i is None:
+            continue
+        r = np.array([s.rows[i].retention[k] for k in s.rows[i].retention
+                      if k.startswith("random:")], float)
+        r = r[np.isfinite(r)]
+        se = float(np.std(r, ddof=1) / np.sqrt(len(r))) if len(r) > 1 else float("nan")
+        out.append(f"  {label:8s} best alpha {s.best_alpha:+g}: transferred "
+                   f"{s.rows[i].retention.get('transferred', float('nan')):+.2f}; random "
+                   f"{' '.join(f'{x:+.2f}' for x in r)} -> mean {np.mean(r):+.3f} ± {se:.3f} (se)")
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("results", type=Path, help="a results.json of `steerbridge run` / demo")
@@ -57,7 +82,7 @@ def main() -> None:
             print(f"{name}: no per-item scores ({'; '.join(beh.get('errors', [])) or 'skipped'})")
             continue
         print(name)
-        print("\n".join(rows(beh)))
+        print("\n".join(rows(beh) + per_direction(beh)))
 
 
 if __name__ == "__main__":
