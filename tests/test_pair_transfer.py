@@ -79,6 +79,12 @@ def test_by_transfer_end_to_end_and_by_r2_unchanged(model_dirs: tuple[Path, Path
     assert doc["settings"]["behaviours"] == ["caution", "positive-tone"]
     first = doc["pairs"][0]["behaviours"]["caution"]
     assert first["n_items"] == 4 and first["judgement"]["verdict"] == "not judgeable"
+    # the log-odds instrument rides along: same judgeability, its own numbers, per-item scores
+    lo = first["judgement_logodds"]
+    assert lo["instrument"] == "log-odds" and lo["verdict"] == "not judgeable"
+    assert lo["n_test"] == first["judgement"]["n_test"]
+    assert len(first["conditions"]["none"]["lo"]) == 4
+    assert "(log-odds: n/j)" in res.output
     assert (out / "pairs_transfer.png").stat().st_size > 5000
     assert "layer pairs by transfer" in res.output and "pairs_transfer.json" in res.output
 

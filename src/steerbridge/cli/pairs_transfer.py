@@ -94,6 +94,12 @@ SPEC = {"r2": ".3f", "answer_mass": ".2f", "source_odd_dp": "+.3f", "native_dp":
 SHORT = {"not judgeable": "n/j", "transfers": "transfers", "partly": "partly", "fails": "fails"}
 
 
+def _logodds_short(details: dict[str, Any]) -> str:
+    """`` (log-odds: VERDICT)`` where the behaviour was also judged on the log-odds."""
+    lo = details.get("judgement_logodds")
+    return f" (log-odds: {SHORT.get(lo['verdict'], '?')})" if isinstance(lo, dict) else ""
+
+
 def tables(ranked: list[Any], title: str) -> tuple[Table, Table]:
     """The ranking (one row per pair) and the per-behaviour detail (pair × behaviour)."""
     top = Table(title=title)
@@ -108,7 +114,7 @@ def tables(ranked: list[Any], title: str) -> tuple[Table, Table]:
     for p in ranked:
         r = p.row
         verdicts = ", ".join(f"{b}: {SHORT.get(d['judgement']['verdict'], '?')}"
-                             for b, d in p.details.items())
+                             + _logodds_short(d) for b, d in p.details.items())
         top.add_row(*(_fmt(r.get(k), SPEC.get(k, "+.2f")) for k, _ in cols),
                     f"{r['n_judgeable']}/{r['n_behaviours']}", escape(verdicts))
     detail = Table(title="per behaviour (retention at the best native alpha)")
