@@ -208,7 +208,8 @@ def verdict_lines(results: dict[str, Any]) -> list[str]:
         out.append(f"- **{name}**: {verdict} ({method}; {why})")
         lo = beh.get("judgement_logodds")
         if isinstance(lo, dict) and "verdict" in lo:
-            out.append(f"  - {name}, log-odds instrument: {lo['verdict']} ({lo['why']})")
+            out.append(f"  - {name}, log-odds instrument: {lo['verdict']} "
+                       f"({lo.get('why', 'no reason recorded')})")
     rule = f"Rule: {RULE}"
     if any(isinstance(b.get("judgement_logodds"), dict)
            for b in results.get("behaviours", {}).values()):
