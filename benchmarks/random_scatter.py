@@ -29,6 +29,8 @@ from steerbridge.evaluation.summary import summarize_behaviour
 def rows(beh: dict[str, Any]) -> list[str]:
     c, alphas = beh["conditions"], beh["alphas"]
     best = beh["summary"]["best_alpha"]
+    if best not in alphas:  # every alpha collapsed or non-finite: nothing to read
+        return [f"  no best alpha (collapsed: {beh.get('collapsed')})"]
     i = alphas.index(best)
     p0, ld0 = np.asarray(c["none"]["p"], float), np.asarray(c["none"]["ld"], float)
     lean = p0 > 0.5

@@ -93,3 +93,19 @@ def test_evaluate_behaviour_judges_both_and_the_report_lists_both() -> None:
     assert "Log-odds instrument" in lines[-1]
     old = {k: v for k, v in res.items() if k != "judgement_logodds"}
     assert not any("log-odds" in ln.lower() for ln in verdict_lines({"behaviours": {"b": old}}))
+
+
+def test_a_hand_edited_log_odds_judgement_still_renders() -> None:
+    """A results.json whose log-odds judgement lost its reason (or its verdict) still gives the
+    report's verdict lines and the pair sweep's table cell, instead of a KeyError."""
+    from steerbridge.cli.pairs_transfer import _logodds_short
+
+    conds = _conditions(n=40)
+    summary = summarize_behaviour(ALPHAS, conds, n_boot=0)
+    primary = judgement(summary, "transferred", ["srcrand:0"], ["random:0"], 40)
+    beh = {"summary": summary.to_dict(), "judgement": primary,
+           "judgement_logodds": {"verdict": "partly"}}
+    lines = verdict_lines({"behaviours": {"b": beh}})
+    assert any("log-odds instrument: partly (no reason recorded)" in ln for ln in lines)
+    assert _logodds_short({"judgement_logodds": {}}) == " (log-odds: ?)"
+    assert _logodds_short({"judgement_logodds": None}) == ""

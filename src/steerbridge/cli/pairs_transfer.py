@@ -97,7 +97,7 @@ SHORT = {"not judgeable": "n/j", "transfers": "transfers", "partly": "partly", "
 def _logodds_short(details: dict[str, Any]) -> str:
     """`` (log-odds: VERDICT)`` where the behaviour was also judged on the log-odds."""
     lo = details.get("judgement_logodds")
-    return f" (log-odds: {SHORT.get(lo['verdict'], '?')})" if isinstance(lo, dict) else ""
+    return f" (log-odds: {SHORT.get(str(lo.get('verdict')), '?')})" if isinstance(lo, dict) else ""
 
 
 def tables(ranked: list[Any], title: str) -> tuple[Table, Table]:

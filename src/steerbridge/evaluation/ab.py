@@ -36,7 +36,7 @@ from torch import Tensor
 from steerbridge.bridge.fidelity import cosine
 from steerbridge.errors import SteerbridgeError
 from steerbridge.evaluation import logodds, text_scores
-from steerbridge.evaluation.collapse import find_collapse, mask, vocab_size
+from steerbridge.evaluation.collapse import SCORES, find_collapse, mask, vocab_size
 from steerbridge.evaluation.judgeable import verdict
 from steerbridge.evaluation.summary import summarize_behaviour
 from steerbridge.evaluation.verdicts import judgement
@@ -50,7 +50,6 @@ from steerbridge.vectors.vector import SteeringVector, random_like
 
 Progress = Callable[[int], None]
 Scores = dict[str, np.ndarray]
-SCORES = ("p", "ld", "lo", "mass")
 
 
 # ------------------------------------------------------------------------------ prompts

@@ -26,6 +26,7 @@ import numpy as np
 
 from steerbridge.models.loading import LoadedModel
 
+SCORES = ("p", "ld", "lo", "mass")  # every per-item score an A/B sweep records (`evaluation.ab`)
 UNIFORM_FACTOR = 1.5
 ANSWERING_FACTOR = 3.0
 FROZEN_SHARE = 1e-3
@@ -83,7 +84,7 @@ def mask(conditions: dict[str, dict[str, Any]], alphas: Sequence[float],
     for name, hit in collapsed.items():
         rows = [i for i, a in enumerate(alphas) if float(a) in hit]
         c = dict(conditions[name])
-        for k in ("p", "ld", "lo", "mass"):
+        for k in SCORES:
             if k not in c:
                 continue
             arr = np.array(c[k], dtype=np.float64, copy=True)

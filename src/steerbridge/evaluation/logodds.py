@@ -21,12 +21,11 @@ from dataclasses import fields, replace
 from typing import Any
 
 from steerbridge.evaluation.summary import summarize_behaviour
-from steerbridge.evaluation.verdicts import LOGODDS_RULE, Evidence, judge
+from steerbridge.evaluation.verdicts import Evidence, judge
 from steerbridge.evaluation.verdicts import judgement as rule_judgement
 
 SCORE = "lo"
 NAME = "log-odds"
-RULE = LOGODDS_RULE
 _JUDGEABILITY = ("n_test", "native_dp", "none_mass", "source_odd_dp", "text_answers")
 
 
