@@ -57,6 +57,32 @@ def test_positions(lm, vec, positions: str, steered: list[int]) -> None:
     assert moved == steered
 
 
+def test_per_row_prompt_ends(lm, vec) -> None:
+    """A ``[B]`` prompt_length steers each row from its own prompt end (left-padded prompt +
+    answer rows end their prompts at different columns)."""
+    ids = _ids(lm, PROMPTS[1])[:, :7].repeat(2, 1)
+    mask = torch.ones_like(ids)
+    before = hidden_states_at(lm, ids, mask, [1])[1]
+    ends = torch.tensor([3, 5])
+    with steering.steer(lm, vec, 0.5, layers=[1], positions="generated", prompt_length=ends):
+        after = hidden_states_at(lm, ids, mask, [1])[1]
+    moved = (after - before).norm(dim=-1) > 1e-4
+    assert moved[0].nonzero().flatten().tolist() == [2, 3, 4, 5, 6]
+    assert moved[1].nonzero().flatten().tolist() == [4, 5, 6]
+    with steering.steer(lm, vec, 0.5, layers=[1], positions="prompt", prompt_length=ends):
+        after = hidden_states_at(lm, ids, mask, [1])[1]
+    moved = (after - before).norm(dim=-1) > 1e-4
+    assert moved[0].nonzero().flatten().tolist() == [0, 1, 2]
+    assert moved[1].nonzero().flatten().tolist() == [0, 1, 2, 3, 4]
+    with pytest.raises(SteerbridgeError, match="3 rows' prompt ends for a batch of 2"), \
+            steering.steer(lm, vec, 0.5, layers=[1], positions="generated",
+                           prompt_length=torch.tensor([3, 4, 5])):
+        hidden_states_at(lm, ids, mask, [1])
+    with pytest.raises(SteerbridgeError, match="prompt_length must be >= 1"), \
+            steering.steer(lm, vec, 0.5, positions="generated", prompt_length=torch.tensor([0, 2])):
+        pass
+
+
 def test_hooks_removed_on_exception(lm, vec) -> None:
     n = _n_hooks(lm)
     with pytest.raises(RuntimeError, match="boom"), steering.steer(lm, vec, 0.3):

@@ -89,6 +89,31 @@ def test_text_replay_equals_full_steered_forward_and_batching(tiny: LoadedModel)
     assert not np.allclose(fast["v2"]["ld"][1], fast["none"]["ld"], atol=1e-3)
 
 
+@pytest.mark.parametrize("positions", ["generated", "prompt"])
+def test_text_positions_steer_each_rows_answer(tiny: LoadedModel, positions: str) -> None:
+    """``positions="generated"`` steers each row's answer tokens and the prompt's last token
+    (which predicts the first answer token), ``"prompt"`` the prompt alone, whatever the padding:
+    batched and replayed sweeps equal a per-item, per-answer steered forward."""
+    from steerbridge.vectors.steering import steer
+
+    items = _texts(5)
+    v = extract(tiny, items, [2])
+    prompts = ab.prepare(tiny, items)
+    res = ab.sweep(tiny, prompts, {"v": v}, [3.0], batch_size=3, positions=positions)
+    plain = ab.sweep(tiny, prompts, {"v": v}, [3.0], batch_size=3)
+    for i, p in enumerate(prompts):
+        totals = []
+        for ans in (p.matching_ids, p.non_matching_ids):
+            ids = torch.tensor([p.prompt_ids + ans])
+            n0 = len(p.prompt_ids)
+            with torch.no_grad(), steer(tiny, v, 3.0, positions=positions, prompt_length=n0):
+                logp = torch.log_softmax(tiny.model(input_ids=ids).logits[0].double(), -1)
+            totals.append(sum(float(logp[n0 - 1 + j, t]) for j, t in enumerate(ans)))
+        assert res["v"]["ld"][0, i] == pytest.approx(totals[0] - totals[1], abs=2e-3)
+    # steering part of the positions is not steering all of them
+    assert not np.allclose(res["v"]["ld"], plain["v"]["ld"], atol=1e-3)
+
+
 def test_letter_answers_still_must_be_single_tokens(tiny: LoadedModel) -> None:
     _, test = datasets.builtin("caution")  # the tiny tokenizer splits "(A"
     with pytest.raises(SteerbridgeError, match="not single tokens"):

@@ -122,6 +122,17 @@ def _forward_last(lm: LoadedModel, ids: Tensor, mask: Tensor) -> Tensor:
     return out.logits[:, -1, :]
 
 
+def prompt_ends(batch: Sequence[ABPrompt], width: int, text: bool) -> Tensor:
+    """Per row of the encoded, left-padded batch, the column where its prompt ends (so
+    ``positions="generated"`` steers the answer's tokens and the position that predicts the
+    first one; ``"prompt"`` the prompt alone). Letter rows are all prompt; text rows are a
+    prompt followed by one of its answers (`text_scores.encode`'s order)."""
+    if not text:
+        return torch.full((len(batch),), width)
+    return torch.tensor([width - len(ans) for p in batch
+                         for ans in (p.matching_ids, p.non_matching_ids)])
+
+
 @torch.inference_mode()
 def sweep(
     lm: LoadedModel,
@@ -150,11 +161,12 @@ def sweep(
     for name in vectors:
         res[name] = {k: np.full((na, n), np.nan) for k in SCORES}
     first = min(min(v.layers) for v in vectors.values()) if vectors else None
-    use_replay = replay and positions == "all" and first is not None
+    use_replay = replay and first is not None
     text = text_scores.is_text(prompts)
     for idx in _batches(prompts, batch_size):
         batch = [prompts[i] for i in idx]
         ids, mask = text_scores.encode(lm, batch) if text else _encode(lm, batch)
+        ends = prompt_ends(batch, ids.shape[1], text)
 
         def score(ids: Tensor = ids, mask: Tensor = mask, batch: list[ABPrompt] = batch
                   ) -> Scores:
@@ -180,10 +192,10 @@ def sweep(
                 if use_replay:  # stand-ins first, so the steering hooks attach to them
                     assert first is not None
                     with replay_prefix(lm, first, captured[0]), \
-                            steer(lm, vec, alpha, positions=positions):
+                            steer(lm, vec, alpha, positions=positions, prompt_length=ends):
                         steered = score()
                 else:
-                    with steer(lm, vec, alpha, positions=positions):
+                    with steer(lm, vec, alpha, positions=positions, prompt_length=ends):
                         steered = score()
                 for k, arr in steered.items():
                     res[name][k][ai, idx] = arr

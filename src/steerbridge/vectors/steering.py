@@ -15,7 +15,9 @@ steered with and without the KV cache:
 
 ``prompt_length`` is given, or taken from the first forward that starts a sequence (no cache
 yet): in ``generate`` that is the padded prompt. For batches, use left padding (what
-``generate`` needs anyway): then the prompt ends at the same index in every row.
+``generate`` needs anyway): then the prompt ends at the same index in every row. A batch whose
+rows end their prompts at different columns (left-padded prompt + answer rows, as the A/B text
+score runs them) passes ``prompt_length`` as a ``[B]`` tensor: one prompt end per row.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ class _State:
     """Shared by the hooks of one `steer` block: where the current forward starts."""
 
     offset: int = 0
-    prompt_length: int | None = None
+    prompt_length: int | Tensor | None = None
     fixed_prompt_length: bool = False
 
 
@@ -86,7 +88,7 @@ def steer(
     alpha: float,
     layers: Sequence[int] | None = None,
     positions: Positions = "all",
-    prompt_length: int | None = None,
+    prompt_length: int | Tensor | None = None,
     check_model: bool = True,
 ) -> Iterator[None]:
     """Add ``alpha * v_hat * scale`` at `layers` (default: all the vector's layers).
@@ -111,7 +113,7 @@ def steer(
         lm.check_layer(layer)
         unit = vector.unit(layer).detach()
         deltas[layer] = (unit * (a * vector.scales[layer])).to(lm.layer_device(layer), lm.dtype)
-    if prompt_length is not None and prompt_length < 1:
+    if prompt_length is not None and int(torch.as_tensor(prompt_length).min()) < 1:
         raise SteerbridgeError(f"prompt_length must be >= 1, got {prompt_length}.")
     state = _State(prompt_length=prompt_length, fixed_prompt_length=prompt_length is not None)
 
@@ -134,9 +136,12 @@ def steer(
                     raise SteerbridgeError("Cannot tell prompt from generated tokens: pass "
                                            "prompt_length to steer().")
                 idx = torch.arange(state.offset, state.offset + h.shape[1], device=h.device)
-                keep = idx < state.prompt_length if positions == "prompt" else (
-                    idx >= state.prompt_length - 1)
-                new = h + keep[None, :, None].to(h.dtype) * d
+                end = torch.as_tensor(state.prompt_length, device=h.device).reshape(-1, 1)
+                if end.shape[0] not in (1, h.shape[0]):
+                    raise SteerbridgeError(f"prompt_length gives {end.shape[0]} rows' prompt "
+                                           f"ends for a batch of {h.shape[0]}.")
+                keep = idx[None, :] < end if positions == "prompt" else idx[None, :] >= end - 1
+                new = h + keep[:, :, None].to(h.dtype) * d
             return (new, *output[1:]) if isinstance(output, tuple) else new
 
         return hook
