@@ -44,6 +44,9 @@ def main() -> None:
     ap.add_argument("--caa", type=Path, default=None,
                     help="a CAA data folder (generate/NAME/generate_dataset.json, "
                          "test/NAME/test_dataset_ab.json): --behaviours may name its behaviours")
+    ap.add_argument("--positions", default="all", choices=["all", "generated"],
+                    help="where every model is steered (sweeps and the gain fit): every "
+                         "position, or each answer's tokens and the position predicting the first")
     ap.add_argument("--out", type=Path, default=Path("runs/text-transfer.json"))
     args = ap.parse_args()
 
@@ -63,7 +66,8 @@ def main() -> None:
         s = Settings(behaviours=(name,), alphas=tuple(args.alphas), test_items=args.test_items,
                      generate_items=args.generate_items, answer_format=args.format,
                      random_seeds=tuple(args.random_seeds), n_boot=200, files=files,
-                     transfer=args.method, transfer_alpha=args.method_alpha)
+                     transfer=args.method, transfer_alpha=args.method_alpha,
+                     positions=args.positions)
         res = pair_transfer(src, tgt, [bridge], s, progress=False,
                             carry=method_carry(s, distill))[0]
         record["behaviours"][name] = {"row": res.row, **res.details[name],  # type: ignore[index]

@@ -52,6 +52,24 @@ def test_answer_differences_equal_the_text_score_log_odds():
     assert np.allclose(d, ld, atol=1e-4) and np.abs(ld).min() > 1e-3
 
 
+@pytest.mark.parametrize("positions", ["all", "generated"])
+def test_steered_answer_differences_equal_the_ab_sweep_at_the_same_positions(positions):
+    """The gain fit steers where the evaluation does: its steered log-odds equal the A/B text
+    sweep's at the same positions (answer tokens from the prompt's last one, or all)."""
+    from steerbridge.bridge.answer_gain import Steering
+    from steerbridge.evaluation import ab
+
+    lm, v, inputs = _setup()
+    d = answer_differences(lm, inputs.prompts, inputs.answers, batch_size=3,
+                           steering=Steering(v, 30.0, positions))
+    items = [ABItem(q, a[0], a[1]) for q, a in zip(inputs.prompts, inputs.answers, strict=True)]
+    res = ab.sweep(lm, build_prompts(lm.tokenizer, items).prompts, {"v": v}, [30.0],
+                   batch_size=2, positions=positions)
+    assert np.allclose(d, res["v"]["ld"][0], atol=1e-6)
+    plain = answer_differences(lm, inputs.prompts, inputs.answers, batch_size=3)
+    assert np.abs(d - plain).max() > 1e-3  # the push moved the answers
+
+
 @pytest.mark.parametrize("factor", [0.5, -1.0])
 def test_the_gain_undoes_a_rescaled_or_flipped_start(factor: float):
     """Target = source, W = I: a start that is v at `factor` times its push must come back to
@@ -85,7 +103,7 @@ def _text_items(path, tag: str, n: int) -> None:
     path.write_text(json.dumps(rows))
 
 
-def _config(tmp, scoring: str = "text"):
+def _config(tmp, scoring: str = "text", positions: str = "all"):
     _text_items(tmp / "g.json", "Generate", 8)
     _text_items(tmp / "t.json", "Held-out", 5)
     return C.from_dict({
@@ -94,7 +112,7 @@ def _config(tmp, scoring: str = "text"):
         "behaviours": [{"name": "weather", "generate": str(tmp / "g.json"),
                         "test": str(tmp / "t.json"), "scoring": scoring}],
         "evaluation": {"alphas": [-0.5, 0.5], "random_seeds": [0], "n_boot": 20,
-                       "side_effects_tokens": 0, "generations": 0},
+                       "side_effects_tokens": 0, "generations": 0, "positions": positions},
         "transfer": {"method": "gain", "gain": {"alpha": 0.5, "max_prompts": 6}},
         "run": {"dir": str(tmp / "run")},
     })
@@ -114,3 +132,17 @@ def test_gain_method_runs_in_the_pipeline_and_is_refused_for_letters(tmp_path) -
     assert controls["0"]["gain"]["gain"] != fitted["gain"]  # the control got its own fit
     with pytest.raises(SteerbridgeError, match=r"'gain' method.*weather.*scoring = \"text\""):
         _config(tmp_path, scoring="letter")
+
+
+def test_the_pipelines_gain_steers_where_the_evaluation_does(tmp_path) -> None:
+    """``[evaluation] positions`` reaches the gain fit (vector and control), and the run's
+    evaluation is keyed apart from an every-position run's."""
+    res = pipeline.run(_config(tmp_path, positions="generated"), models=tiny_pair())
+    vecs = res["behaviours"]["weather"]["vectors"]
+    assert vecs["carried"]["gain"]["positions"] == "generated"
+    assert vecs["random_source_carried"]["0"]["gain"]["positions"] == "generated"
+    (tmp_path / "every").mkdir()
+    every = pipeline.run(_config(tmp_path / "every"), models=tiny_pair())
+    assert every["behaviours"]["weather"]["vectors"]["carried"]["gain"]["positions"] == "all"
+    assert every["behaviours"]["weather"]["vectors"]["carried"]["gain"]["gain"] != \
+        vecs["carried"]["gain"]["gain"]

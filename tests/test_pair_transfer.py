@@ -97,12 +97,21 @@ def test_by_transfer_through_the_gain(model_dirs: tuple[Path, Path], tmp_path: P
             "transfer", "--behaviour", "positive-tone", "--format", "text", "--test-items", "4",
             "--generate-items", "6", "--alphas", "-2,2"]
     docs = {}
-    for method in ("gain", "state"):
+    for method, positions in (("gain", "all"), ("state", "all"), ("gain", "generated")):
+        out = tmp_path / f"{method}-{positions}"
         res = runner.invoke(app(), [*base, "--method", method, "--method-alpha", "2",
-                                    "--out-dir", str(tmp_path / method)])
+                                    "--positions", positions, "--out-dir", str(out)])
         assert res.exit_code == 0, res.output
-        assert f"carried by {method}" in res.output
-        docs[method] = json.loads((tmp_path / method / "pairs_transfer.json").read_text())
+        assert f"carried by {method}, steering {positions} positions" in res.output
+        docs[method, positions] = json.loads((out / "pairs_transfer.json").read_text())
+        assert docs[method, positions]["settings"]["positions"] == positions
+    # steering the answers' positions only is another measurement, the gain fit included
+    answer = docs["gain", "generated"]["pairs"][0]["behaviours"]["positive-tone"]
+    every = docs["gain", "all"]["pairs"][0]["behaviours"]["positive-tone"]
+    assert answer["carried"]["gain"]["positions"] == "generated"
+    assert answer["carried"]["gain"]["gain"] != every["carried"]["gain"]["gain"]
+    assert answer["headline"]["native_dp"] != every["headline"]["native_dp"]
+    docs = {m: docs[m, "all"] for m in ("gain", "state")}
     gain = docs["gain"]
     assert gain["settings"]["transfer"] == "gain" and gain["settings"]["transfer_alpha"] == 2
     beh = gain["pairs"][0]["behaviours"]["positive-tone"]
@@ -129,6 +138,7 @@ def app() -> Any:
     (["--method", "gain"], "--format text"),
     (["--method", "gain", "--format", "text", "--method-alpha", "0"], "--method-alpha"),
     (["--method", "distilled", "--method-alpha", "nan"], "--method-alpha"),
+    (["--positions", "middle"], "--positions 'middle'"),
     (["--ab", "mine"], "NAME=GENERATE.json,TEST.json"),
     (["--ab", "mine=only-one.json"], "NAME=GENERATE.json,TEST.json"),
     (["--ab", "mine=missing-g.json,missing-t.json"], "missing-g.json is not a file"),

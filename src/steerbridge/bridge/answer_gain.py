@@ -8,6 +8,9 @@ source's change is ``c_S,i = d_S,i(+αv) − d_S,i(−αv)``; the target's, stee
 order ``g = Σ c_T(1) c_S / Σ c_T(1)²``, refined by `rounds` fixed-point steps. A negative fit
 flips the direction: the mapped vector moves the answers the opposite way to the source's.
 
+Both models are steered at the same positions as the evaluation (`GainSettings.positions`:
+every position, or the answer's tokens and the position that predicts the first one).
+
 A random *source* vector barely moves the source's answers, so its gain comes out small: the
 method's own control. The agreement ``corr(c_T(1), c_S)`` over prompts is recorded: a
 label-free sign of whether the map carries this behaviour at all.
@@ -16,7 +19,9 @@ label-free sign of whether the map carries this behaviour at all.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import torch
@@ -26,7 +31,7 @@ from steerbridge.bridge.method_inputs import TransferInputs
 from steerbridge.bridge.probes import answer_batch
 from steerbridge.errors import SteerbridgeError
 from steerbridge.models.loading import LoadedModel
-from steerbridge.vectors.steering import steer
+from steerbridge.vectors.steering import Positions, steer
 from steerbridge.vectors.vector import SteeringVector
 
 
@@ -37,13 +42,25 @@ class GainSettings:
     batch_size: int = 8
     rounds: int = 1
     max_gain: float = 8.0
+    positions: Positions = "all"  # where both models are steered (the evaluation's setting)
+
+
+@dataclass(frozen=True)
+class Steering:
+    """A push to apply while scoring: `vector` at `alpha`, at `positions` of each row."""
+
+    vector: SteeringVector
+    alpha: float
+    positions: Positions = "all"
+    check_model: bool = True
 
 
 @torch.no_grad()
 def answer_differences(lm: LoadedModel, questions: Sequence[str],
-                       answers: Sequence[Sequence[str]], batch_size: int = 8) -> np.ndarray:
+                       answers: Sequence[Sequence[str]], batch_size: int = 8,
+                       steering: Steering | None = None) -> np.ndarray:
     """``log p(first answer) − log p(second answer)`` per question (each answer's tokens
-    summed), under whatever steering is active on `lm`."""
+    summed), steered by `steering` (each row's prompt ends where its answer's probes begin)."""
     out = []
     for j in range(0, len(questions), batch_size):
         qs, ans = questions[j:j + batch_size], answers[j:j + batch_size]
@@ -52,8 +69,14 @@ def answer_differences(lm: LoadedModel, questions: Sequence[str],
         batch = answer_batch(lm.tokenizer, qs, ans)
         if batch.ids.shape[0] != 2 * len(qs):
             raise SteerbridgeError("Answer-matched gain: an answer text has no tokens.")
-        logp = logp_at_probes(lm, batch)
         cols = [batch.probe[i].nonzero().squeeze(1) for i in range(batch.ids.shape[0])]
+        ctx: Any = nullcontext()
+        if steering is not None:
+            ends = torch.stack([c[0] + 1 for c in cols])
+            ctx = steer(lm, steering.vector, steering.alpha, positions=steering.positions,
+                        prompt_length=ends, check_model=steering.check_model)
+        with ctx:
+            logp = logp_at_probes(lm, batch)
         nxt = torch.cat([batch.ids[i, c + 1] for i, c in enumerate(cols)]).to(logp.device)
         per_token = logp.gather(1, nxt.unsqueeze(1)).squeeze(1).double()
         totals = torch.stack([t.sum() for t in per_token.split([len(c) for c in cols])])
@@ -63,12 +86,12 @@ def answer_differences(lm: LoadedModel, questions: Sequence[str],
 
 def answer_change(lm: LoadedModel, vector: SteeringVector, alpha: float,
                   questions: Sequence[str], answers: Sequence[Sequence[str]],
-                  batch_size: int = 8, check_model: bool = True) -> np.ndarray:
+                  batch_size: int = 8, check_model: bool = True,
+                  positions: Positions = "all") -> np.ndarray:
     """``d(+α v) − d(−α v)`` per question: the odd change steering makes between the answers."""
-    with steer(lm, vector, alpha, check_model=check_model):
-        up = answer_differences(lm, questions, answers, batch_size)
-    with steer(lm, vector, -alpha, check_model=check_model):
-        down = answer_differences(lm, questions, answers, batch_size)
+    up, down = (answer_differences(lm, questions, answers, batch_size,
+                                   Steering(vector, a, positions, check_model))
+                for a in (alpha, -alpha))
     return up - down
 
 
@@ -96,8 +119,10 @@ def answer_matched(inputs: TransferInputs, start: SteeringVector,
         raise SteerbridgeError("answer_matched() needs a start vector on the target at the "
                                "bridge's target layer (e.g. the state bridge's W·v).")
     qs, ans = inputs.prompts[:s.max_prompts], inputs.answers[:s.max_prompts]
-    c_s = answer_change(inputs.source, inputs.vector, s.alpha, qs, ans, s.batch_size)
-    c_t = answer_change(inputs.target, start, s.alpha, qs, ans, s.batch_size)
+    c_s = answer_change(inputs.source, inputs.vector, s.alpha, qs, ans, s.batch_size,
+                        positions=s.positions)
+    c_t = answer_change(inputs.target, start, s.alpha, qs, ans, s.batch_size,
+                        positions=s.positions)
     agreement = float(np.corrcoef(c_t, c_s)[0, 1]) if len(qs) > 1 and c_t.std() > 0 \
         and c_s.std() > 0 else float("nan")
     gain = _fit(c_t, c_s)
@@ -107,7 +132,7 @@ def answer_matched(inputs: TransferInputs, start: SteeringVector,
         if gain == 0.0:
             break
         c_g = answer_change(inputs.target, _with_gain(start, lt, gain), s.alpha, qs, ans,
-                            s.batch_size)
+                            s.batch_size, positions=s.positions)
         gain *= _fit(c_g, c_s)
         history.append(gain)
     gain = float(np.clip(gain, -s.max_gain, s.max_gain))

@@ -222,6 +222,7 @@ def pairs_cmd(
     method: str = typer.Option("state", "--method", help=pairs_transfer.METHOD_HELP),
     method_alpha: float = typer.Option(0.4, "--method-alpha",
                                        help=pairs_transfer.METHOD_ALPHA_HELP),
+    positions: str = typer.Option("all", "--positions", help=pairs_transfer.POSITIONS_HELP),
 ) -> None:
     """Screen every layer pair, fit the chosen ones fully; write heatmap, table and bridges.
 
@@ -244,7 +245,8 @@ def pairs_cmd(
         check_output(out_dir / name, kind, (Path(name).suffix,), force)
     measure = pairs_transfer.settings(by, behaviour, alphas, test_items, generate_items,
                                       answer_prefix, batch_size, out_dir, force,
-                                      answer_format, method, method_alpha, ab_files)
+                                      answer_format, method, method_alpha, ab_files,
+                                      positions)
     dev = launch.single_process("pairs", device)
     src, tgt = _load_pair(source, target, dtype, dev, launch.device_map_option(device_map))
     windows = _windows(corpus, src.tokenizer, window, max_tokens)

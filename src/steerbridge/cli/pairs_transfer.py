@@ -22,6 +22,9 @@ AB_HELP = ("With --by transfer: a behaviour of your own as NAME=GENERATE.json,TE
 METHOD_HELP = ("With --by transfer: how each source vector is carried: state (W·v), gain (W·v "
                "with its push fitted to the source's own answer change; needs --format text) "
                "or distilled.")
+POSITIONS_HELP = ("With --by transfer: where the models are steered, in the sweeps and the "
+                  "gain fit: all (every position) or generated (each answer's tokens and the "
+                  "position that predicts the first).")
 METHOD_ALPHA_HELP = ("With --method gain or distilled: the push (units of the layer's median "
                      "norm) at which the source's own change is matched.")
 
@@ -29,7 +32,8 @@ METHOD_ALPHA_HELP = ("With --method gain or distilled: the push (units of the la
 def settings(by: str, behaviours: list[str] | None, alphas: str, test_items: int,
              generate_items: int, answer_prefix: str, batch_size: int, out_dir: Path,
              force: bool, answer_format: str = "plain", method: str = "state",
-             method_alpha: float = 0.4, ab_files: list[str] | None = None) -> Any:
+             method_alpha: float = 0.4, ab_files: list[str] | None = None,
+             positions: str = "all") -> Any:
     """The measurement's `Settings` for ``--by transfer`` (None for ``--by r2``), every option
     and output path checked so that a mistake fails before any model loads."""
     from steerbridge.evaluation.dose import FORMATS
@@ -57,7 +61,8 @@ def settings(by: str, behaviours: list[str] | None, alphas: str, test_items: int
     s = Settings(behaviours=tuple(names), files=files, alphas=alpha_list,
                  test_items=test_items, generate_items=generate_items,
                  answer_prefix=answer_prefix, batch_size=batch_size,
-                 answer_format=answer_format, transfer=method, transfer_alpha=method_alpha)
+                 answer_format=answer_format, transfer=method, transfer_alpha=method_alpha,
+                 positions=positions)  # type: ignore[arg-type]
     for name, _, _ in files:  # a file that does not read, or has no text answers, fails here
         behaviour_items(name, s)
     for name, kind in FILES:
@@ -142,7 +147,7 @@ def run(src: Any, tgt: Any, bridges: list[Any], s: Any, out_dir: Path, title: st
 
     console.print(f"measuring transfer on {', '.join(s.behaviours)} for {len(bridges)} "
                   f"pair(s): ≤{s.test_items} test items, alphas {list(s.alphas)}, carried by "
-                  f"{s.transfer}")
+                  f"{s.transfer}, steering {s.positions} positions")
     ranked = pair_transfer(src, tgt, bridges, s, progress=True)
     top, detail = tables(ranked, f"layer pairs by transfer {title} (margin = retention − "
                                  "random-target retention, over judgeable behaviours; (all): "

@@ -48,6 +48,7 @@ from steerbridge.vectors import datasets
 from steerbridge.vectors.datasets import ABItem
 from steerbridge.vectors.extract import extract
 from steerbridge.vectors.scales import measure_scales
+from steerbridge.vectors.steering import POSITIONS, Positions
 from steerbridge.vectors.vector import SteeringVector
 
 DEFAULT_BEHAVIOURS = ("positive-tone", "formal-register", "caution")
@@ -81,6 +82,8 @@ class Settings:
     transfer_alpha: float = 0.4
     # behaviours from A/B files: (name, generate file, test file), measured beside built-ins
     files: tuple[tuple[str, str, str], ...] = ()
+    # where every model is steered (`vectors.steering.POSITIONS`): the sweeps and the gain fit
+    positions: Positions = "all"
 
     def __post_init__(self) -> None:
         builtin = [b for b in self.behaviours if b not in self.file_names]
@@ -102,6 +105,9 @@ class Settings:
         if self.transfer == "gain" and self.answer_format != "text":
             raise SteerbridgeError("--method gain matches the two answers' texts: add --format "
                                    "text, or use --method state.")
+        if self.positions not in POSITIONS:
+            raise SteerbridgeError(f"--positions {self.positions!r}: use one of "
+                                   f"{', '.join(POSITIONS)}.")
         if not (math.isfinite(self.transfer_alpha) and self.transfer_alpha > 0):
             raise SteerbridgeError(f"--method-alpha must be a positive number, got "
                                    f"{self.transfer_alpha}.")
@@ -264,7 +270,7 @@ def method_carry(s: Settings, distill: DistillSettings | None = None) -> Carry:
     distillation's own settings, when not the defaults at that push)."""
     if s.transfer == "state":
         return state_carry
-    gain = GainSettings(alpha=s.transfer_alpha, batch_size=s.batch_size)
+    gain = GainSettings(alpha=s.transfer_alpha, batch_size=s.batch_size, positions=s.positions)
     distill = distill or DistillSettings(alpha=s.transfer_alpha)
 
     def carry(inputs: TransferInputs, scale: float) -> SteeringVector:
@@ -309,7 +315,7 @@ def pair_transfer(source: LoadedModel, target: LoadedModel, bridges: Sequence[Br
                 scale = float(native.scales[lt])
                 if (name, ls) not in source_refs:
                     source_refs[name, ls] = ab.source_sweep(
-                        source, it.test, src_vec, s.alphas, s.batch_size,
+                        source, it.test, src_vec, s.alphas, s.batch_size, s.positions,
                         progress=lambda n: step(n))
                 inputs = TransferInputs(
                     source, src_vec, br, target, prompts=unlabelled_questions(it.generate),
@@ -319,7 +325,8 @@ def pair_transfer(source: LoadedModel, target: LoadedModel, bridges: Sequence[Br
                             for k in s.random_source_seeds}
                 res = ab.evaluate_behaviour(
                     target, it.test, native, moved, s.alphas, random_seeds=s.random_seeds,
-                    batch_size=s.batch_size, n_boot=s.n_boot, progress=lambda n: step(n),
+                    batch_size=s.batch_size, n_boot=s.n_boot, positions=s.positions,
+                    progress=lambda n: step(n),
                     source_conditions=source_refs[name, ls], random_sources=controls)
                 numbers[name] = behaviour_numbers(res)
                 details[name] = {"judgement": res["judgement"],

@@ -188,7 +188,9 @@ class EvaluationConfig(_Strict):
     random_seeds: list[int] = Field(default_factory=lambda: [0, 1, 2])
     bias_variant: bool = Field(default=True, description="also evaluate the paper's W·v + b")
     source_reference: bool = Field(default=True, description="source steered by its own vector")
-    positions: Positions = "all"
+    positions: Positions = Field(default="all", description="where the target (and the source, "
+                                 "and the gain fit) is steered: all, prompt, or generated (each "
+                                 "answer's tokens and the position predicting the first)")
     batch_size: int = Field(default=8, gt=0)
     n_boot: int = Field(default=1000, ge=0)
     side_effects_tokens: int = Field(default=1024, ge=0)

@@ -16,7 +16,7 @@ choice (its own winner and scores are recorded too).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from steerbridge.bridge.affine import Bridge
@@ -83,15 +83,17 @@ def stage_transfer(ctx: Context, beh: BehaviourConfig, bridge: Bridge, effect: B
                     "random source controls)")
 
     picks: dict[str, Any] = {}
+    # the gain fit steers both models where the evaluation steers the target
+    gain = replace(t.gain.settings(), positions=ctx.cfg.evaluation.positions)
 
     def run(inp: TransferInputs, key: str) -> SteeringVector:
         if t.method != "select":
             return apply(t.method, inp, effect=effect, scale=scale, blend_weight=t.blend_weight,
-                         distill=t.distill.settings(), gain=t.gain.settings())
+                         distill=t.distill.settings(), gain=gain)
         s = t.select
         sel = select_by_effect(inp, s.candidates, effect=effect, scale=scale,
                                blend_weight=t.blend_weight, distill=t.distill.settings(),
-                               gain=t.gain.settings(), alpha=s.alpha, max_prompts=s.max_prompts,
+                               gain=gain, alpha=s.alpha, max_prompts=s.max_prompts,
                                max_neutral=s.max_neutral)
         picks[key] = sel.summary()
         return sel.vector
