@@ -105,6 +105,8 @@ def test_by_transfer_through_the_gain(model_dirs: tuple[Path, Path], tmp_path: P
         assert f"carried by {method}, steering {positions} positions" in res.output
         docs[method, positions] = json.loads((out / "pairs_transfer.json").read_text())
         assert docs[method, positions]["settings"]["positions"] == positions
+        # text answers carry the log-odds instrument: its margin is in every row
+        assert math.isfinite(docs[method, positions]["pairs"][0]["row"]["margin_logodds_all"])
     # steering the answers' positions only is another measurement, the gain fit included
     answer = docs["gain", "generated"]["pairs"][0]["behaviours"]["positive-tone"]
     every = docs["gain", "all"]["pairs"][0]["behaviours"]["positive-tone"]
@@ -139,6 +141,7 @@ def app() -> Any:
     (["--method", "gain", "--format", "text", "--method-alpha", "0"], "--method-alpha"),
     (["--method", "distilled", "--method-alpha", "nan"], "--method-alpha"),
     (["--positions", "middle"], "--positions 'middle'"),
+    (["--rank-by", "cosine"], "--rank-by 'cosine'"),
     (["--ab", "mine"], "NAME=GENERATE.json,TEST.json"),
     (["--ab", "mine=only-one.json"], "NAME=GENERATE.json,TEST.json"),
     (["--ab", "mine=missing-g.json,missing-t.json"], "missing-g.json is not a file"),
@@ -184,6 +187,18 @@ def test_rank_by_margin_over_judgeable_then_all_then_r2() -> None:
                                                                      (0.1, 0.2)]
     assert ranked[3].row["margin_all"] == 0.9 and ranked[4].row["r2"] == 0.95
     assert [p.row["rank"] for p in ranked] == [1, 2, 3, 4, 5]
+
+
+def test_rank_by_the_logodds_margin() -> None:
+    """``by="logodds"`` orders by the log-odds margins with the same fallbacks; p's are ignored."""
+    nan = math.nan
+    rows = [PairTransfer({"source_layers": "1", "target_layer": 2, "r2": r2, "margin": m,
+                          "margin_all": m, "margin_logodds": lo, "margin_logodds_all": lo_all})
+            for m, lo, lo_all, r2 in ((0.9, 0.1, 0.1, 0.5), (0.1, 0.6, 0.6, 0.4),
+                                      (0.5, nan, 0.8, 0.9), (0.0, 0.3, 0.3, 0.1))]
+    assert [p.row["margin_logodds"] for p in rank(rows, "logodds")][:3] == [0.6, 0.3, 0.1]
+    assert rank(rows, "logodds")[3].row["margin_logodds_all"] == 0.8
+    assert [p.row["margin"] for p in rank(rows)] == [0.9, 0.5, 0.1, 0.0]
 
 
 def _ab_rows(n: int) -> list[dict[str, str]]:

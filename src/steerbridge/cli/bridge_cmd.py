@@ -223,6 +223,7 @@ def pairs_cmd(
     method_alpha: float = typer.Option(0.4, "--method-alpha",
                                        help=pairs_transfer.METHOD_ALPHA_HELP),
     positions: str = typer.Option("all", "--positions", help=pairs_transfer.POSITIONS_HELP),
+    rank_by: str = typer.Option("p", "--rank-by", help=pairs_transfer.RANK_BY_HELP),
 ) -> None:
     """Screen every layer pair, fit the chosen ones fully; write heatmap, table and bridges.
 
@@ -246,7 +247,7 @@ def pairs_cmd(
     measure = pairs_transfer.settings(by, behaviour, alphas, test_items, generate_items,
                                       answer_prefix, batch_size, out_dir, force,
                                       answer_format, method, method_alpha, ab_files,
-                                      positions)
+                                      positions, rank_by)
     dev = launch.single_process("pairs", device)
     src, tgt = _load_pair(source, target, dtype, dev, launch.device_map_option(device_map))
     windows = _windows(corpus, src.tokenizer, window, max_tokens)

@@ -25,6 +25,9 @@ METHOD_HELP = ("With --by transfer: how each source vector is carried: state (W�
 POSITIONS_HELP = ("With --by transfer: where the models are steered, in the sweeps and the "
                   "gain fit: all (every position) or generated (each answer's tokens and the "
                   "position that predicts the first).")
+RANK_BY_HELP = ("With --by transfer: rank the pairs by the margin over the random target "
+                "directions in p (the verdict rule's instrument) or on the per-token answer "
+                "log-odds (logodds; text answers show the difference).")
 METHOD_ALPHA_HELP = ("With --method gain or distilled: the push (units of the layer's median "
                      "norm) at which the source's own change is matched.")
 
@@ -33,7 +36,7 @@ def settings(by: str, behaviours: list[str] | None, alphas: str, test_items: int
              generate_items: int, answer_prefix: str, batch_size: int, out_dir: Path,
              force: bool, answer_format: str = "plain", method: str = "state",
              method_alpha: float = 0.4, ab_files: list[str] | None = None,
-             positions: str = "all") -> Any:
+             positions: str = "all", rank_by: str = "p") -> Any:
     """The measurement's `Settings` for ``--by transfer`` (None for ``--by r2``), every option
     and output path checked so that a mistake fails before any model loads."""
     from steerbridge.evaluation.dose import FORMATS
@@ -62,7 +65,7 @@ def settings(by: str, behaviours: list[str] | None, alphas: str, test_items: int
                  test_items=test_items, generate_items=generate_items,
                  answer_prefix=answer_prefix, batch_size=batch_size,
                  answer_format=answer_format, transfer=method, transfer_alpha=method_alpha,
-                 positions=positions)  # type: ignore[arg-type]
+                 positions=positions, rank_by=rank_by)  # type: ignore[arg-type]
     for name, _, _ in files:  # a file that does not read, or has no text answers, fails here
         behaviour_items(name, s)
     for name, kind in FILES:
@@ -111,7 +114,7 @@ def tables(ranked: list[Any], title: str) -> tuple[Table, Table]:
     cols = [("rank", "#"), ("source_layers", "src"), ("target_layer", "tgt"), ("r2", "state R²"),
             ("mean_retention", "retention"), ("mean_odd_retention", "odd ret."),
             ("random_retention", "random ret."), ("margin", "margin"),
-            ("margin_all", "margin (all)")]
+            ("margin_all", "margin (all)"), ("margin_logodds", "margin (log-odds)")]
     for _, name in cols:
         top.add_column(name, justify="right")
     top.add_column("judgeable", justify="right")
@@ -149,9 +152,10 @@ def run(src: Any, tgt: Any, bridges: list[Any], s: Any, out_dir: Path, title: st
                   f"pair(s): ≤{s.test_items} test items, alphas {list(s.alphas)}, carried by "
                   f"{s.transfer}, steering {s.positions} positions")
     ranked = pair_transfer(src, tgt, bridges, s, progress=True)
-    top, detail = tables(ranked, f"layer pairs by transfer {title} (margin = retention − "
-                                 "random-target retention, over judgeable behaviours; (all): "
-                                 "over every behaviour)")
+    ranked_on = "p" if s.rank_by == "p" else "the log-odds"
+    top, detail = tables(ranked, f"layer pairs by transfer {title}, ranked by the margin in "
+                                 f"{ranked_on} (margin = retention − random-target retention, "
+                                 "over judgeable behaviours; (all): over every behaviour)")
     console.print(top)
     console.print(detail)
     console.print(f"[dim]verdict rule: {escape(RULE)}[/]")

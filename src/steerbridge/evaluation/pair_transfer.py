@@ -16,8 +16,10 @@ Per pair: each behaviour's retention, odd retention, random-target retention, so
 native Δp, answer mass and verdict (`evaluation.verdicts.RULE`); across behaviours the means
 over the *judgeable* ones (not "not judgeable") and the ``margin`` = mean retention − mean
 random-target retention, by which pairs are ranked (pairs with no judgeable behaviour last,
-ordered by the same margin over every behaviour). Layer ``l`` is the output of decoder block
-``l`` (HF ``hidden_states[l + 1]``). Tables and the plot: `evaluation.pair_transfer_report`.
+ordered by the same margin over every behaviour); ``Settings.rank_by = "logodds"`` ranks by the
+same margins on the log-odds instrument (``margin_logodds``; judgeability stays p's). Layer
+``l`` is the output of decoder block ``l`` (HF ``hidden_states[l + 1]``). Tables and the
+plot: `evaluation.pair_transfer_report`.
 """
 
 from __future__ import annotations
@@ -58,7 +60,10 @@ CARRY_METHODS = ("state", "gain", "distilled")
 NOT_JUDGEABLE = "not judgeable"
 # per-behaviour numbers in a row, as ``<behaviour>:<key>``
 BEHAVIOUR_KEYS = ("retention", "odd_retention", "random_retention", "source_odd_dp",
-                  "native_dp", "answer_mass", "verdict")
+                  "native_dp", "answer_mass", "verdict", "lo_retention", "lo_random_retention",
+                  "lo_verdict")
+# what pairs are ranked by: the margin in p (the primary instrument) or on the log-odds
+RANK_BY = ("p", "logodds")
 
 
 @dataclass(frozen=True)
@@ -84,6 +89,7 @@ class Settings:
     files: tuple[tuple[str, str, str], ...] = ()
     # where every model is steered (`vectors.steering.POSITIONS`): the sweeps and the gain fit
     positions: Positions = "all"
+    rank_by: str = "p"  # `RANK_BY`
 
     def __post_init__(self) -> None:
         builtin = [b for b in self.behaviours if b not in self.file_names]
@@ -105,6 +111,9 @@ class Settings:
         if self.transfer == "gain" and self.answer_format != "text":
             raise SteerbridgeError("--method gain matches the two answers' texts: add --format "
                                    "text, or use --method state.")
+        if self.rank_by not in RANK_BY:
+            raise SteerbridgeError(f"--rank-by {self.rank_by!r}: use one of "
+                                   f"{', '.join(RANK_BY)}.")
         if self.positions not in POSITIONS:
             raise SteerbridgeError(f"--positions {self.positions!r}: use one of "
                                    f"{', '.join(POSITIONS)}.")
@@ -181,11 +190,14 @@ def _mean(xs: Sequence[float]) -> float:
 def behaviour_numbers(res: dict[str, Any]) -> dict[str, Any]:
     """The row's numbers for one behaviour from `evaluate_behaviour`'s result."""
     j = res["judgement"]
+    lo = res.get("judgement_logodds") or {}  # absent where the scores carry no log-odds
     return {"retention": _num(j.get("retention")), "odd_retention": _num(j.get("odd_retention")),
             "random_retention": _num(j.get("random_target_mean")),
             "source_odd_dp": _num(j.get("source_odd_dp")), "native_dp": _num(j.get("native_dp")),
             "answer_mass": _num(j.get("none_mass")), "verdict": str(j.get("verdict", "")),
-            "why": str(j.get("why", ""))}
+            "why": str(j.get("why", "")), "lo_retention": _num(lo.get("retention")),
+            "lo_random_retention": _num(lo.get("random_target_mean")),
+            "lo_verdict": str(lo.get("verdict", ""))}
 
 
 def pair_row(bridge: Bridge, numbers: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -204,6 +216,9 @@ def pair_row(bridge: Bridge, numbers: dict[str, dict[str, Any]]) -> dict[str, An
         "random_retention": over(judged, "random_retention"),
         "margin": over(judged, "retention") - over(judged, "random_retention"),
         "margin_all": over(list(numbers), "retention") - over(list(numbers), "random_retention"),
+        "margin_logodds": over(judged, "lo_retention") - over(judged, "lo_random_retention"),
+        "margin_logodds_all": over(list(numbers), "lo_retention")
+        - over(list(numbers), "lo_random_retention"),
         "n_judgeable": len(judged), "n_behaviours": len(numbers),
     }
     for b, n in numbers.items():
@@ -211,10 +226,15 @@ def pair_row(bridge: Bridge, numbers: dict[str, dict[str, Any]]) -> dict[str, An
     return row
 
 
-def rank(rows: list[PairTransfer]) -> list[PairTransfer]:
-    """Best first: margin over judgeable behaviours; then (none judgeable) over all; then R²."""
+def rank(rows: list[PairTransfer], by: str = "p") -> list[PairTransfer]:
+    """Best first: margin over judgeable behaviours; then (none judgeable) over all; then R².
+    ``by="logodds"`` ranks by the same margins on the log-odds instrument (judgeability stays
+    the p rule's)."""
+    m_key, all_key = ("margin", "margin_all") if by == "p" else ("margin_logodds",
+                                                                 "margin_logodds_all")
+
     def key(p: PairTransfer) -> tuple[int, float, float]:
-        m, m_all, r2 = p.row["margin"], p.row["margin_all"], p.row["r2"]
+        m, m_all, r2 = p.row.get(m_key, math.nan), p.row.get(all_key, math.nan), p.row["r2"]
         if math.isfinite(m):
             return (0, -m, -r2 if math.isfinite(r2) else math.inf)
         return (1, -m_all if math.isfinite(m_all) else math.inf,
@@ -339,4 +359,4 @@ def pair_transfer(source: LoadedModel, target: LoadedModel, bridges: Sequence[Br
                                  "random_source_carried": {k: carried(v)
                                                            for k, v in controls.items()}}
             out.append(PairTransfer(pair_row(br, numbers), details))
-    return rank(out)
+    return rank(out, s.rank_by)
