@@ -12,13 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from steerbridge.errors import SteerbridgeError
-from steerbridge.evaluation.pair_transfer import (
-    BEHAVIOUR_KEYS,
-    PairTransfer,
-    Settings,
-    check_behaviours,
-    rank,
-)
+from steerbridge.evaluation.pair_rank import BEHAVIOUR_KEYS, PairTransfer, rank
+from steerbridge.evaluation.pair_transfer import Settings, check_behaviours
 from steerbridge.evaluation.pair_transfer_report import COLUMNS
 from steerbridge.models.tiny import tiny_pair
 

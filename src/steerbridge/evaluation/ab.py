@@ -127,10 +127,11 @@ def prompt_ends(batch: Sequence[ABPrompt], width: int, text: bool) -> Tensor:
     ``positions="generated"`` steers the answer's tokens and the position that predicts the
     first one; ``"prompt"`` the prompt alone). Letter rows are all prompt; text rows are a
     prompt followed by one of its answers (`text_scores.encode`'s order)."""
+    cpu = torch.device("cpu")  # whatever the default device is; steering moves it
     if not text:
-        return torch.full((len(batch),), width)
+        return torch.full((len(batch),), width, device=cpu)
     return torch.tensor([width - len(ans) for p in batch
-                         for ans in (p.matching_ids, p.non_matching_ids)])
+                         for ans in (p.matching_ids, p.non_matching_ids)], device=cpu)
 
 
 @torch.inference_mode()

@@ -2,7 +2,7 @@
 ``pairs_transfer.png`` (retention by pair beside the random-target control), atomically.
 
 The CSV has one row per fitted pair, best first, with the columns of `COLUMNS` followed by
-``<behaviour>:<key>`` for each behaviour and each of `pair_transfer.BEHAVIOUR_KEYS`. The JSON
+``<behaviour>:<key>`` for each behaviour and each of `pair_rank.BEHAVIOUR_KEYS`. The JSON
 holds the same rows (NaN as null), each behaviour's verdict reason and headline, the settings
 and the verdict rule.
 """

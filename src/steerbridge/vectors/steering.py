@@ -113,7 +113,8 @@ def steer(
         lm.check_layer(layer)
         unit = vector.unit(layer).detach()
         deltas[layer] = (unit * (a * vector.scales[layer])).to(lm.layer_device(layer), lm.dtype)
-    if prompt_length is not None and int(torch.as_tensor(prompt_length).min()) < 1:
+    shortest = int(prompt_length.min()) if isinstance(prompt_length, Tensor) else prompt_length
+    if shortest is not None and shortest < 1:
         raise SteerbridgeError(f"prompt_length must be >= 1, got {prompt_length}.")
     state = _State(prompt_length=prompt_length, fixed_prompt_length=prompt_length is not None)
 
