@@ -140,7 +140,8 @@ def steer(
                 end = torch.as_tensor(state.prompt_length, device=h.device).reshape(-1, 1)
                 if end.shape[0] not in (1, h.shape[0]):
                     raise SteerbridgeError(f"prompt_length gives {end.shape[0]} rows' prompt "
-                                           f"ends for a batch of {h.shape[0]}.")
+                                           f"ends for a batch of {h.shape[0]}: pass one int for "
+                                           "every row, or one prompt end per row.")
                 keep = idx[None, :] < end if positions == "prompt" else idx[None, :] >= end - 1
                 new = h + keep[:, :, None].to(h.dtype) * d
             return (new, *output[1:]) if isinstance(output, tuple) else new
