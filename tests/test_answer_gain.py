@@ -70,6 +70,28 @@ def test_steered_answer_differences_equal_the_ab_sweep_at_the_same_positions(pos
     assert np.abs(d - plain).max() > 1e-3  # the push moved the answers
 
 
+@pytest.mark.parametrize("positions", ["all", "generated"])
+def test_replayed_scoring_equals_full_forwards(positions):
+    """The gain's scorer runs the blocks before the steered layer once per batch and replays
+    their output under every push: the same numbers as full steered forwards, for several
+    pushes in a row; a push at an earlier layer than the cached one runs full forwards."""
+    from steerbridge.bridge.answer_gain import AnswerScorer, Steering
+
+    lm, v, inputs = _setup()
+    fast = AnswerScorer(lm, inputs.prompts, inputs.answers, batch_size=3, layer=1)
+    slow = AnswerScorer(lm, inputs.prompts, inputs.answers, batch_size=3)
+    for alpha in (30.0, -30.0, 12.0):
+        a, b = (s.differences(Steering(v, alpha, positions)) for s in (fast, slow))
+        assert np.allclose(a, b, atol=1e-9, rtol=0)
+    assert len(fast._prefix) == 2 and not slow._prefix  # two batches cached, once
+    assert np.allclose(fast.differences(), slow.differences(), atol=1e-12)
+    early = SteeringVector({0: v.unit(1)}, {0: SCALE}, lm.name, lm.fingerprint, 32, "t", "none")
+    assert np.allclose(fast.differences(Steering(early, 30.0, positions)),
+                       slow.differences(Steering(early, 30.0, positions)), atol=1e-9, rtol=0)
+    moved = fast.change(v, 30.0, positions)
+    assert np.abs(moved).min() > 1e-4  # the replayed push still moves every prompt's answers
+
+
 @pytest.mark.parametrize("factor", [0.5, -1.0])
 def test_the_gain_undoes_a_rescaled_or_flipped_start(factor: float):
     """Target = source, W = I: a start that is v at `factor` times its push must come back to

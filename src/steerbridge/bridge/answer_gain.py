@@ -9,7 +9,9 @@ order ``g = Σ c_T(1) c_S / Σ c_T(1)²``, refined by `rounds` fixed-point steps
 flips the direction: the mapped vector moves the answers the opposite way to the source's.
 
 Both models are steered at the same positions as the evaluation (`GainSettings.positions`:
-every position, or the answer's tokens and the position that predicts the first one).
+every position, or the answer's tokens and the position that predicts the first one). Each
+model's blocks before the steered layer run once per batch (`AnswerScorer`); every push replays
+their output, the same numbers as full forwards at about 0.6 of the cost (BENCHMARKS.md).
 
 A random *source* vector barely moves the source's answers, so its gain comes out small: the
 method's own control. The agreement ``corr(c_T(1), c_S)`` over prompts is recorded: a
@@ -19,18 +21,20 @@ label-free sign of whether the map carries this behaviour at all.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from contextlib import nullcontext
+from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import torch
+from torch import Tensor
 
 from steerbridge.bridge.distill import logp_at_probes
 from steerbridge.bridge.method_inputs import TransferInputs
-from steerbridge.bridge.probes import answer_batch
+from steerbridge.bridge.probes import ProbeBatch, answer_batch
 from steerbridge.errors import SteerbridgeError
 from steerbridge.models.loading import LoadedModel
+from steerbridge.models.replay import replay_prefix
 from steerbridge.vectors.steering import Positions, steer
 from steerbridge.vectors.vector import SteeringVector
 
@@ -55,53 +59,109 @@ class Steering:
     check_model: bool = True
 
 
-@torch.no_grad()
+class _Stop(Exception):
+    """Raised by the capture hook: the blocks after the steered layer need not run."""
+
+
+@dataclass
+class AnswerScorer:
+    """One model's answer differences on fixed prompts, unsteered or under any push.
+
+    With `layer` set, each batch's output of block `layer` is computed once (the forward stops
+    there) and every steered scoring replays it, running only the blocks after `layer`
+    (`models.replay`): the gain scores the same prompts under four or more pushes. A push at a
+    layer before `layer` falls back to full forwards. ``layer=None``: full forwards always.
+    """
+
+    lm: LoadedModel
+    questions: Sequence[str]
+    answers: Sequence[Sequence[str]]
+    batch_size: int = 8
+    layer: int | None = None
+
+    def __post_init__(self) -> None:
+        self._batches: list[tuple[ProbeBatch, list[Tensor], Tensor]] = []
+        for j in range(0, len(self.questions), self.batch_size):
+            qs, ans = self.questions[j:j + self.batch_size], self.answers[j:j + self.batch_size]
+            if any(len(a) != 2 for a in ans):
+                raise SteerbridgeError("Answer-matched gain needs exactly two answers per "
+                                       "prompt.")
+            batch = answer_batch(self.lm.tokenizer, qs, ans)
+            if batch.ids.shape[0] != 2 * len(qs):
+                raise SteerbridgeError("Answer-matched gain: an answer text has no tokens.")
+            cols = [batch.probe[i].nonzero().squeeze(1) for i in range(batch.ids.shape[0])]
+            self._batches.append((batch, cols, torch.stack([c[0] + 1 for c in cols])))
+        self._prefix: list[Any] = []
+
+    def _prefixes(self) -> list[Any]:
+        """Block `layer`'s unsteered output per batch (computed on first use)."""
+        if not self._prefix and self.layer is not None:
+            for batch, _cols, _ends in self._batches:
+                sink: list[Any] = []
+
+                def stop(_m: Any, _a: Any, out: Any, sink: list[Any] = sink) -> None:
+                    sink.append(out)
+                    raise _Stop
+
+                handle = self.lm.layers[self.layer].register_forward_hook(stop)
+                try:
+                    logp_at_probes(self.lm, batch)
+                except _Stop:
+                    pass
+                finally:
+                    handle.remove()
+                self._prefix.append(sink[0])
+        return self._prefix
+
+    @torch.no_grad()
+    def differences(self, steering: Steering | None = None) -> np.ndarray:
+        """``log p(first answer) − log p(second answer)`` per question, steered by
+        `steering` (each row's prompt ends where its answer's probes begin)."""
+        replay = steering is not None and self.layer is not None \
+            and min(steering.vector.layers) >= self.layer
+        prefixes = self._prefixes() if replay else []
+        out = []
+        for k, (batch, cols, ends) in enumerate(self._batches):
+            with ExitStack() as stack:
+                if replay:  # the stand-ins first, so the steering hooks attach to them
+                    assert self.layer is not None
+                    stack.enter_context(replay_prefix(self.lm, self.layer, prefixes[k]))
+                if steering is not None:
+                    stack.enter_context(steer(self.lm, steering.vector, steering.alpha,
+                                              positions=steering.positions, prompt_length=ends,
+                                              check_model=steering.check_model))
+                logp = logp_at_probes(self.lm, batch)
+            nxt = torch.cat([batch.ids[i, c + 1] for i, c in enumerate(cols)]).to(logp.device)
+            per_token = logp.gather(1, nxt.unsqueeze(1)).squeeze(1).double()
+            totals = torch.stack([t.sum() for t in per_token.split([len(c) for c in cols])])
+            out.append((totals[0::2] - totals[1::2]).cpu().numpy())
+        return np.concatenate(out)
+
+    def change(self, vector: SteeringVector, alpha: float, positions: Positions = "all",
+               check_model: bool = True) -> np.ndarray:
+        """``d(+α v) − d(−α v)`` per question: the odd change steering makes between the
+        answers."""
+        up, down = (self.differences(Steering(vector, a, positions, check_model))
+                    for a in (alpha, -alpha))
+        return up - down
+
+
 def answer_differences(lm: LoadedModel, questions: Sequence[str],
                        answers: Sequence[Sequence[str]], batch_size: int = 8,
                        steering: Steering | None = None) -> np.ndarray:
-    """``log p(first answer) − log p(second answer)`` per question (each answer's tokens
-    summed), steered by `steering` (each row's prompt ends where its answer's probes begin)."""
-    out = []
-    for j in range(0, len(questions), batch_size):
-        qs, ans = questions[j:j + batch_size], answers[j:j + batch_size]
-        if any(len(a) != 2 for a in ans):
-            raise SteerbridgeError("Answer-matched gain needs exactly two answers per prompt.")
-        batch = answer_batch(lm.tokenizer, qs, ans)
-        if batch.ids.shape[0] != 2 * len(qs):
-            raise SteerbridgeError("Answer-matched gain: an answer text has no tokens.")
-        cols = [batch.probe[i].nonzero().squeeze(1) for i in range(batch.ids.shape[0])]
-        ctx: Any = nullcontext()
-        if steering is not None:
-            ends = torch.stack([c[0] + 1 for c in cols])
-            ctx = steer(lm, steering.vector, steering.alpha, positions=steering.positions,
-                        prompt_length=ends, check_model=steering.check_model)
-        with ctx:
-            logp = logp_at_probes(lm, batch)
-        nxt = torch.cat([batch.ids[i, c + 1] for i, c in enumerate(cols)]).to(logp.device)
-        per_token = logp.gather(1, nxt.unsqueeze(1)).squeeze(1).double()
-        totals = torch.stack([t.sum() for t in per_token.split([len(c) for c in cols])])
-        out.append((totals[0::2] - totals[1::2]).cpu().numpy())
-    return np.concatenate(out)
+    """`AnswerScorer.differences` with full forwards (no replay)."""
+    return AnswerScorer(lm, questions, answers, batch_size).differences(steering)
 
 
-def answer_change(lm: LoadedModel, vector: SteeringVector, alpha: float,
-                  questions: Sequence[str], answers: Sequence[Sequence[str]],
-                  batch_size: int = 8, check_model: bool = True,
-                  positions: Positions = "all") -> np.ndarray:
-    """``d(+α v) − d(−α v)`` per question: the odd change steering makes between the answers."""
-    up, down = (answer_differences(lm, questions, answers, batch_size,
-                                   Steering(vector, a, positions, check_model))
-                for a in (alpha, -alpha))
-    return up - down
-
-
-def _with_gain(vec: SteeringVector, layer: int, gain: float) -> SteeringVector:
+def with_gain(vec: SteeringVector, layer: int, gain: float) -> SteeringVector:
+    """`vec` with its push at `layer` multiplied by `gain` (a negative gain flips it)."""
     sign = 1.0 if gain >= 0 else -1.0
     return replace(vec, directions={layer: sign * vec.unit(layer)},
                    scales={layer: float(vec.scales[layer]) * abs(gain)})
 
 
-def _fit(c_t: np.ndarray, c_s: np.ndarray) -> float:
+def fit_gain(c_t: np.ndarray, c_s: np.ndarray) -> float:
+    """The least-squares ``g`` in ``g·c_t ≈ c_s`` (0 when the target did not move)."""
     den = float(np.dot(c_t, c_t))
     return float(np.dot(c_t, c_s)) / den if den > 0 else 0.0
 
@@ -119,27 +179,26 @@ def answer_matched(inputs: TransferInputs, start: SteeringVector,
         raise SteerbridgeError("answer_matched() needs a start vector on the target at the "
                                "bridge's target layer (e.g. the state bridge's W·v).")
     qs, ans = inputs.prompts[:s.max_prompts], inputs.answers[:s.max_prompts]
-    c_s = answer_change(inputs.source, inputs.vector, s.alpha, qs, ans, s.batch_size,
-                        positions=s.positions)
-    c_t = answer_change(inputs.target, start, s.alpha, qs, ans, s.batch_size,
-                        positions=s.positions)
+    source = AnswerScorer(inputs.source, qs, ans, s.batch_size, min(inputs.vector.layers))
+    target = AnswerScorer(inputs.target, qs, ans, s.batch_size, lt)
+    c_s = source.change(inputs.vector, s.alpha, s.positions)
+    c_t = target.change(start, s.alpha, s.positions)
     agreement = float(np.corrcoef(c_t, c_s)[0, 1]) if len(qs) > 1 and c_t.std() > 0 \
         and c_s.std() > 0 else float("nan")
-    gain = _fit(c_t, c_s)
+    gain = fit_gain(c_t, c_s)
     history = [gain]
     for _ in range(s.rounds):  # c_T is not linear in g far from 1: refit around the last gain
         gain = float(np.clip(gain, -s.max_gain, s.max_gain))
         if gain == 0.0:
             break
-        c_g = answer_change(inputs.target, _with_gain(start, lt, gain), s.alpha, qs, ans,
-                            s.batch_size, positions=s.positions)
-        gain *= _fit(c_g, c_s)
+        c_g = target.change(with_gain(start, lt, gain), s.alpha, s.positions)
+        gain *= fit_gain(c_g, c_s)
         history.append(gain)
     gain = float(np.clip(gain, -s.max_gain, s.max_gain))
     if gain == 0.0:
         raise SteerbridgeError("Answer-matched gain: neither model's answers moved under "
                                "steering; nothing to match. Try a larger alpha.")
-    out = _with_gain(start, lt, gain)
+    out = with_gain(start, lt, gain)
     return replace(out, lineage=[*start.lineage, f"answer-matched gain {gain:.3g} (alpha "
                                                  f"{s.alpha:g})"],
                    info={**start.info, "transfer": "gain",
