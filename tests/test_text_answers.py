@@ -76,6 +76,25 @@ def test_text_scores_equal_a_hand_computed_likelihood(tiny: LoadedModel) -> None
         assert res["none"]["lo"][i] == pytest.approx(np.mean(lp[0]) - np.mean(lp[1]), abs=1e-3)
 
 
+def test_chunked_answer_logp_equals_the_whole_tensor_log_softmax(tiny: LoadedModel) -> None:
+    """`text_scores.scores` takes the log-softmax a few positions at a time (no float64 copy of
+    every logit): bit for bit what one log-softmax over the whole tensor gives."""
+    prompts = ab.prepare(tiny, _texts(9))
+    ids, mask = text_scores.encode(tiny, prompts)
+    with torch.no_grad():
+        logits = text_scores.forward(tiny, ids, mask, prompts)
+    whole = torch.log_softmax(logits.double(), dim=-1)
+    k = logits.shape[1]
+    answers = [a for p in prompts for a in (p.matching_ids, p.non_matching_ids)]
+    assert sum(map(len, answers)) > text_scores.CHUNK  # several chunks
+    ld = []
+    for r in range(0, len(answers), 2):
+        tot = [whole[r + i, torch.arange(k - len(a) - 1, k - 1), torch.tensor(a)].sum()
+               for i, a in enumerate(answers[r:r + 2])]
+        ld.append(float(tot[0] - tot[1]))
+    assert np.array_equal(text_scores.scores(logits, prompts)["ld"], np.array(ld))
+
+
 def test_text_replay_equals_full_steered_forward_and_batching(tiny: LoadedModel) -> None:
     items = _texts(7)
     v = extract(tiny, items, [1, 2])

@@ -53,17 +53,30 @@ def forward(lm: LoadedModel, ids: Tensor, mask: Tensor, prompts: Sequence[ABProm
     return out.logits
 
 
+CHUNK = 16  # answer positions per log-softmax: a few MB, not [2B, K, vocab] in float64 at once
+
+
+def answer_logp(logits: Tensor, rows: Tensor, pos: Tensor, tokens: Tensor) -> Tensor:
+    """``log p(tokens[j])`` at ``logits[rows[j], pos[j]]`` in float64, a `CHUNK` of positions at
+    a time: each row's log-softmax is the same as over the whole tensor, without allocating
+    (and page-faulting) a float64 copy of every logit, which cost as much as a replayed pass."""
+    out = [torch.log_softmax(logits[rows[j:j + CHUNK], pos[j:j + CHUNK]].double(), dim=-1)
+           .gather(1, tokens[j:j + CHUNK, None])[:, 0] for j in range(0, len(rows), CHUNK)]
+    return torch.cat(out) if out else torch.zeros(0, dtype=torch.float64, device=logits.device)
+
+
 def scores(logits: Tensor, prompts: Sequence[ABPrompt]) -> Scores:
     """p, ld, lo, mass per prompt from `forward`'s logits."""
-    logp = torch.log_softmax(logits.double(), dim=-1)
-    k = logp.shape[1]
+    k = logits.shape[1]
+    answers = [a for p in prompts for a in (p.matching_ids, p.non_matching_ids)]
+    # the token at column k-n+i (of the last k) is predicted by column k-n+i-1
+    rows = torch.cat([torch.full((len(a),), r) for r, a in enumerate(answers)])
+    pos = torch.cat([torch.arange(k - len(a) - 1, k - 1) for a in answers])
+    toks = torch.tensor([t for a in answers for t in a])
+    dev = logits.device
+    lps = answer_logp(logits, rows.to(dev), pos.to(dev), toks.to(dev))
     total, per_token = [], []
-    for row, ans in enumerate(a for p in prompts for a in (p.matching_ids, p.non_matching_ids)):
-        n = len(ans)
-        # the token at column k-n+i (of the last k) is predicted by column k-n+i-1
-        pos = torch.arange(k - n - 1, k - 1, device=logp.device)
-        tok = torch.tensor(ans, device=logp.device)
-        lp = logp[row, pos, tok]
+    for lp in lps.split([len(a) for a in answers]):
         total.append(lp.sum())
         per_token.append(lp.mean())
     t, g = torch.stack(total).view(-1, 2), torch.stack(per_token).view(-1, 2)
