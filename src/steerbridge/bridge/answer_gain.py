@@ -11,7 +11,7 @@ flips the direction: the mapped vector moves the answers the opposite way to the
 Both models are steered at the same positions as the evaluation (`GainSettings.positions`:
 every position, or the answer's tokens and the position that predicts the first one). Each
 model's blocks before the steered layer run once per batch (`AnswerScorer`); every push replays
-their output, the same numbers as full forwards at about 0.6 of the cost (BENCHMARKS.md).
+their output: the same numbers as full forwards in 0.69 of the time (BENCHMARKS.md).
 
 A random *source* vector barely moves the source's answers, so its gain comes out small: the
 method's own control. The agreement ``corr(c_T(1), c_S)`` over prompts is recorded: a
@@ -80,6 +80,8 @@ class AnswerScorer:
     layer: int | None = None
 
     def __post_init__(self) -> None:
+        if self.layer is not None:
+            self.lm.check_layer(self.layer)
         self._batches: list[tuple[ProbeBatch, list[Tensor], Tensor]] = []
         for j in range(0, len(self.questions), self.batch_size):
             qs, ans = self.questions[j:j + self.batch_size], self.answers[j:j + self.batch_size]

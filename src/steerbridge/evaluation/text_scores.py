@@ -72,7 +72,7 @@ def scores(logits: Tensor, prompts: Sequence[ABPrompt]) -> Scores:
     # the token at column k-n+i (of the last k) is predicted by column k-n+i-1
     rows = torch.cat([torch.full((len(a),), r) for r, a in enumerate(answers)])
     pos = torch.cat([torch.arange(k - len(a) - 1, k - 1) for a in answers])
-    toks = torch.tensor([t for a in answers for t in a])
+    toks = torch.tensor([t for a in answers for t in a], dtype=torch.long)
     dev = logits.device
     lps = answer_logp(logits, rows.to(dev), pos.to(dev), toks.to(dev))
     total, per_token = [], []
