@@ -101,3 +101,16 @@ def test_a_start_vector_on_another_model_is_refused() -> None:
     other = SteeringVector({1: torch.ones(32)}, {1: 0.02}, "other", "f" * 16, 32, "t", "none")
     with pytest.raises(SteerbridgeError, match="start vector on the target"):
         answer_matched(inputs, other)
+
+
+def test_a_scorer_at_a_layer_the_model_lacks_is_refused_before_any_forward() -> None:
+    """`AnswerScorer(layer=...)` names the valid range; `output_of` says when its block never
+    ran (a model whose layers are not the ones its forward uses)."""
+    from steerbridge.bridge.answer_gain import AnswerScorer
+    from steerbridge.models.replay import output_of
+
+    inputs, _ = _inputs((("Yes.", "No."), ("Fine.", "Bad.")))
+    with pytest.raises(SteerbridgeError, match=r"valid layers are 0\.\.2"):
+        AnswerScorer(inputs.source, inputs.prompts, inputs.answers, layer=7)
+    with pytest.raises(SteerbridgeError, match="did not run"):
+        output_of(inputs.source, 1, lambda: None)

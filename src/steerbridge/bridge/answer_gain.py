@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -34,7 +35,7 @@ from steerbridge.bridge.method_inputs import TransferInputs
 from steerbridge.bridge.probes import ProbeBatch, answer_batch
 from steerbridge.errors import SteerbridgeError
 from steerbridge.models.loading import LoadedModel
-from steerbridge.models.replay import replay_prefix
+from steerbridge.models.replay import output_of, replay_prefix
 from steerbridge.vectors.steering import Positions, steer
 from steerbridge.vectors.vector import SteeringVector
 
@@ -59,10 +60,6 @@ class Steering:
     check_model: bool = True
 
 
-class _Stop(Exception):
-    """Raised by the capture hook: the blocks after the steered layer need not run."""
-
-
 @dataclass
 class AnswerScorer:
     """One model's answer differences on fixed prompts, unsteered or under any push.
@@ -81,7 +78,7 @@ class AnswerScorer:
 
     def __post_init__(self) -> None:
         if self.layer is not None:
-            self.lm.check_layer(self.layer)
+            self.lm.check_layer(self.layer)  # a clear error before any forward
         self._batches: list[tuple[ProbeBatch, list[Tensor], Tensor]] = []
         for j in range(0, len(self.questions), self.batch_size):
             qs, ans = self.questions[j:j + self.batch_size], self.answers[j:j + self.batch_size]
@@ -98,21 +95,8 @@ class AnswerScorer:
     def _prefixes(self) -> list[Any]:
         """Block `layer`'s unsteered output per batch (computed on first use)."""
         if not self._prefix and self.layer is not None:
-            for batch, _cols, _ends in self._batches:
-                sink: list[Any] = []
-
-                def stop(_m: Any, _a: Any, out: Any, sink: list[Any] = sink) -> None:
-                    sink.append(out)
-                    raise _Stop
-
-                handle = self.lm.layers[self.layer].register_forward_hook(stop)
-                try:
-                    logp_at_probes(self.lm, batch)
-                except _Stop:
-                    pass
-                finally:
-                    handle.remove()
-                self._prefix.append(sink[0])
+            self._prefix = [output_of(self.lm, self.layer, partial(logp_at_probes, self.lm, b))
+                            for b, _cols, _ends in self._batches]
         return self._prefix
 
     @torch.no_grad()

@@ -4,17 +4,20 @@ Inside ``with replay_prefix(lm, layer, cached):`` blocks ``0..layer-1`` pass the
 and block `layer` returns `cached` (its output from an earlier pass on the same inputs), so a
 forward costs only the blocks after `layer` and the head. Hooks registered on
 ``lm.layers[layer]`` inside the block attach to the stand-in and still act on the cached output.
-Used by the A/B sweeps (`evaluation.ab`) and distillation (`bridge.distill`).
+Used by the A/B sweeps (`evaluation.ab`), distillation (`bridge.distill`) and the answer-matched
+gain (`bridge.answer_gain`, which takes the cached output from `output_of`, a forward stopped
+after the block).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from torch import nn
 
+from steerbridge.errors import SteerbridgeError
 from steerbridge.models.loading import LoadedModel
 
 
@@ -52,3 +55,29 @@ def capture(lm: LoadedModel, layer: int) -> tuple[list[Any], Any]:
     sink: list[Any] = []
     handle = lm.layers[layer].register_forward_hook(lambda _m, _a, out: sink.append(out))
     return sink, handle
+
+
+class _StopAfterBlock(Exception):
+    """Raised by `output_of`'s hook: the blocks after the wanted one need not run."""
+
+
+def output_of(lm: LoadedModel, layer: int, forward: Callable[[], Any]) -> Any:
+    """Block `layer`'s output from `forward()` (a forward of `lm`), as `replay_prefix` replays
+    it (the block's own dtype and structure), stopping the forward after that block."""
+    sink: list[Any] = []
+
+    def stop(_m: Any, _a: Any, out: Any) -> None:
+        sink.append(out)
+        raise _StopAfterBlock
+
+    handle = lm.layers[lm.check_layer(layer)].register_forward_hook(stop)
+    try:
+        forward()
+    except _StopAfterBlock:
+        pass
+    finally:
+        handle.remove()
+    if not sink:
+        raise SteerbridgeError(f"Block {layer} of {lm.name} did not run in the forward; is the "
+                               "model's layers_path right?")
+    return sink[0]
