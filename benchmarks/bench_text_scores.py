@@ -1,5 +1,5 @@
 """A/B text sweep on the real target: the answers' log-softmax over the whole logit tensor
-(float64 copy of every kept logit) against `text_scores.answer_logp`'s chunks.
+(float64 copy of every kept logit) against `models.continuations.token_logp`'s chunks.
 
 Interleaved repeats of the same sweep (the demo's shape: 8 items a batch, text answers, a vector
 at ±α, prefix replay), each way; the scores must be equal bit for bit.
@@ -18,7 +18,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from steerbridge.evaluation import ab, text_scores
+from steerbridge.evaluation import ab
+from steerbridge.models import continuations
 from steerbridge.models.loading import load
 from steerbridge.safeio import write_json
 from steerbridge.vectors import datasets
@@ -50,11 +51,11 @@ def main() -> None:
                   scales=measure_scales(lm, [args.layer]))
     prompts = ab.prepare(lm, test)
     vectors = {"native": vec, "random": random_like(vec, 0)}
-    chunked = text_scores.answer_logp
+    chunked = continuations.token_logp
     rows, outs = [], {}
     for rep in range(args.repeats):
         for way, fn in (("whole", whole_tensor), ("chunked", chunked)):
-            text_scores.answer_logp = fn  # type: ignore[assignment]
+            continuations.token_logp = fn  # type: ignore[assignment]
             t0 = time.perf_counter()
             res = ab.sweep(lm, prompts, vectors, [-0.4, 0.4], batch_size=8)
             sec = time.perf_counter() - t0
@@ -62,7 +63,7 @@ def main() -> None:
                                                              for k in vectors)])
             rows.append({"repeat": rep, "way": way, "seconds": sec})
             print(f"repeat {rep} {way:8s} {sec:6.1f} s", flush=True)
-        text_scores.answer_logp = chunked  # type: ignore[assignment]
+        continuations.token_logp = chunked  # type: ignore[assignment]
     equal = bool(np.array_equal(outs["whole"], outs["chunked"]))
     med = {w: float(np.median([r["seconds"] for r in rows if r["way"] == w]))
            for w in ("whole", "chunked")}

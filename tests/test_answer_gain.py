@@ -46,9 +46,8 @@ def test_answer_differences_equal_the_text_score_log_odds():
     d = answer_differences(lm, inputs.prompts, inputs.answers, batch_size=3)
     items = [ABItem(q, a[0], a[1]) for q, a in zip(inputs.prompts, inputs.answers, strict=True)]
     prompts = build_prompts(lm.tokenizer, items).prompts
-    ids, mask = text_scores.encode(lm, prompts)
     with torch.no_grad():
-        ld = text_scores.scores(text_scores.forward(lm, ids, mask, prompts), prompts)["ld"]
+        ld = text_scores.scores(lm, text_scores.encode(lm, prompts))[0]["ld"]
     assert np.allclose(d, ld, atol=1e-4) and np.abs(ld).min() > 1e-3
 
 

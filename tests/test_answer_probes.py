@@ -59,9 +59,8 @@ def test_answer_batch_probes_exactly_the_answer_tokens_and_matches_text_scoring(
     nxt = torch.cat([batch.ids[i, batch.probe[i].nonzero().squeeze(1) + 1] for i in range(4)])
     per_tok = logp.gather(1, nxt.unsqueeze(1)).squeeze(1)
     sums = torch.stack([c.sum() for c in per_tok.split([len(a) for a in rows])]).view(2, 2)
-    ids, mask = text_scores.encode(lm, prompts)
     with torch.no_grad():
-        sc = text_scores.scores(text_scores.forward(lm, ids, mask, prompts), prompts)
+        sc, _ = text_scores.scores(lm, text_scores.encode(lm, prompts))
     ld = torch.tensor(sc["ld"])
     assert torch.allclose((sums[:, 0] - sums[:, 1]).double(), ld, atol=1e-4)  # float32 logp
     assert float(ld.abs().min()) > 1e-3  # the answers differ, so the check is not vacuous

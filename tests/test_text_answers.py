@@ -12,6 +12,7 @@ import torch
 from steerbridge.errors import SteerbridgeError
 from steerbridge.evaluation import ab, text_scores
 from steerbridge.evaluation.verdicts import Evidence, judge
+from steerbridge.models import continuations
 from steerbridge.models.loading import LoadedModel
 from steerbridge.models.tiny import tiny_model
 from steerbridge.vectors import datasets
@@ -77,22 +78,16 @@ def test_text_scores_equal_a_hand_computed_likelihood(tiny: LoadedModel) -> None
 
 
 def test_chunked_answer_logp_equals_the_whole_tensor_log_softmax(tiny: LoadedModel) -> None:
-    """`text_scores.scores` takes the log-softmax a few positions at a time (no float64 copy of
-    every logit): bit for bit what one log-softmax over the whole tensor gives."""
-    prompts = ab.prepare(tiny, _texts(9))
-    ids, mask = text_scores.encode(tiny, prompts)
-    with torch.no_grad():
-        logits = text_scores.forward(tiny, ids, mask, prompts)
-    whole = torch.log_softmax(logits.double(), dim=-1)
-    k = logits.shape[1]
-    answers = [a for p in prompts for a in (p.matching_ids, p.non_matching_ids)]
-    assert sum(map(len, answers)) > text_scores.CHUNK  # several chunks
-    ld = []
-    for r in range(0, len(answers), 2):
-        tot = [whole[r + i, torch.arange(k - len(a) - 1, k - 1), torch.tensor(a)].sum()
-               for i, a in enumerate(answers[r:r + 2])]
-        ld.append(float(tot[0] - tot[1]))
-    assert np.array_equal(text_scores.scores(logits, prompts)["ld"], np.array(ld))
+    """`continuations.token_logp` takes the log-softmax a few positions at a time (no float64
+    copy of every logit): bit for bit what one log-softmax over the whole tensor gives."""
+    logits = torch.randn(5, 9, tiny.model.config.vocab_size, dtype=torch.float32,
+                         generator=torch.Generator().manual_seed(0))
+    g = torch.Generator().manual_seed(1)
+    n = 3 * continuations.CHUNK + 5  # several chunks, the last one partial
+    rows, pos = torch.randint(0, 5, (n,), generator=g), torch.randint(0, 9, (n,), generator=g)
+    toks = torch.randint(0, logits.shape[-1], (n,), generator=g)
+    whole = torch.log_softmax(logits.double(), dim=-1)[rows, pos, toks]
+    assert torch.equal(continuations.token_logp(logits, rows, pos, toks), whole)
 
 
 def test_text_replay_equals_full_steered_forward_and_batching(tiny: LoadedModel) -> None:

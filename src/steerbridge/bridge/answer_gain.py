@@ -10,8 +10,9 @@ flips the direction: the mapped vector moves the answers the opposite way to the
 
 Both models are steered at the same positions as the evaluation (`GainSettings.positions`:
 every position, or the answer's tokens and the position that predicts the first one). Each
-model's blocks before the steered layer run once per batch (`AnswerScorer`); every push replays
-their output: the same numbers as full forwards in 0.69 of the time (BENCHMARKS.md).
+prompt runs once and its two answers on its KV cache, and each model's blocks up to the steered
+layer run once per batch (`AnswerScorer`, `models.continuations`); every push replays their
+output and cache.
 
 A random *source* vector barely moves the source's answers, so its gain comes out small: the
 method's own control. The agreement ``corr(c_T(1), c_S)`` over prompts is recorded: a
@@ -21,21 +22,18 @@ label-free sign of whether the map carries this behaviour at all.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from contextlib import ExitStack
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
-from functools import partial
-from typing import Any
 
 import numpy as np
 import torch
 from torch import Tensor
 
-from steerbridge.bridge.distill import logp_at_probes
 from steerbridge.bridge.method_inputs import TransferInputs
-from steerbridge.bridge.probes import ProbeBatch, answer_batch
+from steerbridge.bridge.probes import answer_continuations
 from steerbridge.errors import SteerbridgeError
+from steerbridge.models import continuations
 from steerbridge.models.loading import LoadedModel
-from steerbridge.models.replay import output_of, replay_prefix
 from steerbridge.vectors.steering import Positions, steer
 from steerbridge.vectors.vector import SteeringVector
 
@@ -79,47 +77,40 @@ class AnswerScorer:
     def __post_init__(self) -> None:
         if self.layer is not None:
             self.lm.check_layer(self.layer)  # a clear error before any forward
-        self._batches: list[tuple[ProbeBatch, list[Tensor], Tensor]] = []
+        self._batches: list[continuations.Encoded] = []
         for j in range(0, len(self.questions), self.batch_size):
             qs, ans = self.questions[j:j + self.batch_size], self.answers[j:j + self.batch_size]
             if any(len(a) != 2 for a in ans):
                 raise SteerbridgeError("Answer-matched gain needs exactly two answers per "
                                        "prompt.")
-            batch = answer_batch(self.lm.tokenizer, qs, ans)
-            if batch.ids.shape[0] != 2 * len(qs):
-                raise SteerbridgeError("Answer-matched gain: an answer text has no tokens.")
-            cols = [batch.probe[i].nonzero().squeeze(1) for i in range(batch.ids.shape[0])]
-            self._batches.append((batch, cols, torch.stack([c[0] + 1 for c in cols])))
-        self._prefix: list[Any] = []
+            self._batches.append(answer_continuations(self.lm.tokenizer, qs, ans))
+        self._prefix: list[continuations.Prefix] = []
 
-    def _prefixes(self) -> list[Any]:
-        """Block `layer`'s unsteered output per batch (computed on first use)."""
+    def _prefixes(self) -> list[continuations.Prefix]:
+        """Block `layer`'s unsteered outputs and cache per batch (computed on first use)."""
         if not self._prefix and self.layer is not None:
-            self._prefix = [output_of(self.lm, self.layer, partial(logp_at_probes, self.lm, b))
-                            for b, _cols, _ends in self._batches]
+            self._prefix = [continuations.prefix_of(self.lm, enc, self.layer)
+                            for enc in self._batches]
         return self._prefix
 
     @torch.no_grad()
     def differences(self, steering: Steering | None = None) -> np.ndarray:
         """``log p(first answer) − log p(second answer)`` per question, steered by
-        `steering` (each row's prompt ends where its answer's probes begin)."""
+        `steering` (at each answer's tokens and the position that predicts the first, or all
+        positions: `Steering.positions`)."""
         replay = steering is not None and self.layer is not None \
             and min(steering.vector.layers) >= self.layer
         prefixes = self._prefixes() if replay else []
+        push = None
+        if steering is not None:
+            def push(ends: int | Tensor, s: Steering = steering) -> AbstractContextManager[None]:
+                return steer(self.lm, s.vector, s.alpha, positions=s.positions,
+                             prompt_length=ends, check_model=s.check_model)
         out = []
-        for k, (batch, cols, ends) in enumerate(self._batches):
-            with ExitStack() as stack:
-                if replay:  # the stand-ins first, so the steering hooks attach to them
-                    assert self.layer is not None
-                    stack.enter_context(replay_prefix(self.lm, self.layer, prefixes[k]))
-                if steering is not None:
-                    stack.enter_context(steer(self.lm, steering.vector, steering.alpha,
-                                              positions=steering.positions, prompt_length=ends,
-                                              check_model=steering.check_model))
-                logp = logp_at_probes(self.lm, batch)
-            nxt = torch.cat([batch.ids[i, c + 1] for i, c in enumerate(cols)]).to(logp.device)
-            per_token = logp.gather(1, nxt.unsqueeze(1)).squeeze(1).double()
-            totals = torch.stack([t.sum() for t in per_token.split([len(c) for c in cols])])
+        for k, enc in enumerate(self._batches):
+            logp, _ = continuations.logprobs(self.lm, enc, prefix=prefixes[k] if replay
+                                             else None, push=push)
+            totals = torch.stack([t.sum() for t in logp.split(enc.lengths)])
             out.append((totals[0::2] - totals[1::2]).cpu().numpy())
         return np.concatenate(out)
 

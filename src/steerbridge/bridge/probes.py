@@ -28,6 +28,7 @@ import torch
 from torch import Tensor
 
 from steerbridge.errors import SteerbridgeError
+from steerbridge.models import continuations
 from steerbridge.models.batching import pad_batch, pad_id, position_ids_from_mask
 from steerbridge.models.loading import LoadedModel
 from steerbridge.vectors.prompts import chat_prompt, label_text
@@ -107,6 +108,27 @@ def answer_batch(tokenizer: Any, questions: Sequence[str], answers: Sequence[Seq
     for i, n in enumerate(spans):  # columns width-n-1 .. width-2 predict the n answer tokens
         probe[i, width - n - 1:width - 1] = True
     return ProbeBatch(ids, mask, probe, probe.clone())
+
+
+def answer_continuations(tokenizer: Any, questions: Sequence[str],
+                         answers: Sequence[Sequence[str]], system: str | None = None,
+                         max_tokens: int = 256) -> continuations.Encoded:
+    """`answer_batch`'s prompts and answers for `models.continuations` (each prompt once, its
+    answers on its cache); the prompt keeps its last ``max_tokens − longest answer`` tokens."""
+    if len(answers) != len(questions):
+        raise SteerbridgeError(f"{len(questions)} questions but {len(answers)} answer lists; "
+                               "give one list of candidate answers per question.")
+    prompts, rows = [], []
+    for q, cands in zip(questions, answers, strict=True):
+        ans = [list(tokenizer.encode(label_text(a), add_special_tokens=False)) for a in cands]
+        if not all(ans):
+            raise SteerbridgeError(f"An answer to {q[:60]!r} has no tokens: every candidate "
+                                   "answer needs some text.")
+        prompt = list(tokenizer.encode(chat_prompt(tokenizer, q, system),
+                                       add_special_tokens=False))
+        prompts.append(prompt[-max(1, max_tokens - max(map(len, ans))):])
+        rows.append(ans)
+    return continuations.encode(prompts, rows, pad_id(tokenizer))
 
 
 def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:

@@ -21,12 +21,14 @@ the metrics; ``verdict`` says whether the test set is large enough to judge.
 Speed: steering at layer ``l`` leaves blocks ``0..l`` untouched, so each batch runs the full
 model once (unsteered, which is also the ``none`` condition) while caching the output of block
 ``l``; every steered pass then replays that cache and runs only the blocks after ``l``, and the
-LM head only at the answer position (``logits_to_keep=1``).
+LM head only at the answer position (``logits_to_keep=1``). Text answers run the prompt once
+and both answers on its KV cache (`models.continuations`, which replays the same way).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, ExitStack
 from typing import Any
 
 import numpy as np
@@ -122,16 +124,45 @@ def _forward_last(lm: LoadedModel, ids: Tensor, mask: Tensor) -> Tensor:
     return out.logits[:, -1, :]
 
 
-def prompt_ends(batch: Sequence[ABPrompt], width: int, text: bool) -> Tensor:
-    """Per row of the encoded, left-padded batch, the column where its prompt ends (so
-    ``positions="generated"`` steers the answer's tokens and the position that predicts the
-    first one; ``"prompt"`` the prompt alone). Letter rows are all prompt; text rows are a
-    prompt followed by one of its answers (`text_scores.encode`'s order)."""
-    cpu = torch.device("cpu")  # whatever the default device is; steering moves it
-    if not text:
-        return torch.full((len(batch),), width, device=cpu)
-    return torch.tensor([width - len(ans) for p in batch
-                         for ans in (p.matching_ids, p.non_matching_ids)], device=cpu)
+def _letter_scorer(lm: LoadedModel, batch: list[ABPrompt], first: int | None,
+                   positions: Positions) -> tuple[Scores, Callable[[SteeringVector, float],
+                                                                   Scores]]:
+    """The batch's unsteered letter scores, and a function scoring it under a push (replaying
+    block `first`'s unsteered output when `first` is set)."""
+    ids, mask = _encode(lm, batch)
+    sink: list[Any] = []
+    handle = lm.layers[first].register_forward_hook(
+        lambda _m, _a, out: sink.append(out)) if first is not None else None
+    try:
+        unsteered = _scores(_forward_last(lm, ids, mask), batch)
+    finally:
+        if handle is not None:
+            handle.remove()
+    end = torch.full((len(batch),), ids.shape[1], device=torch.device("cpu"))  # all prompt
+
+    def steered(vec: SteeringVector, alpha: float) -> Scores:
+        with ExitStack() as stack:
+            if first is not None:  # stand-ins first, so the steering hooks attach to them
+                stack.enter_context(replay_prefix(lm, first, sink[0]))
+            stack.enter_context(steer(lm, vec, alpha, positions=positions, prompt_length=end))
+            return _scores(_forward_last(lm, ids, mask), batch)
+
+    return unsteered, steered
+
+
+def _text_scorer(lm: LoadedModel, batch: list[ABPrompt], first: int | None,
+                 positions: Positions) -> tuple[Scores, Callable[[SteeringVector, float],
+                                                                 Scores]]:
+    """`_letter_scorer` for text answers (`text_scores`: prompt once, answers on its cache)."""
+    enc = text_scores.encode(lm, batch)
+    unsteered, prefix = text_scores.scores(lm, enc, keep_layer=first)
+
+    def steered(vec: SteeringVector, alpha: float) -> Scores:
+        def push(ends: int | Tensor) -> AbstractContextManager[None]:
+            return steer(lm, vec, alpha, positions=positions, prompt_length=ends)
+        return text_scores.scores(lm, enc, prefix=prefix, push=push)[0]
+
+    return unsteered, steered
 
 
 @torch.inference_mode()
@@ -163,42 +194,15 @@ def sweep(
         res[name] = {k: np.full((na, n), np.nan) for k in SCORES}
     first = min(min(v.layers) for v in vectors.values()) if vectors else None
     use_replay = replay and first is not None
-    text = text_scores.is_text(prompts)
+    scorer = _text_scorer if text_scores.is_text(prompts) else _letter_scorer
     for idx in _batches(prompts, batch_size):
         batch = [prompts[i] for i in idx]
-        ids, mask = text_scores.encode(lm, batch) if text else _encode(lm, batch)
-        ends = prompt_ends(batch, ids.shape[1], text)
-
-        def score(ids: Tensor = ids, mask: Tensor = mask, batch: list[ABPrompt] = batch
-                  ) -> Scores:
-            if text:
-                return text_scores.scores(text_scores.forward(lm, ids, mask, batch), batch)
-            return _scores(_forward_last(lm, ids, mask), batch)
-
-        captured: list[Any] = []
-        handle = None
-        if use_replay:
-            assert first is not None
-            handle = lm.layers[first].register_forward_hook(
-                lambda _m, _a, out, sink=captured: sink.append(out))
-        try:
-            s = score()
-        finally:
-            if handle is not None:
-                handle.remove()
-        for k, arr in s.items():
+        unsteered, steered = scorer(lm, batch, first if use_replay else None, positions)
+        for k, arr in unsteered.items():
             res["none"][k][idx] = arr
         for name, vec in vectors.items():
             for ai, alpha in enumerate(alphas):
-                if use_replay:  # stand-ins first, so the steering hooks attach to them
-                    assert first is not None
-                    with replay_prefix(lm, first, captured[0]), \
-                            steer(lm, vec, alpha, positions=positions, prompt_length=ends):
-                        steered = score()
-                else:
-                    with steer(lm, vec, alpha, positions=positions, prompt_length=ends):
-                        steered = score()
-                for k, arr in steered.items():
+                for k, arr in steered(vec, alpha).items():
                     res[name][k][ai, idx] = arr
                 if progress:
                     progress(len(batch))

@@ -1,7 +1,9 @@
 """Scores of A/B prompts whose answers are texts (several tokens): the likelihood of saying each.
 
-For a text answer (`steerbridge.vectors.text_answers`) the prompt runs twice, once with each
-answer appended, and the answer's log-probability is the sum over its tokens:
+For a text answer (`steerbridge.vectors.text_answers`) the answer's log-probability is the sum
+over its tokens, each given the prompt and the answer's tokens before it. The prompt runs once
+and both answers on its KV cache (`models.continuations`: 0.62 of the tokens of one row per
+answer on the built-in behaviours):
 
 - ``ld``: ``log p(matching text) − log p(non-matching text)``; ``p``: ``sigmoid(ld)``, the
   matching answer's share of the two (the letter score's definition, with texts for letters);
@@ -13,9 +15,6 @@ answer appended, and the answer's log-probability is the sum over its tokens:
   collapse check catches; it is not the letter score's answer mass (there is no off-answer
   probability when both answers are forced), so the verdict rule's mass threshold does not
   apply to it (`evaluation.verdicts`).
-
-Prompts are left-padded, so every answer ends at the last column and the logits of the last
-``max answer length + 1`` positions cover every answer token.
 """
 
 from __future__ import annotations
@@ -26,7 +25,9 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from steerbridge.models.batching import pad_batch, pad_id, position_ids_from_mask
+from steerbridge.models import continuations
+from steerbridge.models.batching import pad_id
+from steerbridge.models.continuations import Encoded, Prefix, Push
 from steerbridge.models.loading import LoadedModel
 from steerbridge.vectors.prompts import ABPrompt
 
@@ -38,45 +39,17 @@ def is_text(prompts: Sequence[ABPrompt]) -> bool:
     return any(len(p.matching_ids) > 1 or len(p.non_matching_ids) > 1 for p in prompts)
 
 
-def encode(lm: LoadedModel, prompts: Sequence[ABPrompt]) -> tuple[Tensor, Tensor]:
-    """Two rows per prompt (matching answer appended, then non-matching), left-padded."""
-    rows = [p.prompt_ids + ans for p in prompts for ans in (p.matching_ids, p.non_matching_ids)]
-    ids, mask = pad_batch(rows, pad_id(lm.tokenizer), "left")
-    return ids.to(lm.device), mask.to(lm.device)
+def encode(lm: LoadedModel, prompts: Sequence[ABPrompt]) -> Encoded:
+    """Each prompt with its two answers (matching, then non-matching)."""
+    return continuations.encode([p.prompt_ids for p in prompts],
+                                [(p.matching_ids, p.non_matching_ids) for p in prompts],
+                                pad_id(lm.tokenizer))
 
 
-def forward(lm: LoadedModel, ids: Tensor, mask: Tensor, prompts: Sequence[ABPrompt]) -> Tensor:
-    """Logits of the last ``longest answer + 1`` positions: ``[2B, K, vocab]``."""
-    k = 1 + max(max(len(p.matching_ids), len(p.non_matching_ids)) for p in prompts)
-    out = lm.model(input_ids=ids, attention_mask=mask, position_ids=position_ids_from_mask(mask),
-                   use_cache=False, logits_to_keep=k)
-    return out.logits
-
-
-CHUNK = 16  # answer positions per log-softmax: a few MB, not [2B, K, vocab] in float64 at once
-
-
-def answer_logp(logits: Tensor, rows: Tensor, pos: Tensor, tokens: Tensor) -> Tensor:
-    """``log p(tokens[j])`` at ``logits[rows[j], pos[j]]`` in float64, a `CHUNK` of positions at
-    a time: each row's log-softmax is the same as over the whole tensor, without allocating
-    (and page-faulting) a float64 copy of every logit, which cost as much as a replayed pass."""
-    out = [torch.log_softmax(logits[rows[j:j + CHUNK], pos[j:j + CHUNK]].double(), dim=-1)
-           .gather(1, tokens[j:j + CHUNK, None])[:, 0] for j in range(0, len(rows), CHUNK)]
-    return torch.cat(out) if out else torch.zeros(0, dtype=torch.float64, device=logits.device)
-
-
-def scores(logits: Tensor, prompts: Sequence[ABPrompt]) -> Scores:
-    """p, ld, lo, mass per prompt from `forward`'s logits."""
-    k = logits.shape[1]
-    answers = [a for p in prompts for a in (p.matching_ids, p.non_matching_ids)]
-    # the token at column k-n+i (of the last k) is predicted by column k-n+i-1
-    rows = torch.cat([torch.full((len(a),), r) for r, a in enumerate(answers)])
-    pos = torch.cat([torch.arange(k - len(a) - 1, k - 1) for a in answers])
-    toks = torch.tensor([t for a in answers for t in a], dtype=torch.long)
-    dev = logits.device
-    lps = answer_logp(logits, rows.to(dev), pos.to(dev), toks.to(dev))
+def from_logp(logp: Tensor, enc: Encoded) -> Scores:
+    """p, ld, lo, mass per prompt from every answer token's log-probability."""
     total, per_token = [], []
-    for lp in lps.split([len(a) for a in answers]):
+    for lp in logp.split(enc.lengths):
         total.append(lp.sum())
         per_token.append(lp.mean())
     t, g = torch.stack(total).view(-1, 2), torch.stack(per_token).view(-1, 2)
@@ -85,3 +58,11 @@ def scores(logits: Tensor, prompts: Sequence[ABPrompt]) -> Scores:
            "mass": g.exp().mean(dim=1)}
     bad = ~torch.isfinite(t).all(dim=1)
     return {key: torch.where(bad, torch.nan, v).cpu().numpy() for key, v in out.items()}
+
+
+def scores(lm: LoadedModel, enc: Encoded, keep_layer: int | None = None,
+           prefix: Prefix | None = None, push: Push | None = None
+           ) -> tuple[Scores, Prefix | None]:
+    """`from_logp` of `continuations.logprobs` (see there for `keep_layer`, `prefix`, `push`)."""
+    logp, kept = continuations.logprobs(lm, enc, keep_layer, prefix, push)
+    return from_logp(logp, enc), kept

@@ -27,7 +27,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -37,9 +37,10 @@ from transformers import DynamicCache
 from steerbridge.errors import SteerbridgeError
 from steerbridge.models.batching import pad_batch, position_ids_from_mask
 from steerbridge.models.loading import LoadedModel
-from steerbridge.models.replay import capture, replay_prefix
+from steerbridge.models.replay import capture, output_of, replay_prefix
 
 Push = Callable[[int | Tensor], AbstractContextManager[Any]]
+CPU = torch.device("cpu")  # index tensors are built here (whatever the default device), then moved
 CHUNK = 16  # positions per log-softmax: a few MB, never a float64 copy of every kept logit
 
 
@@ -128,9 +129,15 @@ def token_logp(logits: Tensor, rows: Tensor, pos: Tensor, tokens: Tensor) -> Ten
 
 
 def _forward(lm: LoadedModel, replayed: tuple[int, Any] | None, keep_layer: int | None,
-             sink: list[Any], push: Push | None, ends: int | Tensor, **kwargs: Any) -> Tensor:
+             sink: list[Any], push: Push | None, ends: int | Tensor, stop: bool = False,
+             **kwargs: Any) -> Tensor | None:
     """``lm.model(**kwargs).logits``, replaying ``replayed = (layer, output)`` if given, under
-    ``push(ends)``; block `keep_layer`'s output is appended to `sink`."""
+    ``push(ends)``; block `keep_layer`'s output is appended to `sink`. ``stop``: the forward
+    stops after block `keep_layer` (no logits)."""
+    if stop:
+        assert keep_layer is not None and replayed is None and push is None
+        sink.append(output_of(lm, keep_layer, lambda: lm.model(**kwargs)))
+        return None
     with ExitStack() as stack:
         if replayed is not None:  # the stand-ins first, so the push's hooks attach to them
             stack.enter_context(replay_prefix(lm, *replayed))
@@ -152,65 +159,97 @@ def _ids(lm: LoadedModel, rows: Sequence[Sequence[int]], pad: int, side: Any
 
 
 def _joint(lm: LoadedModel, enc: Encoded, keep_layer: int | None, prefix: Prefix | None,
-           sink: list[Any], push: Push | None) -> Tensor:
+           sink: list[Any], push: Push | None, stop: bool = False) -> Tensor | None:
     """One row per continuation, left-padded so every continuation ends at the last column."""
     prompts = [p for p in enc.prompts for _ in range(enc.k)]
     ids, mask = _ids(lm, [p + r for p, r in zip(prompts, enc.rows, strict=True)], enc.pad,
                      "left")
     keep = 1 + max(enc.lengths)
-    ends = torch.tensor([ids.shape[1] - n for n in enc.lengths])
+    ends = torch.tensor([ids.shape[1] - n for n in enc.lengths], device=CPU)
     logits = _forward(lm, (prefix.layer, prefix.outputs[0]) if prefix else None, keep_layer,
-                      sink, push, ends, input_ids=ids, attention_mask=mask,
+                      sink, push, ends, stop, input_ids=ids, attention_mask=mask,
                       position_ids=position_ids_from_mask(mask), use_cache=False,
                       logits_to_keep=keep)
+    if logits is None:
+        return None
     # the token at column keep-n+i (of the last `keep`) is predicted by column keep-n+i-1
-    rows = torch.cat([torch.full((n,), r) for r, n in enumerate(enc.lengths)])
-    pos = torch.cat([torch.arange(keep - n - 1, keep - 1) for n in enc.lengths])
+    rows = torch.cat([torch.full((n,), r, device=CPU) for r, n in enumerate(enc.lengths)])
+    pos = torch.cat([torch.arange(keep - n - 1, keep - 1, device=CPU) for n in enc.lengths])
     return token_logp(logits, rows, pos, _tokens(enc.rows))
 
 
 def _tokens(rows: Sequence[Sequence[int]]) -> Tensor:
-    return torch.tensor([t for r in rows for t in r], dtype=torch.long)
+    return torch.tensor([t for r in rows for t in r], dtype=torch.long, device=CPU)
 
 
 def _shared(lm: LoadedModel, enc: Encoded, keep_layer: int | None, prefix: Prefix | None,
-            sink: list[Any], push: Push | None, kv_sink: list[tuple[Tensor, Tensor]]
-            ) -> Tensor:
-    """Prompt once (its cache kept), then every continuation on it."""
+            sink: list[Any], push: Push | None, kv_sink: list[tuple[Tensor, Tensor]],
+            stop: bool = False) -> Tensor | None:
+    """Prompt once (its cache kept), then every continuation on it (``stop``: both passes
+    stop after block `keep_layer`, for the prefix alone)."""
     name = _cache_kwarg(lm)
     assert name is not None
     k, end = enc.k, enc.prompt_end
     ids, mask = _ids(lm, enc.prompts, enc.pad, "left")
     cache = DynamicCache()  # under replay, blocks 0..layer stay empty (they do not run)
     first = _forward(lm, (prefix.layer, prefix.outputs[0]) if prefix else None, keep_layer,
-                     sink, push, end, input_ids=ids, attention_mask=mask, use_cache=True,
+                     sink, push, end, stop, input_ids=ids, attention_mask=mask, use_cache=True,
                      position_ids=position_ids_from_mask(mask), logits_to_keep=1, **{name: cache})
     below = 0 if prefix is None else prefix.layer + 1
     layers = [(item[0], item[1]) for item in cache]
-    if len(layers) != lm.num_layers:
-        raise SteerbridgeError(f"{lm.name}'s KV cache has {len(layers)} layers for "
-                               f"{lm.num_layers} blocks; shared-prompt scoring cannot use it.")
+    ran = keep_layer + 1 if stop and keep_layer is not None else lm.num_layers
+    if len(layers) != ran or any(key is None for key, _ in layers[below:]):
+        raise SteerbridgeError(f"{lm.name}'s KV cache has {len(layers)} layers after {ran} "
+                               "blocks ran: shared-prompt scoring cannot use it (a model whose "
+                               "layers share or skip their cache).")
     kv = [(key.repeat_interleave(k, 0), val.repeat_interleave(k, 0))
           for key, val in layers[below:]]
     if prefix is None and keep_layer is not None:
         kv_sink.extend(kv[:keep_layer + 1])
     kv = (prefix.kv if prefix else []) + kv
-    rows = torch.arange(len(enc.rows))
+    if first is None:  # stopped: the prefix alone
+        if max(enc.lengths) == 1:
+            sink.append(None)
+        else:
+            _forward(lm, None, keep_layer, sink, None, end, True,
+                     **_continuation_inputs(lm, enc, mask, name, kv))
+        return None
+    rows = torch.arange(len(enc.rows), device=CPU)
     lp = token_logp(first, rows // k, torch.zeros_like(rows), _tokens([r[:1] for r in enc.rows]))
     if max(enc.lengths) == 1:
         sink.append(None)
         return lp
-    cont, cont_mask = _ids(lm, enc.rows, enc.pad, "right")
-    full = torch.cat([mask.repeat_interleave(k, 0), cont_mask], dim=1)
     logits = _forward(lm, (prefix.layer, prefix.outputs[1]) if prefix else None, keep_layer,
-                      sink, push, end, input_ids=cont, attention_mask=full, use_cache=True,
-                      position_ids=position_ids_from_mask(full)[:, end:],
-                      **{name: DynamicCache(ddp_cache_data=kv)})
-    rest = token_logp(logits, torch.cat([torch.full((n - 1,), r) for r, n in enumerate(
-        enc.lengths)]), torch.cat([torch.arange(n - 1) for n in enc.lengths]),
+                      sink, push, end, **_continuation_inputs(lm, enc, mask, name, kv))
+    assert logits is not None
+    rest = token_logp(logits, torch.cat([torch.full((n - 1,), r, device=CPU) for r, n in enumerate(
+        enc.lengths)]), torch.cat([torch.arange(n - 1, device=CPU) for n in enc.lengths]),
         _tokens([r[1:] for r in enc.rows]))
     pieces = rest.split([n - 1 for n in enc.lengths])
     return torch.cat([t for r, piece in enumerate(pieces) for t in (lp[r:r + 1], piece)])
+
+
+def _continuation_inputs(lm: LoadedModel, enc: Encoded, prompt_mask: Tensor, name: str,
+                         kv: list[tuple[Tensor, Tensor]]) -> dict[str, Any]:
+    """The continuation pass's inputs: right-padded rows on a cache of their prompts."""
+    cont, cont_mask = _ids(lm, enc.rows, enc.pad, "right")
+    full = torch.cat([prompt_mask.repeat_interleave(enc.k, 0), cont_mask], dim=1)
+    return {"input_ids": cont, "attention_mask": full, "use_cache": True,
+            "position_ids": position_ids_from_mask(full)[:, enc.prompt_end:],
+            name: DynamicCache(ddp_cache_data=kv)}
+
+
+def prefix_of(lm: LoadedModel, enc: Encoded, layer: int) -> Prefix:
+    """The `Prefix` of `logprobs(keep_layer=layer)` without its log-probabilities: every
+    forward stops after block `layer` (for callers that only score pushed runs)."""
+    lm.check_layer(layer)
+    sink: list[Any] = []
+    kv: list[tuple[Tensor, Tensor]] = []
+    if shares_prompt(lm, enc.total_length):
+        _shared(lm, enc, layer, None, sink, None, kv, stop=True)
+        return Prefix(layer, True, sink, kv)
+    _joint(lm, enc, layer, None, sink, None, stop=True)
+    return Prefix(layer, False, sink, kv)
 
 
 def logprobs(lm: LoadedModel, enc: Encoded, keep_layer: int | None = None,
@@ -232,6 +271,7 @@ def logprobs(lm: LoadedModel, enc: Encoded, keep_layer: int | None = None,
     kv: list[tuple[Tensor, Tensor]] = []
     lp = (_shared(lm, enc, keep_layer, prefix, sink, push, kv) if shared
           else _joint(lm, enc, keep_layer, prefix, sink, push))
+    assert lp is not None
     if keep_layer is None:
         return lp, None
     return lp, Prefix(keep_layer, shared, sink, kv)
