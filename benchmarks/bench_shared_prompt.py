@@ -25,6 +25,7 @@ import numpy as np
 from bench_gain import gain_sequence  # the gain's scorings, as benchmarks/bench_gain.py times
 
 from steerbridge.bridge.affine import Bridge
+from steerbridge.bridge.answer_gain import AnswerScorer
 from steerbridge.bridge.method_inputs import (
     TransferInputs,
     unlabelled_answers,
@@ -82,7 +83,7 @@ def compare(name: str, run: Callable[[], dict[str, np.ndarray]], repeats: int
             "max_abs_value": scale}
 
 
-def sweep_run(lm: Any, behaviour: str, items: int, layer: int
+def sweep_run(lm: Any, behaviour: str, items: int, layer: int, batch_size: int = 8
               ) -> Callable[[], dict[str, np.ndarray]]:
     gen, test = datasets.builtin(behaviour)
     gen, test = as_text_answers(gen[:40]), as_text_answers(test[:items])
@@ -92,7 +93,7 @@ def sweep_run(lm: Any, behaviour: str, items: int, layer: int
     vectors = {"native": vec, "random": random_like(vec, 0)}
 
     def run() -> dict[str, np.ndarray]:
-        res = ab.sweep(lm, prompts, vectors, [-0.4, 0.4], batch_size=8)
+        res = ab.sweep(lm, prompts, vectors, [-0.4, 0.4], batch_size=batch_size)
         return {k: np.concatenate([res["none"][k], *(res[v][k].ravel() for v in vectors)])
                 for k in ("ld", "p", "lo")}
 
@@ -106,6 +107,27 @@ def gain_run(inputs: TransferInputs, alpha: float) -> Callable[[], dict[str, np.
     return run
 
 
+def noise_floor(args: argparse.Namespace, bridge: Bridge, src: Any, tgt: Any,
+                record: dict[str, Any]) -> None:
+    """How far the earlier layout ("rows") itself moves when batched 4 instead of 8: the bf16
+    rounding any change of batch shapes brings, to read the layouts' differences against."""
+    with layout("rows"):
+        four = sweep_run(tgt, args.behaviour, args.items, int(bridge.target_layer), 4)()
+        eight = sweep_run(tgt, args.behaviour, args.items, int(bridge.target_layer))()
+        record["sweep_rows_batch_4_vs_8"] = {k: float(np.nanmax(np.abs(four[k] - eight[k])))
+                                             for k in four}
+        vec = SteeringVector.load(next(args.run.glob(
+            f"vectors/{args.behaviour}-*-source.safetensors")), src)
+        gen = as_text_answers(datasets.builtin(args.behaviour)[0][:80])
+        qs, ans = unlabelled_questions(gen)[:40], unlabelled_answers(gen)[:40]
+        layer = min(vec.layers)
+        c = [AnswerScorer(src, qs, ans, b, layer).change(vec, args.alpha) for b in (4, 8)]
+        record["gain_source_change_rows_batch_4_vs_8"] = float(np.abs(c[0] - c[1]).max())
+    print("rows layout, batch 4 vs 8: max |Δ|", {k: v for k, v in record.items()
+                                                 if k != "settings"}, flush=True)
+    write_json(args.out, record, force=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--run", type=Path, required=True, help="a demo run dir (bridge, vectors)")
@@ -115,11 +137,16 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--gain-repeats", type=int, default=1)
     ap.add_argument("--out", type=Path, default=Path("runs/shared-prompt.json"))
+    ap.add_argument("--noise-floor", action="store_true", help="only measure how far one row "
+                    "per answer moves when batched 4 instead of 8 (bf16 rounding)")
     args = ap.parse_args()
 
     bridge = Bridge.load(next(args.run.glob("bridge-*.safetensors")))
     src, tgt = load(bridge.source_name, dtype="auto"), load(bridge.target_name, dtype="auto")
     record: dict[str, Any] = {"settings": {k: str(v) for k, v in vars(args).items()}}
+    if args.noise_floor:
+        noise_floor(args, bridge, src, tgt, record)
+        return
     record["sweep"] = compare("sweep", sweep_run(tgt, args.behaviour, args.items,
                                                  int(bridge.target_layer)), args.repeats)
     write_json(args.out, record, force=True)

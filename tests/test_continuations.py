@@ -105,3 +105,52 @@ def test_keep_layer_and_prefix_together_are_refused() -> None:
             C.logprobs(lm, enc, keep_layer=1, prefix=prefix)
         with pytest.raises(SteerbridgeError, match="layer"):
             C.logprobs(lm, enc, keep_layer=9)
+
+
+@pytest.mark.parametrize("window", [None, 6])  # shared prompt, and one row each (short window)
+def test_prefix_of_stops_early_and_replays_like_a_full_forward(window) -> None:
+    lm = tiny_model("mistral", 32, 4, dtype=torch.float32)
+    lm.model.config.sliding_window = window
+    enc = _batch(seed=8)
+    vec = _vector(lm, 2)
+    with torch.no_grad():
+        prefix = C.prefix_of(lm, enc, 1)
+        assert prefix.shared == (window is None)
+        assert len(prefix.kv) == (2 if window is None else 0)
+        push = _push(lm, vec, 0.5, "generated")
+        full, _ = C.logprobs(lm, enc, push=push)
+        replayed, _ = C.logprobs(lm, enc, prefix=prefix, push=push)
+    assert torch.equal(replayed, full)
+
+
+@pytest.mark.real_models
+def test_real_target_in_float32_scores_the_same_either_way() -> None:
+    """On the real 1.5B (float32, so rounding cannot hide a wrong cache or position), the
+    built-in behaviours' text answers score the same with the prompt once as one row each."""
+    from conftest import REAL_TARGET, real_pair_installed
+
+    if not real_pair_installed():
+        pytest.skip("real models not installed: run `steerbridge models install`")
+    from steerbridge.evaluation import ab, text_scores
+    from steerbridge.models.loading import load
+    from steerbridge.vectors import datasets
+    from steerbridge.vectors.text_answers import as_text_answers
+
+    lm = load(REAL_TARGET, dtype="float32")
+    prompts = ab.prepare(lm, as_text_answers(datasets.builtin("caution")[1][:8]))
+    enc = text_scores.encode(lm, prompts)
+    d = torch.randn(lm.hidden_size, generator=torch.Generator().manual_seed(1))
+    vec = SteeringVector({12: d}, {12: 30.0}, lm.name, lm.fingerprint, lm.hidden_size, "test",
+                         "none")  # about the layer's median token norm
+    push = _push(lm, vec, 0.4, "generated")
+    with torch.no_grad():
+        shared, prefix = C.logprobs(lm, enc, keep_layer=12)
+        assert prefix is not None and prefix.shared
+        steered, _ = C.logprobs(lm, enc, prefix=prefix, push=push)
+        rows, rows_steered = _joint(lm, enc), _joint(lm, enc, push)
+    print(f"max |Δ log p| unsteered {float((shared - rows).abs().max()):.1e}, steered "
+          f"{float((steered - rows_steered).abs().max()):.1e}; push moved "
+          f"{float((steered - shared).abs().max()):.2f}")
+    torch.testing.assert_close(shared, rows, rtol=0, atol=1e-4)
+    torch.testing.assert_close(steered, rows_steered, rtol=0, atol=1e-4)
+    assert (steered - shared).abs().max() > 0.2
