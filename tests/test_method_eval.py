@@ -75,6 +75,22 @@ def test_verdict_rule():
     assert judge(_ev(retention=0.2))[0] == "fails"
 
 
+def test_a_verdict_a_small_nudge_would_flip_says_so():
+    """Caution on the demo: p retention 0.51 in one batch layout, 0.49 in another (bf16)."""
+    for ret, verdict in ((0.49, "fails"), (0.51, "partly")):
+        got, why = judge(_ev(retention=ret, odd_retention=0.57, random_target_max=0.07))
+        assert got == verdict and f"retention {ret:+.2f}" in why.split("rounding can flip")[1]
+    # far from every line that matters: no flag, also when another figure sits near a line
+    # that cannot change this verdict (corr 0.88 near 0.9, but the random mean rules out
+    # "transfers" anyway)
+    _, why = judge(_ev(retention=0.92, odd_retention=0.86, corr_change=0.88,
+                       random_target_mean=0.18, random_target_max=0.25))
+    assert "rounding" not in why
+    _, why = judge(_ev(corr_change=0.91))  # transfers by 0.01 of correlation
+    assert "corr +0.91" in why
+    assert "rounding" not in judge(_ev(n_test=5))[1]
+
+
 def test_verdict_rule_controls_by_absolute_mean():
     """A control that pushes the behaviour the wrong way on average is a method-wide push too."""
     assert judge(_ev(random_target_mean=-0.21, random_target_max=0.21))[0] == "partly"

@@ -16,6 +16,10 @@ Used by the pipeline's results and report and by `evaluation.method_eval` alike.
 - **partly** when retention and odd retention are both ≥ 0.5 and both exceed the largest |value|
   any control (random target or random source) reaches.
 - **fails** otherwise.
+
+A reason also names every figure whose move by `NEAR` either way would flip the verdict: on the
+demo, bf16 rounding alone (the same answers scored in another batch layout) moved retentions by
+up to 0.02 and flipped one verdict (RESULTS.md §7j), so such a verdict is a coin toss.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ FULL = 0.85
 CONTROL_MAX = 0.1
 CORR_MIN = 0.9
 PART = 0.5
+NEAR = 0.03  # a verdict this nudge flips is flagged: bf16 rounding moved retention ±0.02
 
 RULE = (f"not judgeable: fewer than {ITEMS_NEEDED} test items, |native Δp| < {NATIVE_MIN_DP}, "
         f"unsteered answer mass < {MASS_MIN} (letter answers), or "
@@ -74,7 +79,32 @@ def _le(x: float, bound: float) -> bool:
     return math.isfinite(x) and abs(x) <= bound
 
 
+FIGURES = {"retention": "retention", "odd_retention": "odd", "corr_change": "corr",
+           "random_target_mean": "random target", "random_source_mean": "random source"}
+
+
+def near_lines(e: Evidence) -> list[str]:
+    """The judged figures that moved by `NEAR` either way would change the verdict."""
+    verdict = _judge(e)[0]
+    out = []
+    for name, label in FIGURES.items():
+        x = getattr(e, name)
+        if math.isfinite(x) and any(_judge(replace(e, **{name: x + d}))[0] != verdict
+                                    for d in (-NEAR, NEAR)):
+            out.append(f"{label} {x:+.2f}")
+    return out
+
+
 def judge(e: Evidence) -> tuple[str, str]:
+    """``(verdict, reason)`` by `RULE`; the reason names the figures a nudge of `NEAR` would
+    flip the verdict on."""
+    verdict, why = _judge(e)
+    if verdict != "not judgeable" and (near := near_lines(e)):
+        why += f"; within {NEAR} of a line (rounding can flip it): {', '.join(near)}"
+    return verdict, why
+
+
+def _judge(e: Evidence) -> tuple[str, str]:
     """``(verdict, reason)`` by `RULE`."""
     if e.n_test < ITEMS_NEEDED:
         return "not judgeable", f"{e.n_test} test items (a verdict needs {ITEMS_NEEDED})"

@@ -9,6 +9,8 @@
 - `hidden_states`: `hidden_states_at` (early exit), `collect` / `iter_batches` over windows.
 - `layers`: `parse_layers` for layer lists typed by people.
 - `replay`: run only the blocks after a layer (replay a cached block output).
+- `continuations`: log-probabilities of several continuations per prompt, the prompt run once
+  (its KV cache shared), replayable like `replay`.
 - `tiny`: tiny random models and tokenizer for tests.
 - `zoo` (find, check, install), `zoo_entries` (the table), `gguf_build` (chunks -> GGUF -> HF).
 """
