@@ -29,8 +29,8 @@ def _demo_budget(quick: bool) -> str:
 
     if cpu_has_fast_bf16():
         return ("a few minutes (a fifth of the full run's work)" if quick else
-                "30 to 35 minutes (measured: 29 min 41 s to 32 min 38 s on a shared "
-                "2-core CPU with AVX512-BF16)")
+                "25 to 30 minutes (measured: 26 min 38 s on a shared 2-core CPU with "
+                "AVX512-BF16, whose speed varies by ±15 % from hour to hour)")
     return ("about 20 minutes (measured on a loaded 2-core AVX2 CPU)" if quick else
             "likely over an hour: this CPU has no bf16 units, so the models run in float32 "
             "(estimated from an earlier, smaller float32 run; try --quick first)")

@@ -44,7 +44,7 @@ from steerbridge.evaluation.summary import summarize_behaviour
 from steerbridge.evaluation.verdicts import judgement
 from steerbridge.models.batching import pad_batch, pad_id, position_ids_from_mask
 from steerbridge.models.loading import LoadedModel
-from steerbridge.models.replay import replay_prefix
+from steerbridge.models.replay import capture, replay_prefix
 from steerbridge.vectors.datasets import ABItem, answer_letter
 from steerbridge.vectors.prompts import ABPrompt, build_prompts
 from steerbridge.vectors.steering import Positions, steer
@@ -130,9 +130,7 @@ def _letter_scorer(lm: LoadedModel, batch: list[ABPrompt], first: int | None,
     """The batch's unsteered letter scores, and a function scoring it under a push (replaying
     block `first`'s unsteered output when `first` is set)."""
     ids, mask = _encode(lm, batch)
-    sink: list[Any] = []
-    handle = lm.layers[first].register_forward_hook(
-        lambda _m, _a, out: sink.append(out)) if first is not None else None
+    sink, handle = capture(lm, first) if first is not None else ([], None)
     try:
         unsteered = _scores(_forward_last(lm, ids, mask), batch)
     finally:
