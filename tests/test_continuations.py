@@ -85,17 +85,6 @@ def test_sliding_window_shorter_than_the_rows_scores_one_row_each() -> None:
     torch.testing.assert_close(replayed, full, rtol=0, atol=1e-10)
 
 
-@pytest.mark.parametrize(("prompts", "conts", "match"), [
-    ([[1, 2]], [], "1 prompts but 0"),
-    ([[1, 2], [3]], [[[4]], [[5], [6]]], "same number"),
-    ([[1, 2]], [[[4], []]], "no tokens"),
-    ([[]], [[[4]]], "no tokens"),
-])
-def test_bad_batches_are_refused(prompts, conts, match) -> None:
-    with pytest.raises(SteerbridgeError, match=match):
-        C.encode(prompts, conts, 0)
-
-
 def test_keep_layer_and_prefix_together_are_refused() -> None:
     lm = tiny_model("qwen2", 32, 3)
     enc = _batch()

@@ -17,14 +17,13 @@ after the replay's stand-ins, so its hooks act on them. Its columns are absolute
 run once every prompt ends at column ``P``, so ``positions="generated"`` steers the last prompt
 column and every continuation token, ``"prompt"`` the prompt alone, as with one row each.
 
-A model whose sliding attention window is shorter than a batch's rows, or whose forward takes
-no KV cache, scores one row per continuation (prompt and continuation together): the same
-numbers, more tokens. `shares_prompt` says which.
+A model whose sliding attention window is shorter than a batch's rows, whose forward takes no
+KV cache (`shares_prompt` says so), or whose cache does not hold one layer per block, scores
+one row per continuation (prompt and continuation together): the same numbers, more tokens.
 """
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ from transformers import DynamicCache
 
 from steerbridge.errors import SteerbridgeError
 from steerbridge.models.batching import pad_batch, position_ids_from_mask
+from steerbridge.models.hidden_states import cache_kwarg
 from steerbridge.models.loading import LoadedModel
 from steerbridge.models.replay import capture, output_of, replay_prefix
 
@@ -97,19 +97,14 @@ class Prefix:
     kv: list[tuple[Tensor, Tensor]]  # the prompt's cache of blocks 0..layer, k rows per prompt
 
 
-def _cache_kwarg(lm: LoadedModel) -> str | None:
-    """The forward's name for the KV cache (``cache`` from transformers 5.24), or None."""
-    try:
-        params = inspect.signature(lm.model.forward).parameters
-    except (TypeError, ValueError):
-        return None
-    return next((n for n in ("cache", "past_key_values") if n in params), None)
+class _CacheUnusable(Exception):
+    """The prompt's KV cache does not hold one layer per block: score one row each instead."""
 
 
 def shares_prompt(lm: LoadedModel, total_length: int) -> bool:
     """Whether rows of `total_length` tokens can run as prompt once + continuations on its
     cache: the forward takes a cache, and no attention window is shorter than the rows."""
-    if _cache_kwarg(lm) is None:
+    if cache_kwarg(lm.model) is None:
         return False
     cfg = lm.model.config
     cfg = cfg.get_text_config() if hasattr(cfg, "get_text_config") else cfg
@@ -187,7 +182,7 @@ def _shared(lm: LoadedModel, enc: Encoded, keep_layer: int | None, prefix: Prefi
             stop: bool = False) -> Tensor | None:
     """Prompt once (its cache kept), then every continuation on it (``stop``: both passes
     stop after block `keep_layer`, for the prefix alone)."""
-    name = _cache_kwarg(lm)
+    name = cache_kwarg(lm.model)
     assert name is not None
     k, end = enc.k, enc.prompt_end
     ids, mask = _ids(lm, enc.prompts, enc.pad, "left")
@@ -199,9 +194,7 @@ def _shared(lm: LoadedModel, enc: Encoded, keep_layer: int | None, prefix: Prefi
     layers = [(item[0], item[1]) for item in cache]
     ran = keep_layer + 1 if stop and keep_layer is not None else lm.num_layers
     if len(layers) != ran or any(key is None for key, _ in layers[below:]):
-        raise SteerbridgeError(f"{lm.name}'s KV cache has {len(layers)} layers after {ran} "
-                               "blocks ran: shared-prompt scoring cannot use it (a model whose "
-                               "layers share or skip their cache).")
+        raise _CacheUnusable  # e.g. layers that share or skip their cache
     kv = [(key.repeat_interleave(k, 0), val.repeat_interleave(k, 0))
           for key, val in layers[below:]]
     if prefix is None and keep_layer is not None:
@@ -246,8 +239,12 @@ def prefix_of(lm: LoadedModel, enc: Encoded, layer: int) -> Prefix:
     sink: list[Any] = []
     kv: list[tuple[Tensor, Tensor]] = []
     if shares_prompt(lm, enc.total_length):
-        _shared(lm, enc, layer, None, sink, None, kv, stop=True)
-        return Prefix(layer, True, sink, kv)
+        try:
+            _shared(lm, enc, layer, None, sink, None, kv, stop=True)
+            return Prefix(layer, True, sink, kv)
+        except _CacheUnusable:
+            sink.clear()
+            kv.clear()
     _joint(lm, enc, layer, None, sink, None, stop=True)
     return Prefix(layer, False, sink, kv)
 
@@ -269,8 +266,16 @@ def logprobs(lm: LoadedModel, enc: Encoded, keep_layer: int | None = None,
     shared = prefix.shared if prefix else shares_prompt(lm, enc.total_length)
     sink: list[Any] = []
     kv: list[tuple[Tensor, Tensor]] = []
-    lp = (_shared(lm, enc, keep_layer, prefix, sink, push, kv) if shared
-          else _joint(lm, enc, keep_layer, prefix, sink, push))
+    lp = None
+    if shared:
+        try:
+            lp = _shared(lm, enc, keep_layer, prefix, sink, push, kv)
+        except _CacheUnusable:  # (a shared prefix from `prefix_of` saw only blocks 0..layer)
+            shared, prefix = False, None  # one row each, and full forwards
+            sink.clear()
+            kv.clear()
+    if not shared:
+        lp = _joint(lm, enc, keep_layer, prefix, sink, push)
     assert lp is not None
     if keep_layer is None:
         return lp, None

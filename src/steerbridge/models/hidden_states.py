@@ -68,6 +68,12 @@ def _accepts(model: torch.nn.Module, name: str) -> bool:
         return False
 
 
+def cache_kwarg(model: torch.nn.Module) -> str | None:
+    """The forward's keyword for a KV cache (``cache`` from transformers 5.24,
+    ``past_key_values`` before), or None when it takes neither."""
+    return next((n for n in ("cache", "past_key_values") if _accepts(model, n)), None)
+
+
 def check_layers(lm: LoadedModel, layers: Sequence[int]) -> list[int]:
     """Validate and de-duplicate `layers` (sorted); raise with the valid range if one is bad."""
     if len(layers) == 0:
@@ -133,8 +139,8 @@ def hidden_states_at(
     handles = [lm.layers[layer].register_forward_hook(make_hook(layer)) for layer in wanted]
     kwargs: dict[str, Any] = {"input_ids": input_ids, "attention_mask": attention_mask,
                               "use_cache": cache is not None}
-    if cache is not None:  # transformers >= 5.24 names it `cache`, earlier `past_key_values`
-        kwargs["cache" if _accepts(lm.model, "cache") else "past_key_values"] = cache
+    if cache is not None:
+        kwargs[cache_kwarg(lm.model) or "past_key_values"] = cache
     if _accepts(lm.model, "position_ids"):
         kwargs["position_ids"] = position_ids_from_mask(attention_mask)[:, past:]
     try:
