@@ -19,6 +19,7 @@ from pathlib import Path
 
 from steerbridge.bridge.affine import Bridge
 from steerbridge.bridge.distill import DistillSettings
+from steerbridge.evaluation.formatting import fmt_resamples
 from steerbridge.evaluation.pair_transfer import Settings, method_carry, pair_transfer
 from steerbridge.evaluation.results import nan_to_none
 from steerbridge.models.loading import load
@@ -73,11 +74,14 @@ def main() -> None:
         record["behaviours"][name] = {"row": res.row, **res.details[name],  # type: ignore[index]
                                       "seconds": time.time() - t0}
         j = res.details[name]["judgement"]
-        print(f"{name}: {j['verdict']} ({j['why']}) source odd Δp {j['source_odd_dp']:+.3f}, "
-              f"native Δp {j['native_dp']:+.3f} [{time.time() - t0:.0f} s]", flush=True)
+        print(f"{name}: {j['verdict']} ({j['why']}; "
+              f"{fmt_resamples(j.get('item_resamples'), j['verdict'])}) source odd Δp "
+              f"{j['source_odd_dp']:+.3f}, native Δp {j['native_dp']:+.3f} "
+              f"[{time.time() - t0:.0f} s]", flush=True)
         lo = res.details[name].get("judgement_logodds")
         if lo:
-            print(f"  log-odds instrument: {lo['verdict']} ({lo['why']})", flush=True)
+            print(f"  log-odds instrument: {lo['verdict']} ({lo['why']}; "
+                  f"{fmt_resamples(lo.get('item_resamples'), lo['verdict'])})", flush=True)
         write_json(args.out, nan_to_none(record), force=True)
 
 

@@ -15,6 +15,7 @@ from steerbridge.cli import (
     run_cmd,
     score_cmd,
     steer_cmd,
+    verdicts_cmd,
 )
 
 # `progress=True` in the library draws the CLI's rich bars (the library itself draws nothing).
@@ -31,7 +32,8 @@ app.add_typer(models_cmd.app, name="models")
 
 # Command modules register themselves on `app` here, one line each.
 for _register in (bridge_cmd.register, dose_cmd.register, effect_cmd.register, score_cmd.register,
-                  run_cmd.register, steer_cmd.register, llamacpp_cmd.register):
+                  run_cmd.register, steer_cmd.register, llamacpp_cmd.register,
+                  verdicts_cmd.register):
     _register(app)
 
 

@@ -40,6 +40,7 @@ from steerbridge.errors import SteerbridgeError
 from steerbridge.evaluation import logodds, text_scores
 from steerbridge.evaluation.collapse import SCORES, find_collapse, mask, vocab_size
 from steerbridge.evaluation.judgeable import verdict
+from steerbridge.evaluation.resampling import item_resamples
 from steerbridge.evaluation.summary import summarize_behaviour
 from steerbridge.evaluation.verdicts import judgement
 from steerbridge.models.batching import pad_batch, pad_id, position_ids_from_mask
@@ -289,7 +290,7 @@ def random_source_block(target: LoadedModel, prompts: Sequence[ABPrompt],
     """``{"random_source": its conditions and numbers, "judgement": the verdict,
     "judgement_logodds": the same rule on the log-odds (`evaluation.logodds`; None without
     them)}`` of ``transferred`` beside random target and random source controls (n_boot 0:
-    point values)."""
+    point values); each verdict carries ``item_resamples`` (`evaluation.resampling`)."""
     ctrl = {f"srcrand:{s}": v for s, v in random_sources.items()}
     swept = sweep(target, prompts, ctrl, alphas, batch_size, positions, progress=progress) \
         if ctrl else {}
@@ -300,8 +301,13 @@ def random_source_block(target: LoadedModel, prompts: Sequence[ABPrompt],
     judged = judgement(full, "transferred", list(ctrl), targets, len(prompts),
                        text_answers=text_scores.is_text(prompts))
     best = full.best_alpha_index
-    return {"judgement": judged,
-            "judgement_logodds": logodds.judgement(masked, alphas, list(ctrl), targets, judged),
+    on_logodds = logodds.judgement(masked, alphas, list(ctrl), targets, judged)
+    resampled = item_resamples(masked, alphas, list(ctrl), targets, len(prompts),
+                               text_answers=text_scores.is_text(prompts))
+    judged["item_resamples"] = resampled["p"]
+    if on_logodds is not None:
+        on_logodds["item_resamples"] = resampled["log-odds"]
+    return {"judgement": judged, "judgement_logodds": on_logodds,
             "random_source": {
         "seeds": sorted(random_sources),
         "retention": {c: full.rows[best].retention.get(c) if best is not None else None

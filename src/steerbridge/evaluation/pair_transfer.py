@@ -270,6 +270,8 @@ def pair_transfer(source: LoadedModel, target: LoadedModel, bridges: Sequence[Br
                 details[name] = {"judgement": res["judgement"],
                                  "judgement_logodds": res.get("judgement_logodds"),
                                  "conditions": res["conditions"], "n_items": res["n_items"],
+                                 "alphas": res["alphas"], "scoring": res["scoring"],
+                                 "random_source": res["random_source"],
                                  "n_generate": len(it.generate),
                                  "headline": res["summary"]["headline"],
                                  "collapsed": res["collapsed"], "cosine": res["cosine"],

@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from steerbridge.evaluation.formatting import fmt_resamples
 from steerbridge.evaluation.judgeable import ITEMS_NEEDED
 
 NATIVE_MIN_DP = 0.15
@@ -230,6 +231,8 @@ def verdict_lines(results: dict[str, Any]) -> list[str]:
             if math.isfinite(of_src) and math.isfinite(src_ret):
                 why += (f"; {of_src:.2f} of the source's own effect, which is {src_ret:.2f} of "
                         "native")
+            if resampled := fmt_resamples(j.get("item_resamples"), verdict):
+                why += f"; {resampled}"
         else:
             n = int((beh.get("verdict") or {}).get("n_test", beh.get("n_items", 0)))
             ev = from_headline(Headline.from_dict(beh["summary"]["headline"]), n)
@@ -238,8 +241,10 @@ def verdict_lines(results: dict[str, Any]) -> list[str]:
         out.append(f"- **{name}**: {verdict} ({method}; {why})")
         lo = beh.get("judgement_logodds")
         if isinstance(lo, dict) and "verdict" in lo:
-            out.append(f"  - {name}, log-odds instrument: {lo['verdict']} "
-                       f"({lo.get('why', 'no reason recorded')})")
+            lo_why = lo.get("why", "no reason recorded")
+            if resampled := fmt_resamples(lo.get("item_resamples"), lo["verdict"]):
+                lo_why += f"; {resampled}"
+            out.append(f"  - {name}, log-odds instrument: {lo['verdict']} ({lo_why})")
     rule = f"Rule: {RULE}"
     if any(isinstance(b.get("judgement_logodds"), dict)
            for b in results.get("behaviours", {}).values()):

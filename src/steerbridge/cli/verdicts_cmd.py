@@ -1,0 +1,73 @@
+"""`steerbridge verdicts RESULTS.json`: a run's verdicts re-read from its results.json, each with
+how often resamples of its test items give the same verdict. No models are loaded: the per-item
+scores are in the file, so this also works on runs made before the resamples were recorded."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.markup import escape
+
+from steerbridge.cli.console import check_output, console
+from steerbridge.errors import SteerbridgeError
+
+
+def add_resamples(results: dict[str, Any], n: int, seed: int) -> list[str]:
+    """Attach fresh item resamples to every judged behaviour of `results` (in place); return
+    the names of the behaviours that could not be resampled, with why."""
+    from steerbridge.evaluation.resampling import item_resamples, stored_behaviour
+
+    skipped = []
+    for name, beh in results["behaviours"].items():
+        judged = beh.get("judgement") if isinstance(beh, dict) else None
+        if not isinstance(judged, dict) or "verdict" not in judged:
+            skipped.append(f"{name} (no judgement with random controls: the run predates them)")
+            continue
+        try:
+            res = item_resamples(**stored_behaviour(beh), n=n, seed=seed)
+        except SteerbridgeError as err:
+            skipped.append(f"{name} ({err})")
+            continue
+        judged["item_resamples"] = res["p"]
+        if isinstance(beh.get("judgement_logodds"), dict):
+            beh["judgement_logodds"]["item_resamples"] = res["log-odds"]
+    return skipped
+
+
+def verdicts_cmd(
+    results: Path = typer.Argument(..., help="A results.json written by `steerbridge run` or "
+                                   "`steerbridge demo` (runs/<name>/results.json)."),
+    resamples: int = typer.Option(200, min=20, help="Item resamples per behaviour (about 1.5 s "
+                                  "per 200 on a 2-core CPU)."),
+    seed: int = typer.Option(0, help="Seed of the resampling (the run itself uses 0)."),
+    out: Path | None = typer.Option(None, help="Also write a copy of the results.json with the "
+                                    "resamples recorded (the input is never changed)."),
+    force: bool = typer.Option(False, help="Replace --out even if it holds another kind of file."),
+) -> None:
+    """Print each behaviour's verdict with the share of test-item resamples that give the same
+    verdict and a 95 % interval of its retention: how much the verdict owes to which items
+    were drawn."""
+    from steerbridge.evaluation.results import nan_to_none
+    from steerbridge.evaluation.verdicts import verdict_lines
+    from steerbridge.safeio import read_json, write_json
+
+    if out is not None:
+        check_output(out, "json", (".json",), force)
+    data = read_json(results, "Results file")
+    if not isinstance(data, dict) or not isinstance(data.get("behaviours"), dict):
+        raise SteerbridgeError(f"{results} is not a steerbridge results.json (no 'behaviours'); "
+                               "give the results.json a run wrote (runs/<name>/results.json).")
+    skipped = add_resamples(data, resamples, seed)
+    for line in verdict_lines(data):
+        console.print(escape(line), soft_wrap=True)
+    for why in skipped:
+        console.print(f"[yellow]not resampled:[/] {escape(why)}")
+    if out is not None:
+        write_json(out, nan_to_none(data), force=force)
+        console.print(f"Wrote {escape(str(out))}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("verdicts")(verdicts_cmd)

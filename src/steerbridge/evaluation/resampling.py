@@ -1,0 +1,101 @@
+"""How much a verdict depends on which test items were drawn: the rule re-applied to resamples.
+
+A behaviour's verdict is judged on a few dozen test items. bf16 rounding moves its figures by
+about 0.02 (`evaluation.verdicts.NEAR` flags that); which items happened to be in the test split
+moves them far more. Here the test items are drawn again with replacement (the same draw for
+every condition, the unsteered baselines and the source reference included, so each item keeps
+its pairing), the whole summary and the rule are recomputed on each draw, and the share of draws
+giving each verdict is reported beside 95 % percentile intervals of retention and odd
+retention. The rule itself is unchanged; this says how often it would have said the same thing
+on another draw of the same size. The random directions stay the ones the run drew: their own
+spread (one direction's retention scatters by about 0.1, RESULTS.md §7g) is not in these
+shares. Pure numpy on the per-item scores: no models.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from steerbridge.errors import SteerbridgeError
+from steerbridge.evaluation import logodds
+from steerbridge.evaluation.collapse import SCORES, mask
+from steerbridge.evaluation.summary import summarize_behaviour
+from steerbridge.evaluation.verdicts import judgement
+
+N_RESAMPLES = 200  # verdict shares to about ±3.5 % (binomial se at 50 %), ~1 s per behaviour
+VERDICTS = ("transfers", "partly", "fails", "not judgeable")
+
+Conditions = Mapping[str, Mapping[str, Any]]
+
+
+def take_items(conditions: Conditions, idx: np.ndarray) -> dict[str, dict[str, Any]]:
+    """`conditions` with every per-item score (last axis) indexed by `idx`; other keys kept."""
+    return {name: {k: np.asarray(v, np.float64)[..., idx] if k in SCORES else v
+                   for k, v in c.items()} for name, c in conditions.items()}
+
+
+def _interval(values: list[float]) -> list[float] | None:
+    ok = [v for v in values if math.isfinite(v)]
+    if not ok:
+        return None
+    return [float(np.percentile(ok, 2.5)), float(np.percentile(ok, 97.5))]
+
+
+def _digest(judged: list[dict[str, Any]]) -> dict[str, Any]:
+    counts = Counter(j["verdict"] for j in judged)
+    return {"n_resamples": len(judged),
+            "shares": {v: counts[v] / len(judged) for v in VERDICTS if counts[v]},
+            "retention_ci": _interval([j["retention"] for j in judged]),
+            "odd_retention_ci": _interval([j["odd_retention"] for j in judged])}
+
+
+def item_resamples(conditions: Conditions, alphas: Sequence[float],
+                   source_controls: Sequence[str], target_controls: Sequence[str], n_test: int,
+                   text_answers: bool = False, n: int = N_RESAMPLES, seed: int = 0,
+                   condition: str = "transferred") -> dict[str, Any]:
+    """The rule on `n` resamples of the items of `conditions` (already masked for collapse).
+
+    Returns ``{"n", "seed", "p": {"shares": {verdict: share}, "retention_ci",
+    "odd_retention_ci"}, "log-odds": the same or None}``; the log-odds verdict of each draw
+    keeps that draw's p judgeability, as `evaluation.logodds` does.
+    """
+    sizes = {np.asarray(c[k]).shape[-1] for c in conditions.values() for k in SCORES if k in c}
+    if len(sizes) != 1:
+        raise SteerbridgeError(f"Conditions hold different numbers of items ({sorted(sizes)}); "
+                               "resampling needs every condition scored on the same test items.")
+    n_items = sizes.pop()
+    rng = np.random.default_rng(seed)
+    primary, on_logodds = [], []
+    for _ in range(n):
+        drawn = take_items(conditions, rng.integers(0, n_items, size=n_items))
+        summary = summarize_behaviour(alphas, drawn, n_boot=0)
+        j = judgement(summary, condition, source_controls, target_controls, n_test,
+                      text_answers=text_answers)
+        primary.append(j)
+        lo = logodds.judgement(drawn, alphas, source_controls, target_controls, j)
+        if lo is not None:
+            on_logodds.append(lo)
+    return {"n": n, "seed": seed, "p": _digest(primary),
+            "log-odds": _digest(on_logodds) if on_logodds else None}
+
+
+def stored_behaviour(beh: Mapping[str, Any]) -> dict[str, Any]:
+    """The inputs of `item_resamples` from one behaviour of a results.json, as the run judged it
+    (random source conditions added, collapsed alphas masked)."""
+    if "conditions" not in beh or "alphas" not in beh:
+        raise SteerbridgeError("This behaviour has no per-item scores (it failed, or the run "
+                               "predates them); re-run it to resample its verdict.")
+    src = beh.get("random_source") or {}
+    conds = {**beh["conditions"], **src.get("conditions", {})}
+    alphas = [float(a) for a in beh["alphas"]]
+    j = beh.get("judgement") or {}
+    return {"conditions": mask(conds, alphas, beh.get("collapsed") or {}), "alphas": alphas,
+            "source_controls": sorted(src.get("conditions", {})),
+            "target_controls": sorted(c for c in beh["conditions"] if c.startswith("random:")),
+            "n_test": int(j.get("n_test", beh.get("n_items", 0))),
+            "text_answers": beh.get("scoring") == "text"}
