@@ -26,6 +26,7 @@ from steerbridge.bridge.fidelity import cosine
 from steerbridge.evaluation import freetext
 from steerbridge.evaluation.freetext import ScoredRun, Verdict
 from steerbridge.models.loading import load
+from steerbridge.run import rundir
 from steerbridge.vectors import datasets, steering
 from steerbridge.vectors import vector as vectors
 from steerbridge.vectors.extract import extract
@@ -34,6 +35,9 @@ from steerbridge.vectors.extract import extract
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--bridge", help="bridge .safetensors (source -> target)")
+    ap.add_argument("--run", default=None, metavar="RUN_DIR",
+                    help="instead of --bridge: the transferred vector, its random-source "
+                         "controls and the native vector a finished `steerbridge run` kept")
     freetext.add_arguments(ap)
     ap.add_argument("--native-items", type=int, default=160, help="0 = no native vector")
     ap.add_argument("--out", default="runs/transfer-gen")
@@ -48,8 +52,56 @@ def main() -> None:
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    if not args.bridge:
-        raise SystemExit("--bridge is required (unless --summarize)")
+    if not (args.run or args.bridge):
+        raise SystemExit("--bridge or --run is required (unless --summarize)")
+    tgt, conds, record = from_run(Path(args.run), args) if args.run else from_bridge(args)
+    prompts, lt, v_tr = record["prompts"], record["pair"][1], conds["transferred"]
+    for s in args.seeds:
+        conds[f"random:{s}"] = vectors.random_like(v_tr, seed=s)
+    base = steering.generate(tgt, prompts, max_new_tokens=args.tokens)
+    base_v = freetext.vader_scores(base)
+    record.update({"threshold": args.threshold, "tokens": args.tokens,
+                   "relative_norms": {c: v.relative_norm(lt) for c, v in conds.items()},
+                   "unsteered": base, "unsteered_vader": base_v, "runs": []})
+    if "native" in conds:
+        record["cos_transferred_native"] = cosine(v_tr.direction(lt), conds["native"].direction(lt))
+    print(f"pair {record['pair']}; unsteered mean VADER {statistics.mean(base_v):+.2f}",
+          flush=True)
+    sweep(tgt, prompts, conds, args, record, out)
+    found = freetext.verdicts(runs_of(record), args.need, base_v)
+    record["verdicts"] = [v.to_dict() for v in found]
+    print_verdicts(found)
+    (out / "results.json").write_text(json.dumps(record, indent=1), encoding="utf-8")
+    write_markdown(record, out / "generations.md")
+    print(f"results in {out}/results.json and {out}/generations.md")
+
+
+def from_run(run: Path, args: argparse.Namespace) -> tuple[Any, dict[str, Any], dict[str, Any]]:
+    """The target, the vectors a finished run kept for `args.behaviour` (transferred, its
+    random-source controls as ``srcrand:<seed>``, native) and the record's head."""
+    res = rundir.read_json(rundir.RunDir(run).results)
+    beh = res["behaviours"].get(args.behaviour)
+    files = (beh or {}).get("vectors", {}).get("files")
+    if not files:
+        raise SystemExit(f"{run} kept no transferred vector for {args.behaviour!r}: run it with "
+                         "this version of steerbridge first")
+    tgt = load(res["config"]["models"]["target"], dtype=args.dtype)
+    conds = {"transferred": vectors.SteeringVector.load(run / files["transferred"], tgt)}
+    conds.update({f"srcrand:{s}": vectors.SteeringVector.load(run / p, tgt)
+                  for s, p in files["random_source"].items()})
+    if args.native_items:
+        conds["native"] = vectors.SteeringVector.load(
+            rundir.find_vectors(run)[args.behaviour][1], tgt)
+    prompts = freetext.open_prompts(args.behaviour, args.prompt_file)[: args.prompts]
+    lt = res["bridge"]["target_layer"]
+    return tgt, conds, {"run": str(run), "pair": [[res["bridge"]["source_layer"]], lt],
+                        "behaviour": args.behaviour, "prompts": prompts,
+                        "transfer_method": beh["vectors"].get("transfer_method"),
+                        "carried": beh["vectors"].get("carried")}
+
+
+def from_bridge(args: argparse.Namespace) -> tuple[Any, dict[str, Any], dict[str, Any]]:
+    """The target and W·v of a freshly extracted source vector (and the native vector)."""
     br = Bridge.load(args.bridge)
     lt = br.target_layer
     gen, _ = datasets.builtin(args.behaviour)
@@ -69,29 +121,9 @@ def main() -> None:
                         scales={lt: v_tr.scales[lt]}, dataset_name=args.behaviour,
                         read=args.read)
         conds["native"] = v_nat
-    for s in args.seeds:
-        conds[f"random:{s}"] = vectors.random_like(v_tr, seed=s)
-
-    base = steering.generate(tgt, prompts, max_new_tokens=args.tokens)
-    base_v = freetext.vader_scores(base)
-    record: dict[str, Any] = {
-        "bridge": args.bridge, "pair": [br.source_layers, lt], "behaviour": args.behaviour,
-        "threshold": args.threshold, "tokens": args.tokens, "prompts": prompts,
-        "relative_norms": {c: v.relative_norm(lt) for c, v in conds.items()},
-        "source_relative_norm": v_src.relative_norm(br.source_layers[0]),
-        "unsteered": base, "unsteered_vader": base_v, "runs": [],
-    }
-    if "native" in conds:
-        record["cos_transferred_native"] = cosine(v_tr.direction(lt), conds["native"].direction(lt))
-    print(f"pair {br.source_layers}->{lt}; unsteered mean VADER {statistics.mean(base_v):+.2f}",
-          flush=True)
-    sweep(tgt, prompts, conds, args, record, out)
-    found = freetext.verdicts(runs_of(record), args.need, base_v)
-    record["verdicts"] = [v.to_dict() for v in found]
-    print_verdicts(found)
-    (out / "results.json").write_text(json.dumps(record, indent=1), encoding="utf-8")
-    write_markdown(record, out / "generations.md")
-    print(f"results in {out}/results.json and {out}/generations.md")
+    return tgt, conds, {"bridge": args.bridge, "pair": [br.source_layers, lt],
+                        "behaviour": args.behaviour, "prompts": prompts,
+                        "source_relative_norm": v_src.relative_norm(br.source_layers[0])}
 
 
 def summarize(path: str, need: int, threshold: float, blocks: int) -> None:

@@ -76,6 +76,18 @@ def test_format_verdict_line() -> None:
                   shift={"transferred": 0.31, "native": 0.4, "random:0": 0.02, "random:1": 0.1})
     assert F.format_verdict(v) == ("  alpha -0.40: transferred 4, native 5, random max 3 -> PASS; "
                                    "mean shift W·v +0.31, native +0.40, random max +0.10")
+    with_src = F.Verdict(alpha=-0.4, transferred=4, native=5, random=[1], random_max=1,
+                         passed=True, shift={"transferred": 0.3, "random:0": 0.1,
+                                             "srcrand:0": -0.05, "srcrand:1": 0.02})
+    assert F.format_verdict(with_src).endswith("random max +0.10, random source max +0.02")
+    # a random source vector is its own control, not one of the random target directions
+    runs = [F.ScoredRun(-0.4, name, ["t"] * 5, [0.0] * 5, moved)
+            for name, moved in (("transferred", 4), ("random:0", 1), ("srcrand:0", 5))]
+    found = F.verdicts(runs, 4, [0.5] * 5)[0]
+    assert found.random == [1] and not found.passed  # ... that fails the rule when it moves 5
+    assert F.format_verdict(found).endswith("random source max +0.50")
+    quiet = F.verdicts([*runs[:2], F.ScoredRun(-0.4, "srcrand:0", ["t"] * 5, [0.0] * 5, 1)], 4)
+    assert quiet[0].passed
     bare = F.Verdict(alpha=0.2, transferred=1, native=None, random=[], random_max=0,
                      passed=False)
     assert F.format_verdict(bare) == ("  alpha +0.20: transferred 1, native None, random max 0 "

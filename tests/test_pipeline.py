@@ -12,6 +12,7 @@ from steerbridge.evaluation.results import BehaviourSummary
 from steerbridge.models.tiny import tiny_pair
 from steerbridge.run import config as C
 from steerbridge.run import pipeline, rundir
+from steerbridge.vectors.vector import SteeringVector
 
 
 def write_items(path: Path, n: int, seed: int, letters: tuple[str, str] = ("A", "B")) -> None:
@@ -74,17 +75,31 @@ def test_run_writes_results_report_and_reuses_stages(tmp_path: Path, models) -> 
     assert "not single tokens" in saved["behaviours"]["multi-token"]["errors"][0]
     assert "not single tokens" in (run / "report.html").read_text()
     assert res["bridge"]["target_layer"] == 3
+    # the carried vector is kept: it loads for the target and is the one evaluated
+    kept = run / beh["vectors"]["files"]["transferred"]
+    moved = SteeringVector.load(kept, models[1])
+    assert moved.lineage == beh["vectors"]["transferred_lineage"]
+    assert float(moved.direction(3).norm()) == pytest.approx(
+        beh["vector_norms"]["transferred"]["norm"], rel=1e-6)
+    assert kept.name.endswith("-transferred.safetensors") and kept.parent.name == "vectors"
+    controls = beh["vectors"]["files"]["random_source"]
+    assert list(controls) == [str(s) for s in cfg.transfer.random_source_seeds] and controls
+    for seed, path in controls.items():
+        control = SteeringVector.load(run / path, models[1])
+        assert any(f"seed {seed}" in step for step in control.lineage), control.lineage
 
     # a changed evaluation setting reuses the bridge and the vectors, not the evaluation
     bridge_files = sorted(run.glob("bridge-*.safetensors"))
-    vec_mtimes = {p: p.stat().st_mtime_ns for p in (run / "vectors").iterdir()}
+    extracted = [p for p in (run / "vectors").iterdir() if "transferred" not in p.name]
+    vec_mtimes = {p: p.stat().st_mtime_ns for p in extracted}
     messages: list[str] = []
     cfg2 = make_config(tmp_path, alphas=[-1.0, 1.0])
     pipeline.run(cfg2, hooks=pipeline.Hooks(stage=messages.append), models=models)
     assert sorted(run.glob("bridge-*.safetensors")) == bridge_files
     assert any("bridge: reusing" in m for m in messages)
     assert not any("extracting" in m for m in messages)
-    assert {p: p.stat().st_mtime_ns for p in (run / "vectors").iterdir()} == vec_mtimes
+    assert {p: p.stat().st_mtime_ns for p in extracted} == vec_mtimes
+    assert len(list((run / "vectors").glob("weather-*-transferred.safetensors"))) == 2
     assert len([p for p in (run / "eval").glob("weather-*.json") if "source" not in p.name]) == 2
     again = json.loads((run / "results.json").read_text())
     assert again["behaviours"]["weather"]["alphas"] == [-1.0, 1.0]

@@ -8,7 +8,8 @@ model writes. The rule that decides it (issue 4), on greedy continuations of uns
   negative);
 - at one alpha the transferred vector *passes* when it moves at least `need` prompts (default
   `NEED`, 4 of 5) while every random direction moves fewer than `need`: the worst-case seed,
-  so a lucky one cannot hide behind an average;
+  so a lucky one cannot hide behind an average; random *source* vectors carried by the same
+  method (runs named ``srcrand:<seed>``, where a run kept them) count as controls the same way;
 - a larger prompt set can also be judged in blocks of consecutive prompts, each block by the
   same rule with "moved" recounted on its prompts.
 """
@@ -100,13 +101,15 @@ def verdicts(runs: Sequence[ScoredRun], need: int = NEED,
     """One `Verdict` per alpha, in the order the alphas first appear in `runs`.
 
     The transferred slot is the run named ``transferred`` (0 moved when absent); random runs
-    are those whose name starts with ``random``. With the unsteered scores `base`, each
+    are those whose name starts with ``random``, random-source controls ``srcrand`` (they can
+    fail the rule too, but are not counted in ``random``). With the unsteered scores `base`, each
     vector's mean shift in the sign of alpha is reported too (a graded view of the same texts).
     """
     out = []
     for alpha in dict.fromkeys(r.alpha for r in runs):
         at = {r.vector: r for r in runs if r.alpha == alpha}
         rand = [r.moved for name, r in at.items() if name.startswith("random")]
+        src = [r.moved for name, r in at.items() if name.startswith("srcrand")]
         tr = at["transferred"].moved if "transferred" in at else 0
         shift = None
         if base is not None:
@@ -117,7 +120,8 @@ def verdicts(runs: Sequence[ScoredRun], need: int = NEED,
         out.append(Verdict(alpha=alpha, transferred=tr,
                            native=at["native"].moved if "native" in at else None,
                            random=rand, random_max=max(rand, default=0),
-                           passed=tr >= need and max(rand, default=0) < need, shift=shift))
+                           passed=tr >= need and max(rand + src, default=0) < need,
+                           shift=shift))
     return out
 
 
@@ -147,9 +151,12 @@ def format_verdict(v: Verdict) -> str:
     """One line: moved counts, PASS or no, and the mean shifts when known."""
     shift = v.shift or {}
     rnd = [x for k, x in shift.items() if k.startswith("random")]
+    src = [x for k, x in shift.items() if k.startswith("srcrand")]
     extra = (f"; mean shift W·v {shift.get('transferred', math.nan):+.2f}, native "
              f"{shift.get('native', math.nan):+.2f}, random max {max(rnd):+.2f}"
              if rnd else "")
+    if src:  # random source vectors through the same method (`steerbridge run` keeps them)
+        extra += f", random source max {max(src):+.2f}"
     return (f"  alpha {v.alpha:+.2f}: transferred {v.transferred}, native {v.native}, random "
             f"max {v.random_max} -> {'PASS' if v.passed else 'no'}{extra}")
 

@@ -12,6 +12,8 @@ bridge and the vectors, and nothing made under other settings is ever picked up:
       bridge-<key>.safetensors
       pairs-<key>.json             layer-pair screen (if asked)
       vectors/<behaviour>-<key>-{source,native}.safetensors
+      vectors/<behaviour>-<key>-transferred.safetensors   the carried vector (the evaluation's key)
+      vectors/<behaviour>-<key>-random-source-<seed>.safetensors   its random-source controls
       eval/<behaviour>-<key>.json, eval/<behaviour>-<key>-source.json
       results.json, report.html, report.md
 
@@ -83,6 +85,11 @@ class RunDir:
         return self.path / f"pairs-{key}.json"
 
     def vector(self, behaviour: str, key: str, role: Role) -> Path:
+        return self.path / "vectors" / f"{behaviour}-{key}-{role}.safetensors"
+
+    def carried(self, behaviour: str, key: str, control: int | None = None) -> Path:
+        """The transferred vector (or random-source control `control`) evaluated under `key`."""
+        role = "transferred" if control is None else f"random-source-{control}"
         return self.path / "vectors" / f"{behaviour}-{key}-{role}.safetensors"
 
     def evaluation(self, behaviour: str, key: str, source: bool = False) -> Path:

@@ -190,6 +190,17 @@ def stage_vector(ctx: Context, beh: BehaviourConfig, gen_items: list[Any], role:
     return vec
 
 
+def keep_carried(ctx: Context, beh: BehaviourConfig, vector: SteeringVector,
+                 controls: dict[int, SteeringVector]) -> dict[str, Any]:
+    """Write the transferred vector and its random-source controls into ``vectors/`` (the run's
+    product, for `steerbridge generate -v` or `llamacpp export`); their paths in the run dir."""
+    key = ctx.key("evaluation", beh.name)
+    rel = lambda p: str(p.relative_to(ctx.files.path))  # noqa: E731
+    return {"transferred": rel(vector.save(ctx.files.carried(beh.name, key))),
+            "random_source": {str(s): rel(v.save(ctx.files.carried(beh.name, key, s)))
+                              for s, v in sorted(controls.items())}}
+
+
 def layer_scales(ctx: Context, lm: LoadedModel, layer: int) -> dict[int, float]:
     """A layer's median token norm, measured once per model and layer and kept in the run dir
     (it does not depend on the behaviour)."""
@@ -328,6 +339,7 @@ def stage_evaluate(ctx: Context, bridge: Any, beh: BehaviourConfig, data: Behavi
                       "source_relative_norm": src_vec.relative_norm(src_vec.layers[0]),
                       "native_relative_norm": native.relative_norm(lt),
                       "n_generate": len(gen_items)}
+    res["vectors"]["files"] = keep_carried(ctx, beh, transferred, transfers.controls)
     res["time_s"] = time.perf_counter() - t0
     write_json(path, res)
     return res
