@@ -33,6 +33,41 @@ VERDICTS = ("transfers", "partly", "fails", "not judgeable")
 Conditions = Mapping[str, Mapping[str, Any]]
 
 
+def as_arrays(conditions: Any, alphas: Sequence[float]) -> dict[str, dict[str, Any]]:
+    """Every per-item score as a float array, checked: baselines ``[n_items]``, steered
+    conditions ``[n_alphas, n_items]``, one item count throughout; a clear error otherwise (a
+    hand-edited or truncated results.json)."""
+    if not isinstance(conditions, Mapping) or not conditions:
+        raise SteerbridgeError("The per-item scores ('conditions') are missing or not a mapping "
+                               "of condition name to scores; re-run the behaviour.")
+    out: dict[str, dict[str, Any]] = {}
+    sizes = set()
+    for name, c in conditions.items():
+        if not isinstance(c, Mapping):
+            raise SteerbridgeError(f"Condition {name!r} holds {type(c).__name__}, not scores.")
+        want = 1 if name in ("none", "source_none") else 2
+        out[name] = dict(c)
+        for k in SCORES:
+            if k not in c:
+                continue
+            try:
+                a = np.asarray(c[k], np.float64)
+            except (TypeError, ValueError):
+                raise SteerbridgeError(f"Condition {name!r} score {k!r} is not a list of numbers "
+                                       "(or rows of equal length); re-run the behaviour.") from None
+            if a.ndim != want or (want == 2 and a.shape[0] != len(alphas)):
+                raise SteerbridgeError(
+                    f"Condition {name!r} score {k!r} has shape {a.shape}; expected "
+                    + ("[n_items]" if want == 1 else f"[{len(alphas)} alphas, n_items]")
+                    + "; re-run the behaviour.")
+            out[name][k] = a
+            sizes.add(a.shape[-1])
+    if len(sizes) != 1:
+        raise SteerbridgeError(f"Conditions hold different numbers of items ({sorted(sizes)}); "
+                               "resampling needs every condition scored on the same test items.")
+    return out
+
+
 def take_items(conditions: Conditions, idx: np.ndarray) -> dict[str, dict[str, Any]]:
     """`conditions` with every per-item score (last axis) indexed by `idx`; other keys kept."""
     return {name: {k: np.asarray(v, np.float64)[..., idx] if k in SCORES else v
@@ -64,11 +99,10 @@ def item_resamples(conditions: Conditions, alphas: Sequence[float],
     "odd_retention_ci"}, "log-odds": the same or None}``; the log-odds verdict of each draw
     keeps that draw's p judgeability, as `evaluation.logodds` does.
     """
-    sizes = {np.asarray(c[k]).shape[-1] for c in conditions.values() for k in SCORES if k in c}
-    if len(sizes) != 1:
-        raise SteerbridgeError(f"Conditions hold different numbers of items ({sorted(sizes)}); "
-                               "resampling needs every condition scored on the same test items.")
-    n_items = sizes.pop()
+    if n < 1:
+        raise SteerbridgeError(f"{n} resamples: give at least 1 (200 reads shares to ±3.5 %).")
+    conditions = as_arrays(conditions, alphas)
+    n_items = next(np.shape(c[k])[-1] for c in conditions.values() for k in SCORES if k in c)
     rng = np.random.default_rng(seed)
     primary, on_logodds = [], []
     for _ in range(n):
@@ -84,18 +118,37 @@ def item_resamples(conditions: Conditions, alphas: Sequence[float],
             "log-odds": _digest(on_logodds) if on_logodds else None}
 
 
+def _mapping(x: Any) -> Mapping[str, Any]:
+    return x if isinstance(x, Mapping) else {}
+
+
 def stored_behaviour(beh: Mapping[str, Any]) -> dict[str, Any]:
     """The inputs of `item_resamples` from one behaviour of a results.json, as the run judged it
-    (random source conditions added, collapsed alphas masked)."""
+    (random source conditions added, collapsed alphas masked); a clear error for a behaviour
+    that has no per-item scores or a malformed (hand-edited, truncated) block."""
     if "conditions" not in beh or "alphas" not in beh:
         raise SteerbridgeError("This behaviour has no per-item scores (it failed, or the run "
                                "predates them); re-run it to resample its verdict.")
-    src = beh.get("random_source") or {}
-    conds = {**beh["conditions"], **src.get("conditions", {})}
-    alphas = [float(a) for a in beh["alphas"]]
-    j = beh.get("judgement") or {}
-    return {"conditions": mask(conds, alphas, beh.get("collapsed") or {}), "alphas": alphas,
-            "source_controls": sorted(src.get("conditions", {})),
-            "target_controls": sorted(c for c in beh["conditions"] if c.startswith("random:")),
-            "n_test": int(j.get("n_test", beh.get("n_items", 0))),
+    try:
+        alphas = [float(a) for a in beh["alphas"]]
+    except (TypeError, ValueError):
+        raise SteerbridgeError(f"'alphas' is {beh['alphas']!r}, not a list of numbers; "
+                               "re-run the behaviour.") from None
+    own, controls = _mapping(beh["conditions"]), _mapping(
+        _mapping(beh.get("random_source")).get("conditions"))
+    if "none" not in own or "native" not in own:
+        raise SteerbridgeError("The per-item scores lack the unsteered ('none') or the native "
+                               "condition a verdict is measured against; re-run the behaviour.")
+    conds = as_arrays({**own, **controls}, alphas)
+    collapsed = beh.get("collapsed") or {}
+    if not (isinstance(collapsed, Mapping) and all(
+            isinstance(v, list) and all(isinstance(a, int | float) for a in v)
+            for v in collapsed.values())):
+        raise SteerbridgeError(f"'collapsed' is {collapsed!r}, not condition -> list of alphas; "
+                               "re-run the behaviour.")
+    j = _mapping(beh.get("judgement"))
+    return {"conditions": mask(conds, alphas, dict(collapsed)), "alphas": alphas,
+            "source_controls": sorted(controls),
+            "target_controls": sorted(c for c in own if c.startswith("random:")),
+            "n_test": int(j.get("n_test", beh.get("n_items", 0)) or 0),
             "text_answers": beh.get("scoring") == "text"}

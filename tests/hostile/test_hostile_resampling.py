@@ -1,0 +1,71 @@
+"""Hostile results.json blocks given to `evaluation.resampling` (and `steerbridge verdicts`):
+each malformed block is refused with a message that names what is wrong, never a traceback."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+
+from steerbridge.errors import SteerbridgeError
+from steerbridge.evaluation.resampling import item_resamples, stored_behaviour
+
+
+def _block(n: int = 30) -> dict:
+    rng = np.random.default_rng(0)
+    none = rng.normal(0, 1, n)
+
+    def cond(shift: float) -> dict:
+        lo = np.stack([none - shift, none + shift]) + rng.normal(0, 0.1, (2, n))
+        return {"p": (1 / (1 + np.exp(-lo))).tolist(), "ld": lo.tolist(), "mass": [[1.0] * n] * 2}
+
+    base = {"p": (1 / (1 + np.exp(-none))).tolist(), "ld": none.tolist(), "mass": [1.0] * n}
+    return {"alphas": [-0.4, 0.4], "n_items": n, "collapsed": {},
+            "conditions": {"none": base, "native": cond(2.0), "transferred": cond(1.8),
+                           "random:0": cond(0.0), "source_none": base, "source": cond(2.0)},
+            "random_source": {"conditions": {"srcrand:0": cond(0.0)}}}
+
+
+def _edit(path: tuple, value) -> dict:
+    beh = copy.deepcopy(_block())
+    node = beh
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    return beh
+
+
+def test_the_clean_block_resamples() -> None:
+    res = item_resamples(**stored_behaviour(_block()), n=20)
+    assert sum(res["p"]["shares"].values()) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(("path", "value", "says"), [
+    (("alphas",), "0.4", "not a list of numbers"),
+    (("alphas",), [-0.4, 0.4, 0.8], "expected [3 alphas"),
+    (("conditions",), [], "lack the unsteered"),
+    (("conditions", "native"), None, "lack the unsteered"),
+    (("conditions", "transferred"), "scores", "holds str"),
+    (("conditions", "transferred", "p"), [[0.1, "x"], [0.2]], "not a list of numbers"),
+    (("conditions", "none", "p"), [[0.5] * 30], "has shape (1, 30)"),
+    (("conditions", "random:0", "p"), [[0.5] * 29] * 2, "different numbers of items"),
+    (("random_source", "conditions", "srcrand:0", "ld"), [[0.0] * 31] * 2,
+     "different numbers of items"),
+    (("collapsed",), {"native": "all"}, "not condition -> list of alphas"),
+])
+def test_malformed_blocks_are_refused_by_name(path, value, says) -> None:
+    beh = _edit(path, value)
+    if path == ("conditions", "native"):
+        del beh["conditions"]["native"]
+    with pytest.raises(SteerbridgeError) as err:
+        item_resamples(**stored_behaviour(beh), n=5)
+    assert says in str(err.value)
+
+
+def test_nulls_for_unscored_items_are_read_as_missing() -> None:
+    """results.json writes NaN as null: such items are skipped, not a crash."""
+    beh = _block()
+    beh["conditions"]["transferred"]["p"][0][3] = None
+    res = item_resamples(**stored_behaviour(beh), n=10)
+    assert res["p"]["retention_ci"] is not None
