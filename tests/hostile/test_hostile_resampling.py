@@ -69,3 +69,25 @@ def test_nulls_for_unscored_items_are_read_as_missing() -> None:
     beh["conditions"]["transferred"]["p"][0][3] = None
     res = item_resamples(**stored_behaviour(beh), n=10)
     assert res["p"]["retention_ci"] is not None
+
+
+def test_a_failed_resampling_keeps_the_evaluation(monkeypatch) -> None:
+    """The resamples are a statement of precision: if they cannot be drawn the sweep and the
+    verdict are kept, and the verdict line says why it has no resample clause."""
+    from steerbridge.evaluation import ab
+    from steerbridge.evaluation.verdicts import verdict_lines
+    from steerbridge.models.tiny import tiny_model
+    from tests.test_evaluate import items, vector
+
+    def refuse(*args, **kw):
+        raise SteerbridgeError("cannot resample these")
+
+    monkeypatch.setattr(ab, "item_resamples", refuse)
+    tgt = tiny_model("qwen2", 48, 6, seed=1)
+    res = ab.evaluate_behaviour(tgt, items(6), vector(tgt, 3, seed=1), vector(tgt, 3, seed=2),
+                                [-4.0, 4.0], random_seeds=[0], n_boot=0)
+    assert res["judgement"]["item_resamples"] == {"error": "cannot resample these"}
+    assert "verdict" in res["judgement"]
+    lines = verdict_lines({"behaviours": {"b": res}})
+    assert lines[0].startswith("- **b**:")
+    assert lines[0].endswith("no item resamples (cannot resample these))")

@@ -302,8 +302,11 @@ def random_source_block(target: LoadedModel, prompts: Sequence[ABPrompt],
                        text_answers=text_scores.is_text(prompts))
     best = full.best_alpha_index
     on_logodds = logodds.judgement(masked, alphas, list(ctrl), targets, judged)
-    resampled = item_resamples(masked, alphas, list(ctrl), targets, len(prompts),
-                               text_answers=text_scores.is_text(prompts))
+    try:  # a precision statement beside the verdict: never worth losing the sweep over
+        resampled = item_resamples(masked, alphas, list(ctrl), targets, len(prompts),
+                                   text_answers=text_scores.is_text(prompts))
+    except SteerbridgeError as err:
+        resampled = {"p": {"error": str(err)}, "log-odds": {"error": str(err)}}
     judged["item_resamples"] = resampled["p"]
     if on_logodds is not None:
         on_logodds["item_resamples"] = resampled["log-odds"]

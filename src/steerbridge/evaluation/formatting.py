@@ -62,8 +62,10 @@ def verdict_flag(beh: dict[str, Any]) -> str:
 
 def fmt_resamples(res: Any, verdict: str) -> str:
     """What `evaluation.resampling` found, as a clause of a verdict's reason: "the same verdict
-    in 64 % of 200 item resamples (partly 64 %, fails 36 %), retention 95 % interval [+0.31,
-    +0.70]"; "" when the run has no resamples."""
+    in 64% of 200 item resamples (partly 64%, fails 36%), retention 95 % interval [+0.31,
+    +0.70]"; why not, when they could not be drawn; "" when the run has none."""
+    if isinstance(res, dict) and res.get("error"):
+        return f"no item resamples ({res['error']})"
     if not isinstance(res, dict) or not res.get("shares"):
         return ""
     shares = res["shares"]
