@@ -134,11 +134,20 @@ def tables(ranked: list[Any], title: str) -> tuple[Table, Table]:
                           else "right")
     for p in ranked:
         r = p.row
-        for b in p.details:
+        for b, d in p.details.items():
             detail.add_row(f"L{r['source_layers']}→L{r['target_layer']}", escape(b),
                            *(_fmt(r.get(f"{b}:{k}"), SPEC.get(k, "+.2f")) for k, _ in dcols),
-                           escape(str(r.get(f"{b}:verdict", ""))))
+                           escape(str(r.get(f"{b}:verdict", "")) + _same_share(d)))
     return top, detail
+
+
+def _same_share(details: dict[str, Any]) -> str:
+    """`` (same in 74% of item resamples)`` where the verdict was resampled."""
+    j = details.get("judgement") or {}
+    shares = (j.get("item_resamples") or {}).get("shares")
+    if not isinstance(shares, dict) or "verdict" not in j:
+        return ""
+    return f" (same in {shares.get(j['verdict'], 0.0):.0%} of item resamples)"
 
 
 def run(src: Any, tgt: Any, bridges: list[Any], s: Any, out_dir: Path, title: str,
