@@ -103,6 +103,15 @@ def test_a_run_records_resamples_and_a_stored_run_reproduces_them(tmp_path) -> N
     assert again["p"] == p and again["log-odds"] == lo  # JSON keeps floats exactly
     lines = verdict_lines({"behaviours": {"b": stored}})
     assert sum("item resamples" in ln for ln in lines) == 2  # the p line and the log-odds line
+    # the report opens with the verdict table: one row per instrument, the share beside it
+    from steerbridge.evaluation.report import render_html, render_markdown
+
+    share = f"{p['shares'][res['judgement']['verdict']]:.0%} of 200"
+    md = render_markdown({"behaviours": {"b": stored}})
+    head = md.index("## Verdicts")
+    assert md.index("| b | p | ", head) < md.index("| b | log-odds | ", head) < md.index("- **b**")
+    assert share in md[head:md.index("- **b**")]
+    assert "<td>b</td><td>log-odds</td>" in render_html({"behaviours": {"b": stored}})
 
 
 def test_a_failed_behaviour_has_nothing_to_resample() -> None:

@@ -9,6 +9,7 @@ from typing import Any
 
 import typer
 from rich.markup import escape
+from rich.table import Table
 
 from steerbridge.cli.console import check_output, console
 from steerbridge.errors import SteerbridgeError
@@ -50,6 +51,7 @@ def verdicts_cmd(
     verdict and a 95 % interval of its retention: how much the verdict owes to which items
     were drawn."""
     from steerbridge.evaluation.results import nan_to_none
+    from steerbridge.evaluation.verdict_table import VERDICT_COLUMNS, verdict_rows
     from steerbridge.evaluation.verdicts import verdict_lines
     from steerbridge.safeio import read_json, write_json
 
@@ -60,6 +62,13 @@ def verdicts_cmd(
         raise SteerbridgeError(f"{results} is not a steerbridge results.json (no 'behaviours'); "
                                "give the results.json a run wrote (runs/<name>/results.json).")
     skipped = add_resamples(data, resamples, seed)
+    if rows := verdict_rows(data):
+        table = Table(title=f"Verdicts of {results}")
+        for col in VERDICT_COLUMNS:
+            table.add_column(col)
+        for row in rows:
+            table.add_row(*(escape(c) for c in row))
+        console.print(table)
     for line in verdict_lines(data):
         console.print(escape(line), soft_wrap=True)
     for why in skipped:

@@ -19,6 +19,7 @@ from steerbridge.evaluation.formatting import LABELS, fmt, fmt_estimate, verdict
 from steerbridge.evaluation.headline import Headline
 from steerbridge.evaluation.plots import heatmap_plot, scatter_plot, sweep_plot
 from steerbridge.evaluation.results import BehaviourSummary
+from steerbridge.evaluation.verdict_table import VERDICT_COLUMNS, verdict_rows
 from steerbridge.evaluation.verdicts import verdict_lines
 from steerbridge.safeio import write_text
 
@@ -207,13 +208,18 @@ def _verdicts_html(results: dict[str, Any]) -> str:
     return f"<ul>{items}</ul><p class='note'>{html.escape(lines[-1])}</p>"
 
 
+def _verdict_table_html(results: dict[str, Any]) -> str:
+    rows = verdict_rows(results)
+    return _html_table(VERDICT_COLUMNS, rows) if rows else ""
+
+
 def render_html(results: dict[str, Any]) -> str:
     """The whole report as one HTML string (no external files)."""
     parts = ["<!doctype html><html><head><meta charset='utf-8'><title>steerbridge report"
              f"</title><style>{CSS}</style></head><body>",
              "<h1>steerbridge: how much steering survives the bridge</h1>",
              _html_table(["", ""], _provenance(results)),
-             "<h2>Verdicts</h2>", _verdicts_html(results),
+             "<h2>Verdicts</h2>", _verdict_table_html(results), _verdicts_html(results),
              f"<p class='note'>{html.escape(HOW_TO_READ)}</p>",
              *[f"<p class='err'>{html.escape(w)}</p>" for w in _run_notes(results)],
              "<h2>Summary per behaviour</h2>",
@@ -290,7 +296,10 @@ def render_markdown(results: dict[str, Any]) -> str:
     out = ["# steerbridge report", ""]
     out += [f"- **{k}**: {v}" for k, v in _provenance(results)]
     out += [f"- **warning**: {w}" for w in _run_notes(results)]
-    out += ["", "## Verdicts", "", *verdict_lines(results)]
+    out += ["", "## Verdicts", ""]
+    if rows := verdict_rows(results):
+        out += [markdown_table(VERDICT_COLUMNS, rows), ""]
+    out += verdict_lines(results)
     out += ["", HOW_TO_READ, "", "## Summary per behaviour", "",
             markdown_table(SUMMARY_COLUMNS, summary_rows(results)), ""]
     for name, beh in results.get("behaviours", {}).items():
