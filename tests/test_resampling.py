@@ -148,6 +148,8 @@ def test_the_verdicts_command_reads_a_stored_run_and_writes_a_copy(tmp_path) -> 
     assert src.read_bytes() == before
     copy = json.loads(out.read_text())["behaviours"]["clear"]["judgement"]["item_resamples"]
     assert copy["n_resamples"] == 30 and copy["shares"] == {"transfers": 1.0}
+    by_dir = CliRunner().invoke(app, ["verdicts", str(tmp_path), "--resamples", "30"])
+    assert by_dir.exit_code == 0 and "100% of 30" in by_dir.output  # the run dir works too
 
 
 def test_the_verdicts_command_refuses_what_is_not_a_results_file(tmp_path) -> None:

@@ -39,7 +39,7 @@ def add_resamples(results: dict[str, Any], n: int, seed: int) -> list[str]:
 
 def verdicts_cmd(
     results: Path = typer.Argument(..., help="A results.json written by `steerbridge run` or "
-                                   "`steerbridge demo` (runs/<name>/results.json)."),
+                                   "`steerbridge demo`, or the run directory holding it."),
     resamples: int = typer.Option(200, min=20, help="Item resamples per behaviour (about 1.5 s "
                                   "per 200 on a 2-core CPU)."),
     seed: int = typer.Option(0, help="Seed of the resampling (the run itself uses 0)."),
@@ -57,6 +57,8 @@ def verdicts_cmd(
 
     if out is not None:
         check_output(out, "json", (".json",), force)
+    if results.is_dir():
+        results = results / "results.json"
     data = read_json(results, "Results file")
     if not isinstance(data, dict) or not isinstance(data.get("behaviours"), dict):
         raise SteerbridgeError(f"{results} is not a steerbridge results.json (no 'behaviours'); "
