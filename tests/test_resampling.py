@@ -94,6 +94,9 @@ def test_a_run_records_resamples_and_a_stored_run_reproduces_them(tmp_path) -> N
                                 source_vector=vector(src, 2), n_boot=0,
                                 random_sources={0: vector(tgt, 3, seed=5)})
     p, lo = res["judgement"]["item_resamples"], res["judgement_logodds"]["item_resamples"]
+    best = res["summary"]["best_alpha_index"]
+    two = [res["summary"]["retention"][f"random:{s}"][best] for s in (0, 1)]
+    assert res["judgement"]["random_target_se"] == pytest.approx(abs(two[0] - two[1]) / 2)
     assert p["n_resamples"] == lo["n_resamples"] == 200
     assert sum(p["shares"].values()) == pytest.approx(1.0)
     path = tmp_path / "results.json"
@@ -111,6 +114,7 @@ def test_a_run_records_resamples_and_a_stored_run_reproduces_them(tmp_path) -> N
     head = md.index("## Verdicts")
     assert md.index("| b | p | ", head) < md.index("| b | log-odds | ", head) < md.index("- **b**")
     assert share in md[head:md.index("- **b**")]
+    assert f"{res['judgement']['random_target_mean']:.2f} ± " in md
     assert "<td>b</td><td>log-odds</td>" in render_html({"behaviours": {"b": stored}})
 
 

@@ -14,13 +14,17 @@ from steerbridge.evaluation.formatting import fmt
 
 VERDICT_COLUMNS = ["behaviour", "instrument", "verdict", "same verdict in item resamples",
                    "retention [95 % interval]", "odd retention [95 %]", "corr change",
-                   "random target mean (max, n)", "random source mean (max)", "method"]
+                   "random target mean ± se (max, n)", "random source mean (max)", "method"]
 
 
 def _interval(v: Any, ci: Any) -> str:
     if isinstance(ci, list | tuple) and len(ci) == 2 and None not in ci:
         return f"{fmt(v)} [{fmt(ci[0])}, {fmt(ci[1])}]"
     return fmt(v)
+
+
+def _pm(se: Any) -> str:
+    return f" ± {fmt(se)}" if fmt(se) != "–" else ""
 
 
 def _row(name: str, instrument: str, j: dict[str, Any], method: str) -> list[str]:
@@ -34,8 +38,8 @@ def _row(name: str, instrument: str, j: dict[str, Any], method: str) -> list[str
             _interval(j.get("retention"), res.get("retention_ci")),
             _interval(j.get("odd_retention"), res.get("odd_retention_ci")),
             fmt(j.get("corr_change")),
-            f"{fmt(j.get('random_target_mean'))} ({fmt(j.get('random_target_max'))}, "
-            f"{n_rnd if n_rnd is not None else '?'})",
+            f"{fmt(j.get('random_target_mean'))}{_pm(j.get('random_target_se'))} "
+            f"({fmt(j.get('random_target_max'))}, {n_rnd if n_rnd is not None else '?'})",
             f"{fmt(j.get('random_source_mean'))} ({fmt(j.get('random_source_max'))})", method]
 
 

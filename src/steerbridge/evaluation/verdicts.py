@@ -189,8 +189,16 @@ def judgement(summary: Any, cond: str, source_controls: Sequence[str],
             "of_source": ev.retention / src_ret if src_ret and math.isfinite(src_ret)
             else math.nan,
             "random_source_odd_mean": stats(srn, odd, np.mean),
+            # how precisely the directions drawn pin the control's mean (one direction scatters
+            # by ~0.1: RESULTS.md §7g); NaN with fewer than two
+            "random_target_se": stats(rnd, ret, _se),
             "random_target_odd_mean": stats(rnd, odd, np.mean),
             "random_source_corr_mean": stats(srn, corr, np.mean)}
+
+
+def _se(xs: Sequence[float]) -> float:
+    """Standard error of a mean (NaN for fewer than two values)."""
+    return float(np.std(xs, ddof=1) / math.sqrt(len(xs))) if len(xs) > 1 else math.nan
 
 
 def from_headline(h: Any, n_test: int) -> Evidence:
