@@ -195,10 +195,14 @@ def keep_carried(ctx: Context, beh: BehaviourConfig, vector: SteeringVector,
     """Write the transferred vector and its random-source controls into ``vectors/`` (the run's
     product, for `steerbridge generate -v` or `llamacpp export`); their paths in the run dir."""
     key = ctx.key("evaluation", beh.name)
-    rel = lambda p: str(p.relative_to(ctx.files.path))  # noqa: E731
-    return {"transferred": rel(vector.save(ctx.files.carried(beh.name, key))),
-            "random_source": {str(s): rel(v.save(ctx.files.carried(beh.name, key, s)))
-                              for s, v in sorted(controls.items())}}
+
+    def keep(v: SteeringVector, control: int | None = None) -> str:
+        path = ctx.files.carried(beh.name, key, control)
+        v.save(path)
+        return str(path.relative_to(ctx.files.path))
+
+    return {"transferred": keep(vector),
+            "random_source": {str(s): keep(v, s) for s, v in sorted(controls.items())}}
 
 
 def layer_scales(ctx: Context, lm: LoadedModel, layer: int) -> dict[int, float]:
