@@ -278,6 +278,7 @@ def test_bad_behaviours_fail_alone(tmp_path: Path, cli: Any, model_dirs: Any) ->
     res = cli("run", write_config(tmp_path, cfg))
     assert res.code == 1, res.text
     assert "2 of 3 behaviours failed" in res.text and "Traceback" not in res.text
+    assert "Verdicts (rule and reasons: the report)" in res.text  # the survivor is judged
     saved = json.loads((tmp_path / "run" / "results.json").read_text())
     assert "summary" in saved["behaviours"]["weather"]
     assert "latin1.json" in saved["behaviours"]["bad-prompts"]["errors"][0]

@@ -87,6 +87,7 @@ def _summary_table(results: dict[str, Any]) -> Table:
 
 def _run(cfg: Any, run_dir: Path | None, device: str | None = None) -> dict[str, Any]:
     from steerbridge.cli import launch
+    from steerbridge.cli.verdicts_cmd import verdict_table
     from steerbridge.run import pipeline
 
     t0 = time.perf_counter()
@@ -96,6 +97,8 @@ def _run(cfg: Any, run_dir: Path | None, device: str | None = None) -> dict[str,
     if not shard.is_main:  # the other ranks only helped collect the bridge's statistics
         return results
     console.print(_summary_table(results))
+    if (verdicts := verdict_table(results, "Verdicts (rule and reasons: the report)")) is not None:
+        console.print(verdicts)
     d = Path(results["run_dir"])
     console.print(f"Done in {time.perf_counter() - t0:.0f} s.")
     console.print(f"Report: [bold]{escape(str((d / 'report.html').resolve()))}[/]")

@@ -15,6 +15,21 @@ from steerbridge.cli.console import check_output, console
 from steerbridge.errors import SteerbridgeError
 
 
+def verdict_table(results: dict[str, Any], title: str) -> Table | None:
+    """`evaluation.verdict_table` as a rich table (None when no behaviour was judged)."""
+    from steerbridge.evaluation.verdict_table import VERDICT_COLUMNS, verdict_rows
+
+    rows = verdict_rows(results)
+    if not rows:
+        return None
+    table = Table(title=title)
+    for col in VERDICT_COLUMNS:
+        table.add_column(col)
+    for row in rows:
+        table.add_row(*(escape(c) for c in row))
+    return table
+
+
 def add_resamples(results: dict[str, Any], n: int, seed: int) -> list[str]:
     """Attach fresh item resamples to every judged behaviour of `results` (in place); return
     the names of the behaviours that could not be resampled, with why."""
@@ -51,7 +66,6 @@ def verdicts_cmd(
     verdict and a 95 % interval of its retention: how much the verdict owes to which items
     were drawn."""
     from steerbridge.evaluation.results import nan_to_none
-    from steerbridge.evaluation.verdict_table import VERDICT_COLUMNS, verdict_rows
     from steerbridge.evaluation.verdicts import verdict_lines
     from steerbridge.safeio import read_json, write_json
 
@@ -64,12 +78,7 @@ def verdicts_cmd(
         raise SteerbridgeError(f"{results} is not a steerbridge results.json (no 'behaviours'); "
                                "give the results.json a run wrote (runs/<name>/results.json).")
     skipped = add_resamples(data, resamples, seed)
-    if rows := verdict_rows(data):
-        table = Table(title=f"Verdicts of {results}")
-        for col in VERDICT_COLUMNS:
-            table.add_column(col)
-        for row in rows:
-            table.add_row(*(escape(c) for c in row))
+    if (table := verdict_table(data, f"Verdicts of {results}")) is not None:
         console.print(table)
     for line in verdict_lines(data):
         console.print(escape(line), soft_wrap=True)
