@@ -154,6 +154,19 @@ def test_the_verdicts_command_reads_a_stored_run_and_writes_a_copy(tmp_path) -> 
     assert copy["n_resamples"] == 30 and copy["shares"] == {"transfers": 1.0}
     by_dir = CliRunner().invoke(app, ["verdicts", str(tmp_path), "--resamples", "30"])
     assert by_dir.exit_code == 0 and "100% of 30" in by_dir.output  # the run dir works too
+    # a benchmark file (no summary, the method in its settings, judged by an older rule that
+    # kept no standard error) is judged afresh with --rejudge
+    old_judged = {k: v for k, v in judged.items() if k != "random_target_se"}
+    bench = {"settings": {"method": "gain"}, "behaviours": {"clear": {
+        **{k: v for k, v in beh.items() if k != "summary"}, "judgement": old_judged}}}
+    (tmp_path / "bench.json").write_text(json.dumps(bench))
+    again = CliRunner().invoke(app, ["verdicts", str(tmp_path / "bench.json"), "--rejudge",
+                                     "--resamples", "20", "--out", str(tmp_path / "re.json")])
+    assert again.exit_code == 0, again.output
+    assert "clear**: transfers (gain;" in again.output
+    fresh = json.loads((tmp_path / "re.json").read_text())["behaviours"]["clear"]["judgement"]
+    assert fresh["random_target_se"] == pytest.approx(judged["random_target_se"])
+    assert fresh["retention"] == pytest.approx(judged["retention"])
 
 
 def test_the_verdicts_command_refuses_what_is_not_a_results_file(tmp_path) -> None:

@@ -30,19 +30,32 @@ def verdict_table(results: dict[str, Any], title: str) -> Table | None:
     return table
 
 
-def add_resamples(results: dict[str, Any], n: int, seed: int) -> list[str]:
-    """Attach fresh item resamples to every judged behaviour of `results` (in place); return
-    the names of the behaviours that could not be resampled, with why."""
-    from steerbridge.evaluation.resampling import item_resamples, stored_behaviour
+def add_resamples(results: dict[str, Any], n: int, seed: int, again: bool = False
+                  ) -> list[str]:
+    """Attach fresh item resamples to every judged behaviour of `results` (in place; with
+    `again`, judge it afresh by the current rule first); return the names of the behaviours
+    that could not be resampled, with why."""
+    from steerbridge.evaluation.resampling import item_resamples, rejudge, stored_behaviour
 
     skipped = []
+    # benchmark files (benchmarks/text_transfer.py) name the method once, in their settings
+    settings = results.get("settings")
+    method = str(settings.get("method", "state")) if isinstance(settings, dict) else "state"
     for name, beh in results["behaviours"].items():
+        if isinstance(beh, dict) and isinstance(beh.get("judgement"), dict):
+            beh["judgement"].setdefault("method", method)
         judged = beh.get("judgement") if isinstance(beh, dict) else None
         if not isinstance(judged, dict) or "verdict" not in judged:
             skipped.append(f"{name} (no judgement with random controls: the run predates them)")
             continue
         try:
-            res = item_resamples(**stored_behaviour(beh), n=n, seed=seed)
+            inputs = stored_behaviour(beh)
+            if again:
+                fresh, lo = rejudge(inputs)
+                judged.update({**fresh, "method": judged.get("method", method)})
+                if lo is not None:
+                    beh["judgement_logodds"] = lo
+            res = item_resamples(**inputs, n=n, seed=seed)
         except SteerbridgeError as err:
             skipped.append(f"{name} ({err})")
             continue
@@ -61,6 +74,9 @@ def verdicts_cmd(
     out: Path | None = typer.Option(None, help="Also write a copy of the results.json with the "
                                     "resamples recorded (the input is never changed)."),
     force: bool = typer.Option(False, help="Replace --out even if it holds another kind of file."),
+    rejudge: bool = typer.Option(False, "--rejudge", help="Judge every behaviour afresh from its "
+                                 "per-item scores by this version's rule (runs judged by an older "
+                                 "one get today's figures, e.g. the control's standard error)."),
 ) -> None:
     """Print each behaviour's verdict with the share of test-item resamples that give the same
     verdict and a 95 % interval of its retention: how much the verdict owes to which items
@@ -77,7 +93,7 @@ def verdicts_cmd(
     if not isinstance(data, dict) or not isinstance(data.get("behaviours"), dict):
         raise SteerbridgeError(f"{results} is not a steerbridge results.json (no 'behaviours'); "
                                "give the results.json a run wrote (runs/<name>/results.json).")
-    skipped = add_resamples(data, resamples, seed)
+    skipped = add_resamples(data, resamples, seed, again=rejudge)
     if (table := verdict_table(data, f"Verdicts of {results}")) is not None:
         console.print(table)
     for line in verdict_lines(data):

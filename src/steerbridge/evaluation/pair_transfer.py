@@ -266,6 +266,9 @@ def pair_transfer(source: LoadedModel, target: LoadedModel, bridges: Sequence[Br
                     batch_size=s.batch_size, n_boot=s.n_boot, positions=s.positions,
                     progress=lambda n: step(n),
                     source_conditions=source_refs[name, ls], random_sources=controls)
+                for key in ("judgement", "judgement_logodds"):
+                    if isinstance(res.get(key), dict):
+                        res[key]["method"] = s.transfer
                 numbers[name] = behaviour_numbers(res)
                 details[name] = {"judgement": res["judgement"],
                                  "judgement_logodds": res.get("judgement_logodds"),

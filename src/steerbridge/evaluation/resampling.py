@@ -118,6 +118,18 @@ def item_resamples(conditions: Conditions, alphas: Sequence[float],
             "log-odds": _digest(on_logodds) if on_logodds else None}
 
 
+def rejudge(inputs: Mapping[str, Any], condition: str = "transferred"
+            ) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The p and log-odds judgements of `stored_behaviour`'s inputs by the current rule (for
+    runs judged by an older version: same scores, today's figures and reasons)."""
+    summary = summarize_behaviour(inputs["alphas"], inputs["conditions"], n_boot=0)
+    j = judgement(summary, condition, inputs["source_controls"], inputs["target_controls"],
+                  inputs["n_test"], text_answers=inputs["text_answers"])
+    lo = logodds.judgement(inputs["conditions"], inputs["alphas"], inputs["source_controls"],
+                           inputs["target_controls"], j)
+    return j, lo
+
+
 def _mapping(x: Any) -> Mapping[str, Any]:
     return x if isinstance(x, Mapping) else {}
 

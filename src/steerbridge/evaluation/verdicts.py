@@ -229,10 +229,10 @@ def verdict_lines(results: dict[str, Any]) -> list[str]:
 
     out = []
     for name, beh in results.get("behaviours", {}).items():
-        if "summary" not in beh:
+        j = beh.get("judgement")
+        if "summary" not in beh and not (isinstance(j, dict) and "verdict" in j):
             out.append(f"- **{name}**: not judgeable (no summary: {beh.get('errors', '')})")
             continue
-        j = beh.get("judgement")
         if isinstance(j, dict) and "verdict" in j:  # judged with random source controls
             verdict, why, method = j["verdict"], j["why"], j.get("method", "state")
             of_src, src_ret = _num(j.get("of_source")), _num(j.get("source_retention"))
