@@ -83,7 +83,7 @@ def test_by_transfer_end_to_end_and_by_r2_unchanged(model_dirs: tuple[Path, Path
     # the file can be resampled again later, and the detail table says how stable it is
     assert first["judgement"]["item_resamples"]["shares"] == {"not judgeable": 1.0}
     assert "random_source" in first and first["alphas"]
-    assert "same in 100% of item" in res.output.replace("\n", " ").replace("│", "")
+    assert "same in 100% of 200 item" in res.output.replace("\n", " ").replace("│", "")
     assert (out / "pairs_transfer.png").stat().st_size > 5000
     assert "layer pairs by transfer" in res.output and "pairs_transfer.json" in res.output
 

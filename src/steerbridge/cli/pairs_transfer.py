@@ -142,12 +142,12 @@ def tables(ranked: list[Any], title: str) -> tuple[Table, Table]:
 
 
 def _same_share(details: dict[str, Any]) -> str:
-    """`` (same in 74% of item resamples)`` where the verdict was resampled."""
+    """`` (same in 74% of 200 item resamples)`` where the verdict was resampled."""
+    from steerbridge.evaluation.formatting import same_share
+
     j = details.get("judgement") or {}
-    shares = (j.get("item_resamples") or {}).get("shares")
-    if not isinstance(shares, dict) or "verdict" not in j:
-        return ""
-    return f" (same in {shares.get(j['verdict'], 0.0):.0%} of item resamples)"
+    same = same_share(j.get("item_resamples"), j["verdict"]) if "verdict" in j else None
+    return f" (same in {same} item resamples)" if same else ""
 
 
 def run(src: Any, tgt: Any, bridges: list[Any], s: Any, out_dir: Path, title: str,

@@ -42,17 +42,16 @@ def add_resamples(results: dict[str, Any], n: int, seed: int, again: bool = Fals
     settings = results.get("settings")
     method = str(settings.get("method", "state")) if isinstance(settings, dict) else "state"
     for name, beh in results["behaviours"].items():
-        if isinstance(beh, dict) and isinstance(beh.get("judgement"), dict):
-            beh["judgement"].setdefault("method", method)
         judged = beh.get("judgement") if isinstance(beh, dict) else None
         if not isinstance(judged, dict) or "verdict" not in judged:
             skipped.append(f"{name} (no judgement with random controls: the run predates them)")
             continue
+        judged.setdefault("method", method)
         try:
             inputs = stored_behaviour(beh)
             if again:
                 fresh, lo = rejudge(inputs)
-                judged.update({**fresh, "method": judged.get("method", method)})
+                judged.update({**fresh, "method": judged["method"]})
                 if lo is not None:
                     beh["judgement_logodds"] = lo
             res = item_resamples(**inputs, n=n, seed=seed)

@@ -60,18 +60,27 @@ def verdict_flag(beh: dict[str, Any]) -> str:
     return f" ({'; '.join(flags)})" if flags else ""
 
 
+def same_share(res: Any, verdict: str) -> str | None:
+    """``"74% of 200"``: the share of item resamples (`evaluation.resampling`) giving
+    `verdict`; None when there are none."""
+    if not isinstance(res, dict) or not isinstance(res.get("shares"), dict) \
+            or not res["shares"]:
+        return None
+    return f"{res['shares'].get(verdict, 0.0):.0%} of {res.get('n_resamples', '?')}"
+
+
 def fmt_resamples(res: Any, verdict: str) -> str:
     """What `evaluation.resampling` found, as a clause of a verdict's reason: "the same verdict
     in 64% of 200 item resamples (partly 64%, fails 36%), retention 95 % interval [+0.31,
     +0.70]"; why not, when they could not be drawn; "" when the run has none."""
     if isinstance(res, dict) and res.get("error"):
         return f"no item resamples ({res['error']})"
-    if not isinstance(res, dict) or not res.get("shares"):
+    same = same_share(res, verdict)
+    if same is None:
         return ""
-    shares = res["shares"]
-    split = ", ".join(f"{v} {s:.0%}" for v, s in sorted(shares.items(), key=lambda t: -t[1]))
-    out = (f"the same verdict in {shares.get(verdict, 0.0):.0%} of {res.get('n_resamples', '?')} "
-           f"item resamples ({split})")
+    split = ", ".join(f"{v} {s:.0%}" for v, s in sorted(res["shares"].items(),
+                                                         key=lambda t: -t[1]))
+    out = f"the same verdict in {same} item resamples ({split})"
     ci = res.get("retention_ci")
     if isinstance(ci, Sequence) and len(ci) == 2:
         out += f", retention 95 % interval [{ci[0]:+.2f}, {ci[1]:+.2f}]"

@@ -10,17 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from steerbridge.evaluation.formatting import fmt
+from steerbridge.evaluation.formatting import fmt, fmt_ci, same_share
 
 VERDICT_COLUMNS = ["behaviour", "instrument", "verdict", "same verdict in item resamples",
                    "retention [95 % interval]", "odd retention [95 %]", "corr change",
                    "random target mean ± se (max, n)", "random source mean (max)", "method"]
-
-
-def _interval(v: Any, ci: Any) -> str:
-    if isinstance(ci, list | tuple) and len(ci) == 2 and None not in ci:
-        return f"{fmt(v)} [{fmt(ci[0])}, {fmt(ci[1])}]"
-    return fmt(v)
 
 
 def _pm(se: Any) -> str:
@@ -30,13 +24,10 @@ def _pm(se: Any) -> str:
 def _row(name: str, instrument: str, j: dict[str, Any], method: str) -> list[str]:
     found = j.get("item_resamples")
     res: dict[str, Any] = found if isinstance(found, dict) else {}
-    shares = res.get("shares") if isinstance(res.get("shares"), dict) else None
-    same = f"{shares.get(j['verdict'], 0.0):.0%} of {res.get('n_resamples', '?')}" if shares \
-        else "–"
     n_rnd = j.get("n_random_target")
-    return [name, instrument, str(j["verdict"]), same,
-            _interval(j.get("retention"), res.get("retention_ci")),
-            _interval(j.get("odd_retention"), res.get("odd_retention_ci")),
+    return [name, instrument, str(j["verdict"]), same_share(res, j["verdict"]) or "–",
+            fmt_ci(j.get("retention"), res.get("retention_ci")),
+            fmt_ci(j.get("odd_retention"), res.get("odd_retention_ci")),
             fmt(j.get("corr_change")),
             f"{fmt(j.get('random_target_mean'))}{_pm(j.get('random_target_se'))} "
             f"({fmt(j.get('random_target_max'))}, {n_rnd if n_rnd is not None else '?'})",
