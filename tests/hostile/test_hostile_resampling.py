@@ -91,3 +91,32 @@ def test_a_failed_resampling_keeps_the_evaluation(monkeypatch) -> None:
     lines = verdict_lines({"behaviours": {"b": res}})
     assert lines[0].startswith("- **b**:")
     assert lines[0].endswith("no item resamples (cannot resample these))")
+
+
+def test_the_verdicts_command_refuses_bad_files_and_keeps_good_behaviours(tmp_path, cli
+                                                                          ) -> None:
+    """Through the real entry point: a file that is not a results.json, a pickle, a missing
+    one and a wrong --out are refused (exit 2, what to give instead); a malformed behaviour is
+    named and skipped while the others are still judged, and the input is never rewritten."""
+    import json
+
+    bad = tmp_path / "list.json"
+    bad.write_text("[1, 2]")
+    cli("verdicts", bad).refused("not a steerbridge results.json", "runs/<name>/results.json")
+    cli("verdicts", tmp_path / "gone.json").refused("does not exist")
+    pickled = tmp_path / "results.json"
+    pickled.write_bytes(b"\x80\x04\x95")
+    cli("verdicts", pickled).refused("never unpickles")
+    good = _edit(("conditions", "transferred", "p"), [[0.1, "x"], [0.2]])
+    judged = {"verdict": "partly", "why": "stored", "retention": 0.5, "odd_retention": 0.5}
+    data = {"behaviours": {"clean": {**_block(), "judgement": dict(judged)},
+                           "broken": {**good, "judgement": dict(judged)}}}
+    path = tmp_path / "run.json"
+    path.write_text(json.dumps(data))
+    before = path.read_bytes()
+    res = cli("verdicts", path, "--resamples", "20")
+    assert res.code == 0, res.text
+    assert "not resampled: broken" in res.text and "not a list of numbers" in res.text
+    assert "clean**: partly (state; stored; the same verdict in" in res.text
+    assert path.read_bytes() == before
+    cli("verdicts", path, "--out", tmp_path / "copy.txt").refused(".json")
