@@ -9,21 +9,85 @@ the source's own effect) on a bridge file already fitted, so no collection is re
     PYTHONPATH=src .venv/bin/python benchmarks/text_transfer.py \
         --bridge runs/l11-cache/bridge-12-14-30000.safetensors --format text \
         --out benchmarks/results/dose/text-transfer-12-14.json
+
+With ``--anchor-pool`` each behaviour is carried through its own anchored bridge: the given
+bridge's corpus moments (re-read from the moments cache) plus the paired answer-state
+differences, each with its negative, of the pool's *other* behaviours (generate split, in the
+same answer format): label-free, and never the behaviour under test (`bridge.anchors`).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import time
 from pathlib import Path
+from typing import Any
 
+from steerbridge.bridge import anchors
 from steerbridge.bridge.affine import Bridge
+from steerbridge.bridge.collection import collect_pair_moments
+from steerbridge.bridge.corpus import DEFAULT_WINDOW, load_corpus, tokenize
 from steerbridge.bridge.distill import DistillSettings
+from steerbridge.bridge.fitting import describe
+from steerbridge.bridge.moments import Moments
+from steerbridge.evaluation.dose import answer_format
 from steerbridge.evaluation.formatting import fmt_resamples
 from steerbridge.evaluation.pair_transfer import Settings, method_carry, pair_transfer
 from steerbridge.evaluation.results import nan_to_none
-from steerbridge.models.loading import load
+from steerbridge.models.loading import LoadedModel, load
 from steerbridge.safeio import write_json
+from steerbridge.vectors import datasets
+
+MOMENTS_CACHE = Path("~/.cache/steerbridge/moments").expanduser()
+
+
+def generate_items(name: str, caa: Path | None, n: int, fmt: str) -> list[datasets.ABItem]:
+    """The first `n` generate-split items of a built-in or CAA behaviour, in answer format
+    `fmt` (anchors are read where the vectors are: the end of each answer)."""
+    if caa is not None and (caa / "generate" / name).is_dir():
+        items = datasets.load(caa / "generate" / name / "generate_dataset.json").items
+    else:
+        items = datasets.builtin(name)[0]
+    return answer_format(fmt).apply(items[:n])
+
+
+class AnchoredBridges:
+    """One bridge per held-out behaviour: `base`'s corpus moments + the other pool
+    behaviours' ± paired answer differences, weighted `weight` × the corpus tokens."""
+
+    def __init__(self, base: Bridge, src: LoadedModel, tgt: LoadedModel, pool: list[str],
+                 caa: Path | None, n_items: int, fmt: str, weight: float,
+                 max_tokens: int) -> None:
+        prov = base.provenance
+        self.windows = tokenize(load_corpus([prov["corpus"]]), src.tokenizer,
+                                window=DEFAULT_WINDOW, max_tokens=max_tokens)
+        if self.windows.fingerprint != prov["corpus_windows_fingerprint"]:
+            raise SystemExit(f"the corpus windows re-read for {prov['corpus']} differ from the "
+                             "bridge's (fingerprint): refit the bridge with fit-bridge first")
+        self.pair = (tuple(base.source_layers), base.target_layer)
+        self.stats = collect_pair_moments(src, tgt, self.windows, [self.pair],
+                                          cache_dir=MOMENTS_CACHE)[self.pair]
+        self.per: dict[str, Moments] = {}
+        for name in pool:
+            items = generate_items(name, caa, n_items, fmt)
+            self.per[name] = anchors.anchor_moments(src, tgt, {name: items},
+                                                    base.source_layers, base.target_layer)[0]
+            print(f"anchor {name}: {len(items)} items", flush=True)
+        self.base, self.src, self.tgt, self.weight = base, src, tgt, weight
+
+    def without(self, held_out: str) -> tuple[Bridge, dict[str, Any]]:
+        """The bridge that never saw `held_out`, and what went into it."""
+        am = anchors.leave_one_out(self.per, held_out)
+        train = self.stats.train + anchors.weighted(am, self.stats.train.count, self.weight)
+        bridge = Bridge.fit_stats(dataclasses.replace(self.stats, train=train), "ridge")
+        describe(bridge, self.src, self.tgt, self.windows, target_scale=self.base.target_scale)
+        used = sorted(n for n in self.per if n != held_out)
+        bridge.provenance["anchors"] = {"datasets": used, "weight": self.weight,
+                                        "pairs": am.count // 2}
+        return bridge, {"anchors": used, "weight": self.weight, "pairs": am.count // 2,
+                        "val_r2": bridge.metrics.get("val_r2"),
+                        "test_r2": bridge.metrics.get("test", {}).get("r2")}
 
 
 def main() -> None:
@@ -48,6 +112,14 @@ def main() -> None:
     ap.add_argument("--positions", default="all", choices=["all", "generated"],
                     help="where every model is steered (sweeps and the gain fit): every "
                          "position, or each answer's tokens and the position predicting the first")
+    ap.add_argument("--anchor-pool", nargs="*", default=[],
+                    help="behaviours whose generate-split answer differences anchor each "
+                         "behaviour's bridge (the one under test always left out)")
+    ap.add_argument("--anchor-items", type=int, default=150)
+    ap.add_argument("--anchor-weight", type=float, default=1.0,
+                    help="the anchors' total weight relative to the corpus tokens")
+    ap.add_argument("--anchor-corpus-tokens", type=int, default=30000,
+                    help="the --max-tokens the bridge was fitted with (its moments are re-read)")
     ap.add_argument("--out", type=Path, default=Path("runs/text-transfer.json"))
     args = ap.parse_args()
 
@@ -62,6 +134,9 @@ def main() -> None:
     settings = {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()}
     record: dict[str, object] = {"bridge": str(args.bridge), "settings": settings,
                                  "behaviours": {}}
+    anchored = (AnchoredBridges(bridge, src, tgt, args.anchor_pool, args.caa, args.anchor_items,
+                                args.format, args.anchor_weight, args.anchor_corpus_tokens)
+                if args.anchor_pool else None)
     for name in args.behaviours:  # one at a time: each result is written as soon as it exists
         t0 = time.time()
         s = Settings(behaviours=(name,), alphas=tuple(args.alphas), test_items=args.test_items,
@@ -69,10 +144,14 @@ def main() -> None:
                      random_seeds=tuple(args.random_seeds), n_boot=200, files=files,
                      transfer=args.method, transfer_alpha=args.method_alpha,
                      positions=args.positions)
-        res = pair_transfer(src, tgt, [bridge], s, progress=False,
+        used, anchor_record = anchored.without(name) if anchored else (bridge, None)
+        if anchor_record:
+            print(f"{name}: bridge anchored on {', '.join(anchor_record['anchors'])} "
+                  f"(val R² {anchor_record['val_r2']:.3f})", flush=True)
+        res = pair_transfer(src, tgt, [used], s, progress=False,
                             carry=method_carry(s, distill))[0]
         record["behaviours"][name] = {"row": res.row, **res.details[name],  # type: ignore[index]
-                                      "seconds": time.time() - t0}
+                                      "anchored": anchor_record, "seconds": time.time() - t0}
         j = res.details[name]["judgement"]
         print(f"{name}: {j['verdict']} ({j['why']}; "
               f"{fmt_resamples(j.get('item_resamples'), j['verdict'])}) source odd Δp "

@@ -95,3 +95,16 @@ def saw_dataset(provenance: Mapping[str, Any], name: str, fingerprint: str) -> s
         if (name and anchor == name) or rec.get("dataset_fingerprint") == fingerprint:
             return str(anchor)
     return None
+
+
+def leave_one_out(per_dataset: Mapping[str, Moments], held_out: str) -> Moments:
+    """The anchor moments of every dataset but `held_out`: the bridge a behaviour is tested
+    through never saw that behaviour's answers (RESULTS.md §6's leave-one-behaviour-out)."""
+    others = [m for name, m in per_dataset.items() if name != held_out]
+    if not others:
+        raise SteerbridgeError(f"No anchor dataset besides {held_out!r}: give at least one "
+                               "other behaviour to anchor on.")
+    total = others[0]
+    for m in others[1:]:
+        total = total + m
+    return total
