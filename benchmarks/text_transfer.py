@@ -38,6 +38,7 @@ from steerbridge.evaluation.results import nan_to_none
 from steerbridge.models.loading import LoadedModel, load
 from steerbridge.safeio import write_json
 from steerbridge.vectors import datasets
+from steerbridge.vectors.datasets import dataset_fingerprint
 
 MOMENTS_CACHE = Path("~/.cache/steerbridge/moments").expanduser()
 
@@ -58,7 +59,7 @@ class AnchoredBridges:
 
     def __init__(self, base: Bridge, src: LoadedModel, tgt: LoadedModel, pool: list[str],
                  caa: Path | None, n_items: int, fmt: str, weight: float,
-                 max_tokens: int) -> None:
+                 max_tokens: int, moments_cache: Path) -> None:
         prov = base.provenance
         self.windows = tokenize(load_corpus([prov["corpus"]]), src.tokenizer,
                                 window=DEFAULT_WINDOW, max_tokens=max_tokens)
@@ -67,12 +68,22 @@ class AnchoredBridges:
                              "bridge's (fingerprint): refit the bridge with fit-bridge first")
         self.pair = (tuple(base.source_layers), base.target_layer)
         self.stats = collect_pair_moments(src, tgt, self.windows, [self.pair],
-                                          cache_dir=MOMENTS_CACHE)[self.pair]
+                                          cache_dir=moments_cache)[self.pair]
         self.per: dict[str, Moments] = {}
+        self.records: dict[str, Any] = {}
         for name in pool:
             items = generate_items(name, caa, n_items, fmt)
-            self.per[name] = anchors.anchor_moments(src, tgt, {name: items},
-                                                    base.source_layers, base.target_layer)[0]
+            key = (f"anchor-{name}-{len(items)}-{fmt}-{dataset_fingerprint(items)}-"
+                   f"L{'_'.join(map(str, base.source_layers))}-L{base.target_layer}")
+            path = moments_cache / f"{key}.safetensors"
+            if path.exists():
+                self.per[name] = Moments.load(path)
+            else:
+                self.per[name] = anchors.anchor_moments(src, tgt, {name: items},
+                                                        base.source_layers, base.target_layer)[0]
+                self.per[name].save(path)
+            self.records[name] = {"items": len(items),
+                                  "dataset_fingerprint": dataset_fingerprint(items), "read": fmt}
             print(f"anchor {name}: {len(items)} items", flush=True)
         self.base, self.src, self.tgt, self.weight = base, src, tgt, weight
 
@@ -83,8 +94,8 @@ class AnchoredBridges:
         bridge = Bridge.fit_stats(dataclasses.replace(self.stats, train=train), "ridge")
         describe(bridge, self.src, self.tgt, self.windows, target_scale=self.base.target_scale)
         used = sorted(n for n in self.per if n != held_out)
-        bridge.provenance["anchors"] = {"datasets": used, "weight": self.weight,
-                                        "pairs": am.count // 2}
+        bridge.provenance["anchors"] = {"datasets": {n: self.records[n] for n in used},
+                                        "weight": self.weight, "pairs": am.count // 2}
         return bridge, {"anchors": used, "weight": self.weight, "pairs": am.count // 2,
                         "val_r2": bridge.metrics.get("val_r2"),
                         "test_r2": bridge.metrics.get("test", {}).get("r2")}
@@ -120,6 +131,9 @@ def main() -> None:
                     help="the anchors' total weight relative to the corpus tokens")
     ap.add_argument("--anchor-corpus-tokens", type=int, default=30000,
                     help="the --max-tokens the bridge was fitted with (its moments are re-read)")
+    ap.add_argument("--moments-cache", type=Path, default=MOMENTS_CACHE,
+                    help="where the bridge's corpus moments are cached (fit-bridge's "
+                         "--cache-dir; a run's RUN_DIR/moments)")
     ap.add_argument("--out", type=Path, default=Path("runs/text-transfer.json"))
     args = ap.parse_args()
 
@@ -135,7 +149,8 @@ def main() -> None:
     record: dict[str, object] = {"bridge": str(args.bridge), "settings": settings,
                                  "behaviours": {}}
     anchored = (AnchoredBridges(bridge, src, tgt, args.anchor_pool, args.caa, args.anchor_items,
-                                args.format, args.anchor_weight, args.anchor_corpus_tokens)
+                                args.format, args.anchor_weight, args.anchor_corpus_tokens,
+                                args.moments_cache)
                 if args.anchor_pool else None)
     for name in args.behaviours:  # one at a time: each result is written as soon as it exists
         t0 = time.time()
