@@ -89,7 +89,7 @@ class AnchoredBridges:
 
     def without(self, held_out: str) -> tuple[Bridge, dict[str, Any]]:
         """The bridge that never saw `held_out`, and what went into it."""
-        am = anchors.leave_one_out(self.per, held_out)
+        am = anchors.pooled(self.per, without=held_out)
         train = self.stats.train + anchors.weighted(am, self.stats.train.count, self.weight)
         bridge = Bridge.fit_stats(dataclasses.replace(self.stats, train=train), "ridge")
         describe(bridge, self.src, self.tgt, self.windows, target_scale=self.base.target_scale)

@@ -108,13 +108,13 @@ def test_anchored_bridge_records_anchors_and_warns_on_a_seen_behaviour(tmp_path)
         fit_bridge(s, t, w, 2, 3, method="sgd", progress=False, anchors={"nice": anchor_items})
 
 
-def test_leave_one_out_sums_every_other_dataset_and_never_the_held_out() -> None:
+def test_pooled_sums_every_other_dataset_and_never_the_held_out() -> None:
     g = torch.Generator().manual_seed(1)
     per = {n: Moments.from_data(torch.randn(k, 3, generator=g), torch.randn(k, 2, generator=g))
            for n, k in (("a", 4), ("b", 6), ("c", 9))}
-    m = anchors.leave_one_out(per, "b")
+    m = anchors.pooled(per, without="b")
     assert m.count == 4 + 9
     torch.testing.assert_close(m.sxy, per["a"].sxy + per["c"].sxy)
-    assert anchors.leave_one_out(per, "not-in-the-pool").count == 4 + 6 + 9
+    assert anchors.pooled(per, without="not-in-the-pool").count == 4 + 6 + 9
     with pytest.raises(SteerbridgeError, match="besides 'a'"):
-        anchors.leave_one_out({"a": per["a"]}, "a")
+        anchors.pooled({"a": per["a"]}, without="a")

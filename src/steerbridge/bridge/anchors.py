@@ -97,13 +97,13 @@ def saw_dataset(provenance: Mapping[str, Any], name: str, fingerprint: str) -> s
     return None
 
 
-def leave_one_out(per_dataset: Mapping[str, Moments], held_out: str) -> Moments:
-    """The anchor moments of every dataset but `held_out`: the bridge a behaviour is tested
-    through never saw that behaviour's answers (RESULTS.md §6's leave-one-behaviour-out)."""
-    others = [m for name, m in per_dataset.items() if name != held_out]
+def pooled(per_dataset: Mapping[str, Moments], without: str | None = None) -> Moments:
+    """The anchor moments of every dataset but `without` (leave-one-behaviour-out: the bridge
+    a behaviour is tested through never saw that behaviour's answers, RESULTS.md §6)."""
+    others = [m for name, m in per_dataset.items() if name != without]
     if not others:
-        raise SteerbridgeError(f"No anchor dataset besides {held_out!r}: give at least one "
-                               "other behaviour to anchor on.")
+        raise SteerbridgeError("No anchor dataset" + (f" besides {without!r}" if without else "")
+                               + ": give at least one other behaviour to anchor on.")
     total = others[0]
     for m in others[1:]:
         total = total + m

@@ -29,6 +29,8 @@ from steerbridge.bridge.corpus import (
     tokenize,
 )
 from steerbridge.bridge.distributed import current_shard
+from steerbridge.bridge.moments import Moments
+from steerbridge.bridge.pairstats import PairStats
 from steerbridge.errors import SteerbridgeError
 from steerbridge.models.devices import stats_device
 from steerbridge.models.loading import LoadedModel
@@ -133,16 +135,21 @@ def fit_bridge(
         if anchors:
             am, datasets = anchor_moments(source, target, anchors, layers, target_layer,
                                           progress=progress is True, read=anchor_read)
-            corpus_rows = stats.train.count
-            stats = dataclasses.replace(
-                stats, train=stats.train + weighted(am, corpus_rows, anchor_weight))
             anchor_record = {"datasets": datasets, "weight": anchor_weight,
-                             "pairs": am.count // 2, "corpus_train_tokens": corpus_rows}
+                             "pairs": am.count // 2, "corpus_train_tokens": stats.train.count}
+            stats = with_anchors(stats, am, anchor_weight)
         bridge = Bridge.fit_stats(stats, method, **fit_options)
     describe(bridge, source, target, windows)
     if anchor_record is not None:
         bridge.provenance["anchors"] = anchor_record
     return bridge
+
+
+def with_anchors(stats: PairStats, anchors: Moments, weight: float) -> PairStats:
+    """`stats` with `anchors` added to its training sums, their total weight `weight` × the
+    corpus training tokens; validation and test stay corpus tokens."""
+    return dataclasses.replace(stats, train=stats.train + weighted(anchors, stats.train.count,
+                                                                   weight))
 
 
 def describe(bridge: Bridge, source: LoadedModel, target: LoadedModel, windows: Windows,

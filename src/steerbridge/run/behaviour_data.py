@@ -75,7 +75,8 @@ def _from_split(beh: BehaviourConfig, notes: list[str]) -> tuple[list[ABItem], l
     return sp.generate, sp.test
 
 
-def _format(items: list[ABItem], beh: BehaviourConfig) -> list[ABItem]:
+def format_items(items: list[ABItem], beh: BehaviourConfig) -> list[ABItem]:
+    """`items` as `beh` puts them to a model: text answers, instruction, answer prefix."""
     if beh.scoring == "text":  # the question's stem, each answer its own text
         items = as_text_answers(items)
     if not beh.answer_instruction and not beh.answer_prefix:
@@ -101,7 +102,7 @@ def behaviour_data(beh: BehaviourConfig) -> BehaviourData:
         gen, test = _from_files(beh, notes)
     if beh.open_ended is not None:
         opens = freetext.read_open_prompts(beh.open_ended)
-    gen, test = _format(gen[: beh.max_generate], beh), _format(test[: beh.max_test], beh)
+    gen, test = format_items(gen[: beh.max_generate], beh), format_items(test[: beh.max_test], beh)
     multi = sum(len(it.choices) > 2 for it in gen + test)
     if multi and beh.multi_choice == "keep":
         notes.append(f"{multi} item(s) with more than two choices kept (multi_choice = keep): "

@@ -36,6 +36,7 @@ from steerbridge.models.dtypes import DTYPES
 from steerbridge.run.transfer_config import TransferConfig
 from steerbridge.safeio import read_text
 from steerbridge.vectors.aggregators import METHODS as VECTOR_METHODS
+from steerbridge.vectors.datasets import builtin_names
 from steerbridge.vectors.readout import READ_POSITIONS
 from steerbridge.vectors.steering import Positions
 
@@ -300,7 +301,11 @@ def _resolve_paths(cfg: Config, base: Path) -> Config:
     corpus = [c if is_builtin(c) or Path(c).is_absolute() else str((base / c).resolve())
               for c in cfg.bridge.corpus]
     run = cfg.run.model_copy(update={"dir": fix(cfg.run.dir)})
-    return cfg.model_copy(update={"behaviours": behaviours, "run": run,
+    a = cfg.transfer.anchors
+    named = [s if s in builtin_names() or Path(s).is_absolute() else str((base / s).resolve())
+             for s in a.datasets]
+    transfer = cfg.transfer.model_copy(update={"anchors": a.model_copy(update={"datasets": named})})
+    return cfg.model_copy(update={"behaviours": behaviours, "run": run, "transfer": transfer,
                                   "bridge": cfg.bridge.model_copy(update={"corpus": corpus})})
 
 

@@ -15,7 +15,8 @@ key hashes (`steerbridge.cachekeys.content_key`):
 ``bridge``: models and the bridge section. ``vectors``: models, both layers, the vectors
 section and the behaviour's data. ``evaluation``: all of these plus the bridge key, the
 evaluation section, the transfer method's settings (and the effect-matched bridge's key when
-the method uses it) and the behaviour's evaluation settings (open-ended prompts, tone).
+the method uses it), the anchor datasets by content when ``[transfer.anchors]`` is set, and the
+behaviour's evaluation settings (open-ended prompts, tone).
 ``source`` (the source model's own sweep): the evaluation's key without the transfer parts, so
 switching methods reuses it. The effect-matched bridge's key (`steerbridge.run.effect_stage`)
 hashes the probe text itself.
@@ -34,6 +35,7 @@ from steerbridge.cachekeys import content_key, file_digest
 from steerbridge.errors import SteerbridgeError
 from steerbridge.models.loading import LoadedModel
 from steerbridge.run.config import BehaviourConfig, Config, models_key
+from steerbridge.vectors.datasets import builtin_names
 
 Stage = Literal["bridge", "vectors", "evaluation", "source"]
 ModelIds = tuple[str, str, str]
@@ -114,6 +116,16 @@ def behaviour_data_part(beh: BehaviourConfig, test: bool = False) -> dict[str, A
     return part
 
 
+def anchors_part(cfg: Config) -> dict[str, Any] | None:
+    """``[transfer.anchors]`` by content: each dataset's packaged files or bytes, and the
+    settings; None when no anchors are set."""
+    a = cfg.transfer.anchors
+    if not a.datasets:
+        return None
+    return {"datasets": [_builtin_digest(s) if s in builtin_names() else _digest(Path(s))
+                         for s in a.datasets], "items": a.items, "weight": a.weight}
+
+
 def _behaviour(cfg: Config, name: str) -> BehaviourConfig:
     for b in cfg.behaviours:
         if b.name == name:
@@ -144,6 +156,8 @@ def stage_hash(cfg: Config, stage: Stage, behaviour: str | None = None,
         parts["transfer"] = cfg.transfer.key_part()
         if effect is not None:
             parts["effect_bridge"] = effect
+        if cfg.transfer.anchors.datasets:
+            parts["anchors"] = anchors_part(cfg)
     if beh is not None:
         parts["data"] = behaviour_data_part(beh, test=True)
         parts["behaviour"] = {"open_ended": _digest(beh.open_ended), "tone": beh.tone}

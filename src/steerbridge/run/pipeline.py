@@ -31,6 +31,7 @@ from steerbridge.bridge.distributed import barrier, current_shard
 from steerbridge.evaluation import report
 from steerbridge.models.devices import resolve_device
 from steerbridge.models.loading import LoadedModel
+from steerbridge.run.anchor_stage import anchor_pool, stage_anchored_bridge
 from steerbridge.run.behaviour_data import behaviour_data
 from steerbridge.run.config import Config, digest
 from steerbridge.run.effect_stage import (
@@ -86,6 +87,7 @@ def _run(cfg: Config, run_dir: str | Path | None, hooks: Hooks,
     d0 = check_run_dir(cfg, run_dir) if shard.is_main else Path(run_dir or cfg.run.dir)
     ctx = Context(cfg, d0, hooks, device=resolve_device(device) if device is not None else None)
     corpus_part(cfg.bridge.corpus)  # a missing corpus file fails before the models load
+    pool = anchor_pool(cfg) if cfg.transfer.anchors.datasets else None  # so does an anchor
     if models is not None:
         ctx.source, ctx.target = models
     src, tgt = ctx.models()
@@ -109,12 +111,19 @@ def _run(cfg: Config, run_dir: str | Path | None, hooks: Hooks,
         if ready and cfg.transfer.needs_effect else None
     effect: list[Any] = []  # fitted (or read back) when the first behaviour needs it
 
+    own_bridge: dict[str, Any] = {}  # behaviour → its anchored bridge ([transfer.anchors])
+
     def transfers(beh: Any, data: Any, src_vec: Any) -> Any:
         assert bridge is not None
         if probes is not None and not effect:
             effect.append(stage_effect(ctx, bridge, probes))
-        return stage_transfer(ctx, beh, bridge, effect[0] if effect else None,
-                              method_inputs(ctx, bridge, src_vec, data, beh))
+        own, record = bridge, None
+        if pool is not None:
+            anchored = stage_anchored_bridge(ctx, bridge, beh, data, pool)
+            own, record = anchored.bridge, anchored.record
+        own_bridge[beh.name] = own
+        return stage_transfer(ctx, beh, own, effect[0] if effect else None,
+                              method_inputs(ctx, own, src_vec, data, beh), record)
 
     behaviours: dict[str, Any] = {}
     pending: dict[str, tuple[Any, ...]] = {}
@@ -136,7 +145,9 @@ def _run(cfg: Config, run_dir: str | Path | None, hooks: Hooks,
         gc.collect()
     for beh in cfg.behaviours:
         if beh.name in pending:
-            res = out.attempt(beh.name, partial(stage_evaluate, ctx, bridge, *pending[beh.name]))
+            res = out.attempt(beh.name, partial(stage_evaluate, ctx,
+                                                own_bridge.get(beh.name, bridge),
+                                                *pending[beh.name]))
             if res is not None:
                 behaviours[beh.name] = (pending[beh.name][1], res)
     ctx.timings["total_s"] = time.perf_counter() - t_start

@@ -97,14 +97,11 @@ class Context:
             self.cfg.vectors.system_prompt
 
 
-def _corpus_spec(cfg: Config) -> list[str]:
-    return list(cfg.bridge.corpus)
-
-
-def _windows(ctx: Context) -> Any:
+def run_windows(ctx: Context) -> Any:
+    """The run's corpus windows, tokenized as the bridge stage reads them."""
     src, _ = ctx.models()
     b = ctx.cfg.bridge
-    return tokenize(load_corpus(_corpus_spec(ctx.cfg)), src.tokenizer, window=b.window,
+    return tokenize(load_corpus(list(b.corpus)), src.tokenizer, window=b.window,
                     max_tokens=b.max_tokens)
 
 
@@ -120,7 +117,7 @@ def stage_bridge(ctx: Context) -> Any:
     t0 = time.perf_counter()
     ctx.hooks.stage(f"bridge: fitting layer {b.source_layer} → {b.target_layer} "
                     f"({b.method}, up to {b.max_tokens:,} tokens)")
-    windows = _windows(ctx)
+    windows = run_windows(ctx)
     bar = progress_for(ctx, "hidden states (both models)")
     bridge = fit_bridge(src, tgt, windows, source_layers=b.source_layer,
                         target_layer=b.target_layer, method=b.method,
@@ -159,7 +156,7 @@ def stage_pairs(ctx: Context) -> dict[str, Any] | None:
     t0 = time.perf_counter()
     ctx.hooks.stage(f"pairs: screening {src.num_layers} × {tgt.num_layers} layer pairs on "
                     f"{b.screen_tokens:,} tokens")
-    scr = screen(src, tgt, _windows(ctx), sample_tokens=b.screen_tokens,
+    scr = screen(src, tgt, run_windows(ctx), sample_tokens=b.screen_tokens,
                  progress=progress_for(ctx, "layer-pair screen"))
     out = {"source_layers": scr.source_layers, "target_layers": scr.target_layers,
            "scores": scr.r2.tolist(), "cka": scr.cka.tolist(), "metric": "held-out ridge R²",
@@ -310,8 +307,9 @@ def stage_evaluate(ctx: Context, bridge: Any, beh: BehaviourConfig, data: Behavi
     for key in ("judgement", "judgement_logodds"):
         if isinstance(res.get(key), dict):
             res[key]["method"] = transfers.method
-    if getattr(transfers, "selection", None):  # method "select": the winner and every score
-        res["selection"] = transfers.selection
+    for extra in ("selection", "anchors"):  # select's picks; an anchored bridge's record
+        if getattr(transfers, extra, None):
+            res[extra] = getattr(transfers, extra)
     ctx.timings[f"eval_{beh.name}_s"] = time.perf_counter() - t0
     res["errors"] = []
     best = BehaviourSummary.from_dict(res["summary"]).best_alpha

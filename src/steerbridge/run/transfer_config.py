@@ -17,6 +17,8 @@ method is the one line `DEFAULT_METHOD`.
     [transfer.select]            # method = "select": the label-free choice among candidates
     candidates = ["state", "effect", "blend"]   # state is always one; distilled on request
     alpha = 0.2
+    [transfer.anchors]           # each behaviour's bridge anchored on the others' answers
+    datasets = ["positive-tone", "formal-register", "caution", "factual-correction"]
 
 ``select`` (`steerbridge.bridge.select.select_by_effect`) makes every candidate, scores each
 by how closely its ±alpha effect on the target matches the source's own change on the
@@ -118,6 +120,18 @@ class SelectConfig(_Strict):
         return self
 
 
+class AnchorsConfig(_Strict):
+    """Anchor each behaviour's bridge on other A/B datasets' paired answer differences
+    (`steerbridge.run.anchor_stage`); empty `datasets`: the corpus bridge for every behaviour."""
+
+    datasets: list[str] = Field(default_factory=list, description="built-in behaviour names, "
+                                "CAA .json or evals .jsonl files; a behaviour is never anchored "
+                                "on a dataset that shares a question with it")
+    items: int = Field(default=150, gt=0, description="items read from each dataset")
+    weight: float = Field(default=1.0, ge=0, allow_inf_nan=False,
+                          description="the anchors' total weight relative to the corpus tokens")
+
+
 class TransferConfig(_Strict):
     """How a source vector becomes a target vector, and its random-source control."""
 
@@ -131,6 +145,7 @@ class TransferConfig(_Strict):
     distill: DistillConfig = DistillConfig()
     gain: GainConfig = GainConfig()
     select: SelectConfig = SelectConfig()
+    anchors: AnchorsConfig = AnchorsConfig()
 
     @field_validator("method")
     @classmethod
@@ -161,4 +176,6 @@ class TransferConfig(_Strict):
             part["gain"] = self.gain.model_dump()
         if self.method == "select":
             part["select"] = self.select.model_dump()
+        if self.anchors.datasets:  # only when set: keys of unanchored runs stay as they were
+            part["anchors"] = self.anchors.model_dump()
         return part

@@ -38,12 +38,14 @@ from steerbridge.vectors.vector import SteeringVector
 @dataclass(frozen=True)
 class Transfers:
     """A behaviour's transferred vector and its random-source controls (by seed); with
-    ``select``, the winners and scores (`selection`)."""
+    ``select``, the winners and scores (`selection`); with ``[transfer.anchors]``, what its
+    anchored bridge was fitted on (`anchors`)."""
 
     vector: SteeringVector
     controls: dict[int, SteeringVector]
     method: str
     selection: dict[str, Any] | None = field(default=None)
+    anchors: dict[str, Any] | None = field(default=None)  # the anchored bridge's record
 
 
 def neutral_text(ctx: Context, n: int, tokens: int) -> tuple[str, ...]:
@@ -72,7 +74,7 @@ def method_inputs(ctx: Context, bridge: Bridge, src_vec: SteeringVector,
 
 
 def stage_transfer(ctx: Context, beh: BehaviourConfig, bridge: Bridge, effect: Bridge | None,
-                   inputs: TransferInputs) -> Transfers:
+                   inputs: TransferInputs, anchors: dict[str, Any] | None = None) -> Transfers:
     """The method's vector and its random-source controls, at the target layer's scale."""
     t = ctx.cfg.transfer
     _, tgt = ctx.models()
@@ -108,5 +110,5 @@ def stage_transfer(ctx: Context, beh: BehaviourConfig, bridge: Bridge, effect: B
         ctx.hooks.stage(f"{beh.name}: selected {selection['winner']!r} ("
                         + ", ".join(f"{k} {v:.4g}" for k, v in selection["scores"].items())
                         + "; lower KL wins)")
-    return Transfers(vector, controls, t.method, selection)
+    return Transfers(vector, controls, t.method, selection, anchors)
 
