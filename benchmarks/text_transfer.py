@@ -19,7 +19,6 @@ same answer format): label-free, and never the behaviour under test (`bridge.anc
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import time
 from pathlib import Path
 from typing import Any
@@ -29,7 +28,7 @@ from steerbridge.bridge.affine import Bridge
 from steerbridge.bridge.collection import collect_pair_moments
 from steerbridge.bridge.corpus import DEFAULT_WINDOW, load_corpus, tokenize
 from steerbridge.bridge.distill import DistillSettings
-from steerbridge.bridge.fitting import describe
+from steerbridge.bridge.fitting import describe, with_anchors
 from steerbridge.bridge.moments import Moments
 from steerbridge.evaluation.dose import answer_format
 from steerbridge.evaluation.formatting import fmt_resamples
@@ -90,8 +89,7 @@ class AnchoredBridges:
     def without(self, held_out: str) -> tuple[Bridge, dict[str, Any]]:
         """The bridge that never saw `held_out`, and what went into it."""
         am = anchors.pooled(self.per, without=held_out)
-        train = self.stats.train + anchors.weighted(am, self.stats.train.count, self.weight)
-        bridge = Bridge.fit_stats(dataclasses.replace(self.stats, train=train), "ridge")
+        bridge = Bridge.fit_stats(with_anchors(self.stats, am, self.weight), "ridge")
         describe(bridge, self.src, self.tgt, self.windows, target_scale=self.base.target_scale)
         used = sorted(n for n in self.per if n != held_out)
         bridge.provenance["anchors"] = {"datasets": {n: self.records[n] for n in used},
