@@ -1,0 +1,102 @@
+"""Could any transfer pass the verdict rule's control bar? The target's own vector, judged.
+
+The rule's "transfers" needs random target directions *of the carried vector's norm* to retain
+at most 0.1 of native's effect on average. That bar is a property of the behaviour, the target
+layer and the push, not of the transfer method: a method that returned the target's own
+(native) vector exactly would face random directions at native's norm. This steers the target
+with its native vector and with random directions of the same norm (the same seeds as the
+transfer runs, so the same directions), at every alpha, and reports at native's best alpha the
+random directions' mean retention ± its standard error, per instrument (p and per-token
+log-odds). Where |mean| > 0.1, no method carrying the behaviour at native's push can reach
+"transfers" under the rule; only a method whose vector needs less push could. Evaluation only:
+the native vector is what transfer is judged against, never a transfer method's input.
+
+    PYTHONPATH=src .venv/bin/python benchmarks/native_ceiling.py --target-layer 14 \
+        --caa ../shared/data/caa --behaviours coordinate-other-ais myopic-reward \
+        --alphas -0.4 0.4 --test-items 50 --random-seeds 0 1 2 3 4 5 --out runs/ceiling.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from steerbridge.evaluation import ab
+from steerbridge.evaluation.pair_transfer import Settings, behaviour_items
+from steerbridge.models.loading import load
+from steerbridge.safeio import write_json
+from steerbridge.vectors.extract import extract
+from steerbridge.vectors.scales import measure_scales
+from steerbridge.vectors.vector import random_like
+
+
+def shares(conds: dict[str, Any], alphas: list[float], score: str) -> dict[str, Any]:
+    """Native's change and each random direction's share of it, at native's best alpha."""
+    base = np.asarray(conds["none"][score], float)
+    native = [float(np.nanmean(np.asarray(conds["native"][score], float)[i] - base))
+              for i in range(len(alphas))]
+    best = int(np.nanargmax(np.abs(native)))
+    rand = {k: float(np.nanmean(np.asarray(v[score], float)[best] - base)) / native[best]
+            for k, v in conds.items() if k.startswith("random:")}
+    vals = list(rand.values())
+    se = float(np.std(vals, ddof=1) / math.sqrt(len(vals))) if len(vals) > 1 else float("nan")
+    mean = float(np.mean(vals))
+    return {"best_alpha": alphas[best], "native_change": native[best], "native_by_alpha": native,
+            "random": rand, "random_mean": mean, "random_se": se,
+            "random_max_abs": float(np.max(np.abs(vals))), "reachable": abs(mean) <= 0.1}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--target", default="qwen2.5-coder-1.5b")
+    ap.add_argument("--target-layer", type=int, required=True)
+    ap.add_argument("--behaviours", nargs="+", required=True)
+    ap.add_argument("--caa", type=Path, default=None, help="a CAA data folder")
+    ap.add_argument("--format", default="text")
+    ap.add_argument("--alphas", nargs="+", type=float, default=[-0.4, 0.4])
+    ap.add_argument("--test-items", type=int, default=32)
+    ap.add_argument("--generate-items", type=int, default=40)
+    ap.add_argument("--random-seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4, 5])
+    ap.add_argument("--out", type=Path, default=Path("runs/native-ceiling.json"))
+    args = ap.parse_args()
+
+    files = tuple((n, str(args.caa / "generate" / n / "generate_dataset.json"),
+                   str(args.caa / "test" / n / "test_dataset_ab.json"))
+                  for n in args.behaviours if args.caa and (args.caa / "generate" / n).is_dir())
+    s = Settings(behaviours=tuple(args.behaviours), alphas=tuple(args.alphas),
+                 test_items=args.test_items, generate_items=args.generate_items,
+                 answer_format=args.format, random_seeds=tuple(args.random_seeds), files=files)
+    tgt = load(args.target, dtype="auto")
+    lt = args.target_layer
+    scales = measure_scales(tgt, [lt])
+    record: dict[str, Any] = {"settings": {k: str(v) if isinstance(v, Path) else v
+                                           for k, v in vars(args).items()}, "behaviours": {}}
+    for name in args.behaviours:
+        t0 = time.time()
+        items = behaviour_items(name, s)
+        native = extract(tgt, items.generate, [lt], s.method, batch_size=s.batch_size,
+                         dataset_name=name, scales=scales)
+        vecs = {"native": native, **{f"random:{k}": random_like(native, seed=k)
+                                     for k in args.random_seeds}}
+        conds = ab.sweep(tgt, ab.prepare(tgt, items.test), vecs, list(args.alphas),
+                         s.batch_size)
+        out = {score: shares(conds, list(args.alphas), score) for score in ("p", "lo")}
+        record["behaviours"][name] = {**out, "n_items": len(items.test),
+                                      "seconds": time.time() - t0}
+        for score, r in out.items():
+            print(f"{name} [{score}]: native {r['native_change']:+.3f} at α {r['best_alpha']:+g};"
+                  f" random directions at native's norm retain {r['random_mean']:+.2f} ± "
+                  f"{r['random_se']:.2f} (max |{r['random_max_abs']:.2f}|, "
+                  f"{len(r['random'])} dirs): 'transfers' "
+                  f"{'reachable' if r['reachable'] else 'out of reach for any method'}"
+                  f" [{time.time() - t0:.0f} s]", flush=True)
+        write_json(args.out, record, force=True)
+
+
+if __name__ == "__main__":
+    main()
