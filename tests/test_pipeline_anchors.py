@@ -16,7 +16,8 @@ from steerbridge.models.tiny import tiny_pair
 from steerbridge.run import config as C
 from steerbridge.run import pipeline
 from steerbridge.run.anchor_stage import held_out_pool
-from steerbridge.run.behaviour_data import behaviour_data
+from steerbridge.run.behaviour_data import BehaviourData, behaviour_data
+from steerbridge.vectors import datasets
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +66,7 @@ def test_each_behaviour_is_anchored_on_the_others_never_itself(tmp_path: Path, m
                               if "anchored" not in p.name), *models)
     files = {n: next(run.glob(f"bridge-*-anchored-{n}.safetensors")) for n in ("sun", "rain")}
     anchored = {n: Bridge.load(p, *models) for n, p in files.items()}
-    for n, b in anchored.items():
+    for b in anchored.values():
         assert not torch.allclose(b.W, corpus.W)  # the anchors moved the map
         assert b.provenance["anchors"]["pairs"] > 0 and b.target_scale == corpus.target_scale
     assert not torch.allclose(anchored["sun"].W, anchored["rain"].W)  # different pools
@@ -89,7 +90,6 @@ def test_held_out_pool_drops_datasets_sharing_a_question(tmp_path: Path) -> None
     cfg = _config(tmp_path, [])
     sun = cfg.behaviours[0]
     data = behaviour_data(sun)
-    from steerbridge.vectors import datasets
     own = datasets.load(str(tmp_path / "sun-t.json")).items
     unrelated = datasets.load(str(_items(tmp_path / "u.json", "unrelated", 4))).items
     kept = held_out_pool({"own-test": own, "sun": unrelated, "u": unrelated}, sun, data)
@@ -106,3 +106,11 @@ def test_bad_anchor_settings_fail_before_models_load(tmp_path: Path) -> None:
                      "transfer": {"anchors": {"datasets": ["caution"], "weight": -1}}})
     base = _config(tmp_path, []).to_dict()
     assert "anchors" not in C.from_dict(base).transfer.key_part()  # unanchored keys unchanged
+
+
+def test_an_anchor_that_cannot_take_the_behaviours_format_is_named(tmp_path: Path) -> None:
+    cfg = _config(tmp_path, [])
+    text_beh = cfg.behaviours[0].model_copy(update={"scoring": "text"})
+    no_choices = datasets.load(str(_items(tmp_path / "u.json", "bare", 3))).items
+    with pytest.raises(SteerbridgeError, match=r"dataset 'bare-set' cannot be put in sun's"):
+        held_out_pool({"bare-set": no_choices}, text_beh, BehaviourData([], [], []))

@@ -66,18 +66,26 @@ def held_out_pool(pool: dict[str, list[ABItem]], beh: BehaviourConfig,
     own = data.generate + data.test
     out: dict[str, list[ABItem]] = {}
     for spec, items in pool.items():
-        formatted = format_items(items, beh)
+        try:
+            formatted = format_items(items, beh)
+        except SteerbridgeError as err:
+            raise SteerbridgeError(f"[transfer.anchors] dataset {spec!r} cannot be put in "
+                                   f"{beh.name}'s answer format: {err}") from None
         if spec in (beh.name, beh.builtin) or splits.overlap(own, formatted):
             continue
         out[spec] = formatted
     return out
 
 
-def _dataset_moments(ctx: Context, spec: str, items: list[ABItem]) -> Moments:
-    """One dataset's ± anchor moments at the run's layer pair, cached under ``moments/``."""
+def _dataset_moments(ctx: Context, beh: BehaviourConfig, spec: str,
+                     items: list[ABItem]) -> Moments:
+    """One dataset's ± anchor moments at the run's layer pair, read as `beh`'s vectors are
+    (format, system line, read position); cached under ``moments/``."""
     b = ctx.cfg.bridge
+    system = ctx.system(beh)
     key = content_key(models=ctx.key("bridge"), items=dataset_fingerprint(items),
-                      read=ctx.cfg.vectors.read, layers=[b.source_layer, b.target_layer])
+                      read=ctx.cfg.vectors.read, layers=[b.source_layer, b.target_layer],
+                      format=[beh.scoring, beh.answer_instruction, beh.answer_prefix, system])
     path = ctx.files.moments / f"anchors-{key}.safetensors"
     got = cached(path, Moments.load)
     if got is not None:
@@ -85,7 +93,7 @@ def _dataset_moments(ctx: Context, spec: str, items: list[ABItem]) -> Moments:
     src, tgt = ctx.models()
     ctx.hooks.stage(f"anchors: answer states of {spec} ({len(items)} items, both models)")
     m, _ = anchor_moments(src, tgt, {spec: items}, [b.source_layer], b.target_layer,
-                          read=ctx.cfg.vectors.read)
+                          system=system, read=ctx.cfg.vectors.read)
     path.parent.mkdir(parents=True, exist_ok=True)
     m.save(path)
     return m
@@ -107,13 +115,13 @@ def stage_anchored_bridge(ctx: Context, bridge: Bridge, beh: BehaviourConfig,
         "left_out": sorted(set(pool) - set(usable)), "weight": a.weight}
     key = content_key(bridge=ctx.key("bridge"), anchors=anchors_part(ctx.cfg),
                       used=sorted(usable), data=behaviour_data_part(beh, test=True),
-                      read=ctx.cfg.vectors.read)
+                      read=ctx.cfg.vectors.read, system=ctx.system(beh))
     path = ctx.files.bridge(f"{key}-anchored-{beh.name}")
     src, tgt = ctx.models()
     reused = cached(path, lambda p: Bridge.load(p, src, tgt))
     if reused is None:
         t0 = time.perf_counter()
-        per = {s: _dataset_moments(ctx, s, it) for s, it in usable.items()}
+        per = {s: _dataset_moments(ctx, beh, s, it) for s, it in usable.items()}
         b = ctx.cfg.bridge
         pair = ((b.source_layer,), b.target_layer)
         w = run_windows(ctx)
