@@ -122,7 +122,12 @@ class Moments:
 
     @classmethod
     def load(cls, path: str | Path) -> Moments:
-        return cls.from_tensors(load_file(str(path)))
+        """Read `save`'s file back (`SteerbridgeError` naming it if truncated or foreign)."""
+        try:
+            return cls.from_tensors(load_file(str(path)))
+        except Exception as err:  # noqa: BLE001 - any unreadable file gets one clear message
+            raise SteerbridgeError(f"{path} is not a readable moments file "
+                                   f"({type(err).__name__}: {err}).") from None
 
     # -- derived statistics ------------------------------------------------------------------
 
