@@ -5,10 +5,11 @@ at most 0.1 of native's effect on average. That bar is a property of the behavio
 layer and the push, not of the transfer method: a method that returned the target's own
 (native) vector exactly would face random directions at native's norm. This steers the target
 with its native vector and with random directions of the same norm (the same seeds as the
-transfer runs, so the same directions), at every alpha, and reports at native's best alpha the
-random directions' mean retention ± its standard error, per instrument (p and per-token
-log-odds). Where |mean| > 0.1, no method carrying the behaviour at native's push can reach
-"transfers" under the rule; only a method whose vector needs less push could. Evaluation only:
+transfer runs, so the same directions), at every alpha, and reports at native's best alpha (and
+at every alpha, and for the odd part of every ±a pair) the random directions' mean retention ±
+its standard error, per instrument (p and per-token log-odds). Where |mean| > 0.1, no method
+carrying the behaviour at native's push can reach "transfers" under the rule; only a method
+whose vector needs less push could, or a smaller push. Evaluation only:
 the native vector is what transfer is judged against, never a transfer method's input.
 
     PYTHONPATH=src .venv/bin/python benchmarks/native_ceiling.py --target-layer 14 \
@@ -35,20 +36,40 @@ from steerbridge.vectors.scales import measure_scales
 from steerbridge.vectors.vector import random_like
 
 
-def shares(conds: dict[str, Any], alphas: list[float], score: str) -> dict[str, Any]:
-    """Native's change and each random direction's share of it, at native's best alpha."""
-    base = np.asarray(conds["none"][score], float)
-    native = [float(np.nanmean(np.asarray(conds["native"][score], float)[i] - base))
-              for i in range(len(alphas))]
-    best = int(np.nanargmax(np.abs(native)))
-    rand = {k: float(np.nanmean(np.asarray(v[score], float)[best] - base)) / native[best]
-            for k, v in conds.items() if k.startswith("random:")}
+def _share_stats(rand: dict[str, float]) -> dict[str, Any]:
+    """Mean ± standard error and largest |value| of the random directions' shares."""
     vals = list(rand.values())
     se = float(np.std(vals, ddof=1) / math.sqrt(len(vals))) if len(vals) > 1 else float("nan")
-    mean = float(np.mean(vals))
+    return {"random": rand, "random_mean": float(np.mean(vals)), "random_se": se,
+            "random_max_abs": float(np.max(np.abs(vals)))}
+
+
+def shares(conds: dict[str, Any], alphas: list[float], score: str) -> dict[str, Any]:
+    """Native's change and each random direction's share of it, at native's best alpha and at
+    every alpha; and, for every ±a pair, the share of native's odd part (half the +a minus −a
+    change), where a push that moves the answer the same way whatever its sign cancels."""
+    base = np.asarray(conds["none"][score], float)
+    change = {k: [float(np.nanmean(np.asarray(v[score], float)[i] - base))
+                  for i in range(len(alphas))]
+              for k, v in conds.items() if k != "none"}
+    native = change["native"]
+    randoms = [k for k in change if k.startswith("random:")]
+    by_alpha = [{"alpha": a, "native_change": native[i],
+                 **_share_stats({k: change[k][i] / native[i] for k in randoms})}
+                for i, a in enumerate(alphas)]
+    odd = []
+    for i, a in enumerate(alphas):
+        if a > 0 and -a in alphas:
+            j = alphas.index(-a)
+            nat = (native[i] - native[j]) / 2
+            odd.append({"alpha": a, "native_odd_change": nat,
+                        **_share_stats({k: (change[k][i] - change[k][j]) / 2 / nat
+                                        for k in randoms})})
+    best = int(np.nanargmax(np.abs(native)))
+    at_best = by_alpha[best]
     return {"best_alpha": alphas[best], "native_change": native[best], "native_by_alpha": native,
-            "random": rand, "random_mean": mean, "random_se": se,
-            "random_max_abs": float(np.max(np.abs(vals))), "reachable": abs(mean) <= 0.1}
+            **{k: at_best[k] for k in ("random", "random_mean", "random_se", "random_max_abs")},
+            "reachable": abs(at_best["random_mean"]) <= 0.1, "by_alpha": by_alpha, "odd": odd}
 
 
 def main() -> None:
@@ -95,6 +116,12 @@ def main() -> None:
                   f"{len(r['random'])} dirs): 'transfers' "
                   f"{'reachable' if r['reachable'] else 'out of reach for any method'}"
                   f" [{time.time() - t0:.0f} s]", flush=True)
+            for row in r["by_alpha"]:
+                print(f"    α {row['alpha']:+g}: native {row['native_change']:+.3f}, random "
+                      f"{row['random_mean']:+.2f} ± {row['random_se']:.2f}", flush=True)
+            for row in r["odd"]:
+                print(f"    odd ±{row['alpha']:g}: native {row['native_odd_change']:+.3f}, "
+                      f"random {row['random_mean']:+.2f} ± {row['random_se']:.2f}", flush=True)
         write_json(args.out, record, force=True)
 
 
