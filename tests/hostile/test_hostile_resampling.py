@@ -120,3 +120,32 @@ def test_the_verdicts_command_refuses_bad_files_and_keeps_good_behaviours(tmp_pa
     assert "clean**: partly (state; stored; the same verdict in" in res.text
     assert path.read_bytes() == before
     cli("verdicts", path, "--out", tmp_path / "copy.txt").refused(".json")
+
+
+def test_verdicts_at_a_push_marks_a_behaviour_without_it_and_refuses_a_bad_push(tmp_path, cli
+                                                                              ) -> None:
+    """Through the real entry point: each behaviour judged afresh at ±0.2 and marked so; one
+    scored only at ±0.4 is 'not judgeable … not scored at push ±0.2' and named, never shown
+    with its old verdict; the input is never rewritten; a bad push is refused (exit 2)."""
+    import json
+
+    from tests.test_verdicts_push import _behaviour
+
+    data = {"settings": {"method": "gain"},
+            "behaviours": {"both": _behaviour(), "wide": _behaviour(alphas=[-0.4, 0.4])}}
+    path = tmp_path / "run.json"
+    path.write_text(json.dumps(data))
+    before = path.read_bytes()
+    out = tmp_path / "at-0.2.json"
+    res = cli("verdicts", path, "--push", "0.2", "--resamples", "20", "--out", out)
+    assert res.code == 0, res.text
+    assert "at push ±0.2" in res.text and "both**: transfers (gain;" in res.text
+    assert "not resampled: wide" in res.text and "push 0.2 is not among them" in res.text
+    written = json.loads(out.read_text())["behaviours"]
+    assert written["both"]["judgement"]["push"] == 0.2
+    assert written["both"]["judgement_logodds"]["push"] == 0.2
+    assert written["wide"]["judgement"]["verdict"] == "not judgeable"
+    assert "judgement_logodds" not in written["wide"]
+    assert path.read_bytes() == before
+    for bad in ("0", "-0.2", "nan"):
+        cli("verdicts", path, "--push", bad).refused("positive alpha")

@@ -4,6 +4,7 @@ scores are in the file, so this also works on runs made before the resamples wer
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -30,12 +31,17 @@ def verdict_table(results: dict[str, Any], title: str) -> Table | None:
     return table
 
 
-def add_resamples(results: dict[str, Any], n: int, seed: int, again: bool = False
-                  ) -> list[str]:
+def add_resamples(results: dict[str, Any], n: int, seed: int, again: bool = False,
+                  push: float | None = None) -> list[str]:
     """Attach fresh item resamples to every judged behaviour of `results` (in place; with
-    `again`, judge it afresh by the current rule first); return the names of the behaviours
-    that could not be resampled, with why."""
-    from steerbridge.evaluation.resampling import item_resamples, rejudge, stored_behaviour
+    `again`, judge it afresh by the current rule first; with `push`, afresh at α ±push only);
+    return the names of the behaviours that could not be resampled, with why."""
+    from steerbridge.evaluation.resampling import (
+        at_push,
+        item_resamples,
+        rejudge,
+        stored_behaviour,
+    )
 
     skipped = []
     # benchmark files (benchmarks/text_transfer.py) name the method once, in their settings
@@ -49,11 +55,19 @@ def add_resamples(results: dict[str, Any], n: int, seed: int, again: bool = Fals
         judged.setdefault("method", method)
         try:
             inputs = stored_behaviour(beh)
-            if again:
+            if push is not None:
+                try:
+                    inputs = at_push(inputs, push)
+                except SteerbridgeError:  # its verdict at the run's pushes is not this one
+                    beh["judgement"] = {"verdict": "not judgeable", "method": judged["method"],
+                                        "why": f"not scored at push ±{push:g}", "push": push}
+                    beh.pop("judgement_logodds", None)
+                    raise
+            if again or push is not None:
                 fresh, lo = rejudge(inputs)
-                judged.update({**fresh, "method": judged["method"]})
+                judged.update({**fresh, "method": judged["method"], "push": push})
                 if lo is not None:
-                    beh["judgement_logodds"] = lo
+                    beh["judgement_logodds"] = {**lo, "push": push}
             res = item_resamples(**inputs, n=n, seed=seed)
         except SteerbridgeError as err:
             skipped.append(f"{name} ({err})")
@@ -76,6 +90,10 @@ def verdicts_cmd(
     rejudge: bool = typer.Option(False, "--rejudge", help="Judge every behaviour afresh from its "
                                  "per-item scores by this version's rule (runs judged by an older "
                                  "one get today's figures, e.g. the control's standard error)."),
+    push: float | None = typer.Option(None, help="Judge afresh at α ±PUSH only, from the "
+                                      "scores the run holds (native's best α taken among those "
+                                      "two): e.g. where random directions move the answer at the "
+                                      "run's largest push. Implies --rejudge."),
 ) -> None:
     """Print each behaviour's verdict with the share of test-item resamples that give the same
     verdict and a 95 % interval of its retention: how much the verdict owes to which items
@@ -86,14 +104,18 @@ def verdicts_cmd(
 
     if out is not None:
         check_output(out, "json", (".json",), force)
+    if push is not None and not (math.isfinite(push) and push > 0):
+        raise SteerbridgeError(f"--push {push}: give the size of the push, a positive alpha the "
+                               "run scored (e.g. --push 0.2 judges at α −0.2 and +0.2).")
     if results.is_dir():
         results = results / "results.json"
     data = read_json(results, "Results file")
     if not isinstance(data, dict) or not isinstance(data.get("behaviours"), dict):
         raise SteerbridgeError(f"{results} is not a steerbridge results.json (no 'behaviours'); "
                                "give the results.json a run wrote (runs/<name>/results.json).")
-    skipped = add_resamples(data, resamples, seed, again=rejudge)
-    if (table := verdict_table(data, f"Verdicts of {results}")) is not None:
+    skipped = add_resamples(data, resamples, seed, again=rejudge, push=push)
+    at = f" at push ±{push:g}" if push is not None else ""
+    if (table := verdict_table(data, f"Verdicts of {results}{at}")) is not None:
         console.print(table)
     for line in verdict_lines(data):
         console.print(escape(line), soft_wrap=True)

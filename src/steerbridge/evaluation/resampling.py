@@ -130,6 +130,25 @@ def rejudge(inputs: Mapping[str, Any], condition: str = "transferred"
     return j, lo
 
 
+def at_push(inputs: Mapping[str, Any], push: float) -> dict[str, Any]:
+    """`stored_behaviour`'s inputs kept to the alphas ±`push` (native's best alpha is then taken
+    among those only): a run judged at a smaller push from the scores it already holds, each
+    alpha having been scored on its own. A clear error when the run has neither sign."""
+    if not (math.isfinite(push) and push > 0):
+        raise SteerbridgeError(f"--push {push}: give the size of the push, a positive alpha "
+                               "(e.g. 0.2 judges at α −0.2 and +0.2).")
+    alphas = [float(a) for a in inputs["alphas"]]
+    rows = [i for i, a in enumerate(alphas) if math.isclose(abs(a), push, abs_tol=1e-9)]
+    if not rows:
+        have = ", ".join(f"{a:+g}" for a in alphas)
+        raise SteerbridgeError(f"This behaviour was scored at α {have}; push {push:g} is not "
+                               "among them. Give one of those sizes, or re-run at it.")
+    conds = as_arrays(inputs["conditions"], alphas)
+    kept = {name: {k: v[rows] if k in SCORES and np.ndim(v) == 2 else v for k, v in c.items()
+                   if k != "nan_alphas"} for name, c in conds.items()}
+    return {**inputs, "conditions": kept, "alphas": [alphas[i] for i in rows]}
+
+
 def _mapping(x: Any) -> Mapping[str, Any]:
     return x if isinstance(x, Mapping) else {}
 
