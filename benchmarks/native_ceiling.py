@@ -20,56 +20,18 @@ the native vector is what transfer is judged against, never a transfer method's 
 from __future__ import annotations
 
 import argparse
-import math
 import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from steerbridge.evaluation import ab
+from steerbridge.evaluation.ceiling import shares
 from steerbridge.evaluation.pair_transfer import Settings, behaviour_items
 from steerbridge.models.loading import load
 from steerbridge.safeio import write_json
 from steerbridge.vectors.extract import extract
 from steerbridge.vectors.scales import measure_scales
 from steerbridge.vectors.vector import random_like
-
-
-def _share_stats(rand: dict[str, float]) -> dict[str, Any]:
-    """Mean ± standard error and largest |value| of the random directions' shares."""
-    vals = list(rand.values())
-    se = float(np.std(vals, ddof=1) / math.sqrt(len(vals))) if len(vals) > 1 else float("nan")
-    return {"random": rand, "random_mean": float(np.mean(vals)), "random_se": se,
-            "random_max_abs": float(np.max(np.abs(vals)))}
-
-
-def shares(conds: dict[str, Any], alphas: list[float], score: str) -> dict[str, Any]:
-    """Native's change and each random direction's share of it, at native's best alpha and at
-    every alpha; and, for every ±a pair, the share of native's odd part (half the +a minus −a
-    change), where a push that moves the answer the same way whatever its sign cancels."""
-    base = np.asarray(conds["none"][score], float)
-    change = {k: [float(np.nanmean(np.asarray(v[score], float)[i] - base))
-                  for i in range(len(alphas))]
-              for k, v in conds.items() if k != "none"}
-    native = change["native"]
-    randoms = [k for k in change if k.startswith("random:")]
-    by_alpha = [{"alpha": a, "native_change": native[i],
-                 **_share_stats({k: change[k][i] / native[i] for k in randoms})}
-                for i, a in enumerate(alphas)]
-    odd = []
-    for i, a in enumerate(alphas):
-        if a > 0 and -a in alphas:
-            j = alphas.index(-a)
-            nat = (native[i] - native[j]) / 2
-            odd.append({"alpha": a, "native_odd_change": nat,
-                        **_share_stats({k: (change[k][i] - change[k][j]) / 2 / nat
-                                        for k in randoms})})
-    best = int(np.nanargmax(np.abs(native)))
-    at_best = by_alpha[best]
-    return {"best_alpha": alphas[best], "native_change": native[best], "native_by_alpha": native,
-            **{k: at_best[k] for k in ("random", "random_mean", "random_se", "random_max_abs")},
-            "reachable": abs(at_best["random_mean"]) <= 0.1, "by_alpha": by_alpha, "odd": odd}
 
 
 def main() -> None:

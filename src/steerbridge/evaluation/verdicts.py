@@ -222,6 +222,19 @@ def from_headline(h: Any, n_test: int) -> Evidence:
         random_source_mean=nan, random_source_max=nan, random_source_odd_max=nan)
 
 
+def ceiling_note(ceiling: Any) -> str:
+    """A verdict line's words for its judgement's ``ceiling`` (`evaluation.ceiling`): whether
+    random directions at native's own push already pass the control bar ('' when not run)."""
+    if not isinstance(ceiling, dict) or "random_mean" not in ceiling:
+        return ""
+    mean, se = _num(ceiling["random_mean"]), _num(ceiling.get("random_se"))
+    pm = f" ± {se:.2f}" if math.isfinite(se) else ""
+    reach = ("within reach" if ceiling.get("reachable") else
+             "out of reach for any method at this push (judge a smaller one: verdicts --push)")
+    return (f"native ceiling: {ceiling.get('n', '?')} random directions at native's own push "
+            f"retain {mean:+.2f}{pm} of its change, so 'transfers' is {reach}")
+
+
 def verdict_lines(results: dict[str, Any]) -> list[str]:
     """One Markdown line per behaviour of a results.json (and, where the run has it, a line for
     the log-odds instrument's verdict under it), the rule after them."""
@@ -241,6 +254,8 @@ def verdict_lines(results: dict[str, Any]) -> list[str]:
                         "native")
             if resampled := fmt_resamples(j.get("item_resamples"), verdict):
                 why += f"; {resampled}"
+            if ceiling := ceiling_note(j.get("ceiling")):
+                why += f"; {ceiling}"
         else:
             n = int((beh.get("verdict") or {}).get("n_test", beh.get("n_items", 0)))
             ev = from_headline(Headline.from_dict(beh["summary"]["headline"]), n)
@@ -252,6 +267,8 @@ def verdict_lines(results: dict[str, Any]) -> list[str]:
             lo_why = lo.get("why", "no reason recorded")
             if resampled := fmt_resamples(lo.get("item_resamples"), lo["verdict"]):
                 lo_why += f"; {resampled}"
+            if ceiling := ceiling_note(lo.get("ceiling")):
+                lo_why += f"; {ceiling}"
             out.append(f"  - {name}, log-odds instrument: {lo['verdict']} ({lo_why})")
     rule = f"Rule: {RULE}"
     if any(isinstance(b.get("judgement_logodds"), dict)

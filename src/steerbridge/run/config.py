@@ -187,6 +187,8 @@ class EvaluationConfig(_Strict):
     alphas: list[float] = Field(default_factory=lambda: [-0.3, -0.2, -0.1, 0.1, 0.2, 0.3],
                                 min_length=1)
     random_seeds: list[int] = Field(default_factory=lambda: [0, 1, 2])
+    ceiling_seeds: list[int] = Field(default_factory=list, description="random directions at "
+                                     "native's norm: is 'transfers' within reach of any method")
     bias_variant: bool = Field(default=True, description="also evaluate the paper's W·v + b")
     source_reference: bool = Field(default=True, description="source steered by its own vector")
     positions: Positions = Field(default="all", description="where the target (and the source, "

@@ -151,7 +151,9 @@ def stage_hash(cfg: Config, stage: Stage, behaviour: str | None = None,
     if stage == "vectors":
         return content_key(**parts)
     parts["bridge"] = stage_hash(cfg, "bridge", models=models)
-    parts["evaluation"] = d["evaluation"]
+    ceiling = d["evaluation"].pop("ceiling_seeds")  # only where set: other keys stay as they were
+    parts["evaluation"] = {**d["evaluation"], **({"ceiling_seeds": ceiling}
+                                                 if ceiling and stage == "evaluation" else {})}
     if stage == "evaluation":
         parts["transfer"] = cfg.transfer.key_part()
         if effect is not None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from steerbridge.bridge.methods import carried
 from steerbridge.bridge.pairs import screen
 from steerbridge.bridge.transfer import transfer
 from steerbridge.evaluation import ab, freetext
+from steerbridge.evaluation.ceiling import add_ceiling, sweep_ceiling
 from steerbridge.evaluation.results import BehaviourSummary
 from steerbridge.evaluation.side_effects import side_effects
 from steerbridge.models.devices import resolve_device
@@ -249,13 +251,8 @@ def _neutral_windows(ctx: Context, n_tokens: int) -> list[list[int]]:
     tok = (ctx.target or ctx.models()[1]).tokenizer
     w = tokenize(load_corpus(BUILTIN_DOCS), tok, window=DEFAULT_WINDOW, max_tokens=n_tokens * 4)
     plain = [ids for ids, s in zip(w.ids, w.source, strict=True) if s == "plain"]
-    out, total = [], 0
-    for ids in plain:
-        if total >= n_tokens:
-            break
-        out.append(ids)
-        total += len(ids)
-    return out
+    before = accumulate(map(len, plain), initial=0)  # tokens in the windows ahead of each
+    return [ids for ids, ahead in zip(plain, before, strict=False) if ahead < n_tokens]
 
 
 def eval_path(ctx: Context, beh: BehaviourConfig) -> Path:
@@ -294,7 +291,8 @@ def stage_evaluate(ctx: Context, bridge: Any, beh: BehaviourConfig, data: Behavi
     bias = transfer(bridge, src_vec, with_bias=True, target_scale=scale) \
         if ev.bias_variant else None
     t0 = time.perf_counter()
-    n_vec = 2 + (bias is not None) + len(ev.random_seeds) + len(transfers.controls)
+    n_vec = 2 + (bias is not None) + len([*ev.random_seeds, *transfers.controls,
+                                          *ev.ceiling_seeds])
     total = len(test_items) * len(ev.alphas) * n_vec
     ctx.hooks.stage(f"{beh.name}: A/B sweep, {len(test_items)} items × {len(ev.alphas)} alphas "
                     f"× {n_vec} target conditions")
@@ -304,6 +302,9 @@ def stage_evaluate(ctx: Context, bridge: Any, beh: BehaviourConfig, data: Behavi
         random_seeds=ev.random_seeds, batch_size=ev.batch_size, positions=ev.positions,
         system=ctx.system(beh), n_boot=ev.n_boot, progress=advance,
         source_conditions=source_conditions, random_sources=transfers.controls)
+    if ev.ceiling_seeds:  # random directions at native's norm: can any method pass the bar?
+        add_ceiling(res, sweep_ceiling(tgt, test_items, native, ev.ceiling_seeds, ev.alphas,
+                                       ev.batch_size, ev.positions, ctx.system(beh), advance))
     for key in ("judgement", "judgement_logodds"):
         if isinstance(res.get(key), dict):
             res[key]["method"] = transfers.method
