@@ -14,6 +14,7 @@ from steerbridge.evaluation.verdicts import ceiling_note, verdict_lines
 from steerbridge.models.tiny import tiny_pair
 from steerbridge.run import config as C
 from steerbridge.run import keys, pipeline
+from tests.test_pipeline_anchors import _items
 
 
 def _conds() -> dict:
@@ -43,14 +44,6 @@ def test_the_note_says_within_or_out_of_reach() -> None:
     assert "+0.16 ± 0.05" in out and "out of reach for any method" in out and "--push" in out
     assert "within reach" in ceiling_note({"random_mean": -0.02, "reachable": True, "n": 1})
     assert ceiling_note(None) == "" and ceiling_note({"n": 2}) == ""
-
-
-def _items(path: Path, tag: str, n: int) -> Path:
-    path.write_text(json.dumps([{"question": f"{tag} question {i}: is the weather lovely?",
-                                 "answer_matching_behavior": "A" if i % 2 else "B",
-                                 "answer_not_matching_behavior": "B" if i % 2 else "A"}
-                                for i in range(n)]))
-    return path
 
 
 def _config(tmp: Path, ceiling: list[int]) -> C.Config:
