@@ -5,7 +5,8 @@ of native's change on average. Part of what a random direction does is the same 
 direction (any push this large moves the answer one way: an even-order effect), so the bar is
 a property of the behaviour, the target layer and the push, not of the method: a method that
 returned the target's own vector exactly would face random directions at native's norm. Here
-the target is steered by random directions of native's norm (``ceiling:<seed>``), and each
+the target is steered by random directions of native's norm (``ceiling:<seed>``; a seed gives
+the same direction as the random target control ``random:<seed>``, only the norm differs), and each
 one's change is read as a share of native's at native's best alpha, per instrument. Where the
 mean share exceeds the bar, no method carrying the behaviour at native's push can reach
 "transfers"; a smaller push might (RESULTS.md §7l). Evaluation only: native is what transfer
