@@ -36,7 +36,7 @@ def add_resamples(results: dict[str, Any], n: int, seed: int, again: bool = Fals
     """Attach fresh item resamples to every judged behaviour of `results` (in place; with
     `again`, judge it afresh by the current rule first; with `push`, afresh at α ±push only);
     return the names of the behaviours that could not be resampled, with why."""
-    from steerbridge.evaluation.ceiling import at_push as ceiling_at
+    from steerbridge.evaluation.ceiling import reread as reread_ceiling
     from steerbridge.evaluation.resampling import (
         at_push,
         item_resamples,
@@ -69,7 +69,7 @@ def add_resamples(results: dict[str, Any], n: int, seed: int, again: bool = Fals
                 judged.update({**fresh, "method": judged["method"], "push": push})
                 if lo is not None:
                     beh["judgement_logodds"] = {**lo, "push": push}
-                ceiling_at(beh, inputs)  # a stored native ceiling, read at these alphas too
+                reread_ceiling(beh, inputs)  # a stored native ceiling, at these alphas too
             res = item_resamples(**inputs, n=n, seed=seed)
         except SteerbridgeError as err:
             skipped.append(f"{name} ({err})")

@@ -228,9 +228,12 @@ def evaluate_behaviour(
     progress: Progress | None = None,
     source_conditions: dict[str, Any] | None = None,
     random_sources: dict[int, SteeringVector] | None = None,
+    extra: dict[str, SteeringVector] | None = None,
 ) -> dict[str, Any]:
     """All A/B conditions for one behaviour, and the transfer metrics over them.
 
+    `extra` vectors (`evaluation.ceiling`'s) ride the same sweep, its unsteered pass shared,
+    and come back apart as ``extra_conditions``, so nothing else sees them.
     `random_sources` (seed -> a random source vector of the source vector's norm, pushed through
     the same transfer method) are swept apart from the other conditions, so the summary is the
     same with or without them; they enter ``random_source`` and the verdict (``judgement``, by
@@ -247,7 +250,9 @@ def evaluate_behaviour(
         vecs["transferred_bias"] = transferred_bias
     for s in random_seeds:
         vecs[f"random:{s}"] = random_like(transferred, seed=int(s))
-    conds = sweep(target, prompts, vecs, alphas, batch_size, positions, progress=progress)
+    conds = sweep(target, prompts, {**vecs, **(extra or {})}, alphas, batch_size, positions,
+                  progress=progress)
+    extra_conds = {k: conds.pop(k) for k in extra or {}}
     if source is not None and source_vector is not None:
         source_conditions = source_sweep(source, test_items, source_vector, alphas, batch_size,
                                          positions, system, progress)
@@ -277,6 +282,7 @@ def evaluate_behaviour(
         "scoring": "text" if text_scores.is_text(prompts) else "letter",
         **controls,
         "cosine": cos,
+        "extra_conditions": extra_conds,
         "vector_norms": {name: {"norm": float(v.direction(v.layers[0]).norm()),
                                 "relative": v.relative_norm(v.layers[0])}
                          for name, v in vecs.items()},

@@ -21,11 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from steerbridge.evaluation import ab
-from steerbridge.evaluation.verdicts import CONTROL_MAX
-from steerbridge.models.loading import LoadedModel
-from steerbridge.vectors.datasets import ABItem
-from steerbridge.vectors.steering import Positions
+from steerbridge.evaluation.verdicts import CONTROL_MAX, standard_error
 from steerbridge.vectors.vector import SteeringVector, random_like
 
 PREFIX = "ceiling:"
@@ -35,9 +31,9 @@ INSTRUMENTS = {"p": "p", "lo": "log-odds"}
 def _share_stats(rand: dict[str, float]) -> dict[str, Any]:
     """Mean ± standard error and largest |value| of the random directions' shares."""
     vals = list(rand.values())
-    se = float(np.std(vals, ddof=1) / math.sqrt(len(vals))) if len(vals) > 1 else math.nan
     return {"random": rand, "random_mean": float(np.mean(vals)) if vals else math.nan,
-            "random_se": se, "random_max_abs": float(np.max(np.abs(vals))) if vals else math.nan}
+            "random_se": standard_error(vals),
+            "random_max_abs": float(np.max(np.abs(vals))) if vals else math.nan}
 
 
 def shares(conds: Mapping[str, Any], alphas: Sequence[float], score: str) -> dict[str, Any]:
@@ -75,15 +71,10 @@ def shares(conds: Mapping[str, Any], alphas: Sequence[float], score: str) -> dic
             "by_alpha": by_alpha, "odd": odd}
 
 
-def sweep_ceiling(target: LoadedModel, test_items: Sequence[ABItem], native: SteeringVector,
-                  seeds: Sequence[int], alphas: Sequence[float], batch_size: int,
-                  positions: Positions, system: str | None,
-                  progress: ab.Progress | None = None) -> dict[str, Any]:
-    """Random directions of native's norm swept on the target: ``{name: scores}``."""
-    prompts = ab.prepare(target, test_items, system)
-    vecs = {f"{PREFIX}{s}": random_like(native, seed=int(s)) for s in seeds}
-    swept = ab.sweep(target, prompts, vecs, alphas, batch_size, positions, progress=progress)
-    return {k: v for k, v in swept.items() if k != "none"}
+def ceiling_vectors(native: SteeringVector, seeds: Sequence[int]) -> dict[str, SteeringVector]:
+    """Random directions of native's norm, named ``ceiling:<seed>`` (swept by
+    `ab.evaluate_behaviour`'s ``extra``, beside the other conditions)."""
+    return {f"{PREFIX}{s}": random_like(native, seed=int(s)) for s in seeds}
 
 
 def add_ceiling(res: dict[str, Any], swept: Mapping[str, Any]) -> None:
@@ -94,7 +85,7 @@ def add_ceiling(res: dict[str, Any], swept: Mapping[str, Any]) -> None:
                       **_judge(res, res["conditions"], res["alphas"], swept)}
 
 
-def at_push(beh: dict[str, Any], inputs: Mapping[str, Any]) -> None:
+def reread(beh: dict[str, Any], inputs: Mapping[str, Any]) -> None:
     """Re-read a behaviour's stored ceiling at the alphas `inputs` keeps (`verdicts --push`:
     `evaluation.resampling.at_push`), into its verdicts and ``ceiling["at_push"]``; a ceiling
     that does not read back is dropped from the verdicts rather than shown at the wrong push."""

@@ -191,12 +191,12 @@ def judgement(summary: Any, cond: str, source_controls: Sequence[str],
             "random_source_odd_mean": stats(srn, odd, np.mean),
             # how precisely the directions drawn pin the control's mean (one direction scatters
             # by ~0.1: RESULTS.md §7g); NaN with fewer than two
-            "random_target_se": stats(rnd, ret, _se),
+            "random_target_se": stats(rnd, ret, standard_error),
             "random_target_odd_mean": stats(rnd, odd, np.mean),
             "random_source_corr_mean": stats(srn, corr, np.mean)}
 
 
-def _se(xs: Sequence[float]) -> float:
+def standard_error(xs: Sequence[float]) -> float:
     """Standard error of a mean (NaN for fewer than two values)."""
     return float(np.std(xs, ddof=1) / math.sqrt(len(xs))) if len(xs) > 1 else math.nan
 

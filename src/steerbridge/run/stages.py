@@ -26,7 +26,7 @@ from steerbridge.bridge.methods import carried
 from steerbridge.bridge.pairs import screen
 from steerbridge.bridge.transfer import transfer
 from steerbridge.evaluation import ab, freetext
-from steerbridge.evaluation.ceiling import add_ceiling, sweep_ceiling
+from steerbridge.evaluation.ceiling import add_ceiling, ceiling_vectors
 from steerbridge.evaluation.results import BehaviourSummary
 from steerbridge.evaluation.side_effects import side_effects
 from steerbridge.models.devices import resolve_device
@@ -301,10 +301,11 @@ def stage_evaluate(ctx: Context, bridge: Any, beh: BehaviourConfig, data: Behavi
         tgt, test_items, native, transferred, ev.alphas, transferred_bias=bias,
         random_seeds=ev.random_seeds, batch_size=ev.batch_size, positions=ev.positions,
         system=ctx.system(beh), n_boot=ev.n_boot, progress=advance,
-        source_conditions=source_conditions, random_sources=transfers.controls)
-    if ev.ceiling_seeds:  # random directions at native's norm: can any method pass the bar?
-        add_ceiling(res, sweep_ceiling(tgt, test_items, native, ev.ceiling_seeds, ev.alphas,
-                                       ev.batch_size, ev.positions, ctx.system(beh), advance))
+        source_conditions=source_conditions, random_sources=transfers.controls,
+        extra=ceiling_vectors(native, ev.ceiling_seeds))  # can any method pass the bar?
+    if ev.ceiling_seeds:
+        add_ceiling(res, res["extra_conditions"])
+    res.pop("extra_conditions")
     for key in ("judgement", "judgement_logodds"):
         if isinstance(res.get(key), dict):
             res[key]["method"] = transfers.method
