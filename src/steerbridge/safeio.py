@@ -197,15 +197,15 @@ def sniff(path: str | os.PathLike[str], head_bytes: int = 1 << 20) -> str:
         head = f.read(head_bytes)
     if not head:
         return "empty"
+    # safetensors first: its 8-byte header length can itself start 0x80 0x0N, a pickle's mark
+    if (st := _safetensors_kind(head)) is not None:
+        return st
     if is_pickle(head):
         return "pickle"
     if head[:4] == b"GGUF":
         return "vector" if b"controlvector" in head[:65536] else "gguf"
     if head[:8] == b"\x89PNG\r\n\x1a\n":
         return "image"
-    st = _safetensors_kind(head)
-    if st is not None:
-        return st
     try:
         text = head.decode("utf-8")
     except UnicodeDecodeError as err:
