@@ -22,22 +22,13 @@ alternate between the two contexts topic by topic, so any prefix of a split is b
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import random
+import sys
 from pathlib import Path
 
-
-def _base():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location(
-        "make_datasets", Path(__file__).with_name("make_datasets.py"))
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-BASE = _base()
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import make_datasets as BASE  # noqa: E402  (a sibling script, not a package)
 
 # ------------------------------------------------------------- positive-tone: bad-news contexts
 BAD_SITUATIONS = [
