@@ -61,6 +61,10 @@ def test_each_behaviour_is_anchored_on_the_others_never_itself(tmp_path: Path, m
     assert set(sun["datasets"]) == {other} and sun["left_out"] == [str(tmp_path / "sun-g.json")]
     assert set(rain["datasets"]) == {other, str(tmp_path / "sun-g.json")}
     assert sun["weight"] == 1.0 and sun["val_r2"] is not None
+    # the report says which datasets each bridge was anchored on, and which were left out
+    note = next(n for n in saved["behaviours"]["sun"]["notes"] if "anchored" in n)
+    assert "1 dataset(s): " in note and "other.json" in note and "sun-g.json" in note
+    assert note in (run / "report.md").read_text()
 
     corpus = Bridge.load(next(p for p in run.glob("bridge-*.safetensors")
                               if "anchored" not in p.name), *models)

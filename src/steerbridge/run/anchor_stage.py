@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from steerbridge.bridge.affine import Bridge
@@ -139,3 +140,19 @@ def stage_anchored_bridge(ctx: Context, bridge: Bridge, beh: BehaviourConfig,
     record.update(file=path.name, val_r2=reused.metrics.get("val_r2"),
                   test_r2=(reused.metrics.get("test") or {}).get("r2"))
     return AnchoredBridge(reused, record)
+
+
+def anchor_note(record: dict[str, Any]) -> str:
+    """One line for the report: which datasets a behaviour's bridge was anchored on, which were
+    left out, the weight and the anchored fit's validation R²."""
+    def short(spec: str) -> str:  # a file by its folder and name (CAA files share a name)
+        p = Path(spec)
+        return spec if len(p.parts) == 1 else f"{p.parent.name}/{p.name}"
+
+    used = ", ".join(short(s) for s in record.get("datasets") or {})
+    left = ", ".join(short(s) for s in record.get("left_out") or []) or "none"
+    r2 = record.get("val_r2")
+    fit = f"validation R² {r2:.3f}" if isinstance(r2, (int, float)) else "validation R² ?"
+    return (f"bridge anchored on {len(record.get('datasets') or {})} dataset(s): {used} "
+            f"(left out, being this behaviour or sharing a question with it: {left}; weight "
+            f"{record.get('weight')}; {fit})")

@@ -31,7 +31,7 @@ from steerbridge.bridge.distributed import barrier, current_shard
 from steerbridge.evaluation import report
 from steerbridge.models.devices import resolve_device
 from steerbridge.models.loading import LoadedModel
-from steerbridge.run.anchor_stage import anchor_pool, stage_anchored_bridge
+from steerbridge.run.anchor_stage import anchor_note, anchor_pool, stage_anchored_bridge
 from steerbridge.run.behaviour_data import behaviour_data
 from steerbridge.run.config import Config, digest
 from steerbridge.run.effect_stage import (
@@ -186,7 +186,8 @@ def _behaviour_results(cfg: Config, done: dict[str, tuple[Any, dict[str, Any]]],
         if beh.name in done:
             data, res = done[beh.name]
             out.check_result(beh.name, res)
-            res = {**res, "notes": data.notes}
+            anchored = [anchor_note(res["anchors"])] if res.get("anchors") else []
+            res = {**res, "notes": data.notes + anchored}
         else:
             fail = out.failures.get(beh.name, {"error": "no result"})
             res = {"errors": [fail["error"]], **({"traceback": fail["traceback"]}
