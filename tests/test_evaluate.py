@@ -113,6 +113,7 @@ def test_evaluate_behaviour_conditions_and_controls() -> None:
     conds = res["conditions"]
     assert set(conds) == {"none", "native", "transferred", "transferred_bias", "random:0",
                           "random:1", "source_none", "source"}
+    assert "extra_conditions" not in res  # only a caller that passes `extra` gets them back
     assert np.asarray(conds["native"]["p"]).shape == (2, 12)
     h = res["summary"]["headline"]
     for key in ("transferred_retention", "random_retention_mean", "transferred_corr_change",

@@ -233,7 +233,7 @@ def evaluate_behaviour(
     """All A/B conditions for one behaviour, and the transfer metrics over them.
 
     `extra` vectors (`evaluation.ceiling`'s) ride the same sweep, its unsteered pass shared,
-    and come back apart as ``extra_conditions``, so nothing else sees them.
+    and come back apart as ``extra_conditions`` (only when given), so nothing else sees them.
     `random_sources` (seed -> a random source vector of the source vector's norm, pushed through
     the same transfer method) are swept apart from the other conditions, so the summary is the
     same with or without them; they enter ``random_source`` and the verdict (``judgement``, by
@@ -282,7 +282,7 @@ def evaluate_behaviour(
         "scoring": "text" if text_scores.is_text(prompts) else "letter",
         **controls,
         "cosine": cos,
-        "extra_conditions": extra_conds,
+        **({"extra_conditions": extra_conds} if extra else {}),
         "vector_norms": {name: {"norm": float(v.direction(v.layers[0]).norm()),
                                 "relative": v.relative_norm(v.layers[0])}
                          for name, v in vecs.items()},

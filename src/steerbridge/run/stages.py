@@ -304,8 +304,7 @@ def stage_evaluate(ctx: Context, bridge: Any, beh: BehaviourConfig, data: Behavi
         source_conditions=source_conditions, random_sources=transfers.controls,
         extra=ceiling_vectors(native, ev.ceiling_seeds))  # can any method pass the bar?
     if ev.ceiling_seeds:
-        add_ceiling(res, res["extra_conditions"])
-    res.pop("extra_conditions")
+        add_ceiling(res, res.pop("extra_conditions"))
     for key in ("judgement", "judgement_logodds"):
         if isinstance(res.get(key), dict):
             res[key]["method"] = transfers.method
