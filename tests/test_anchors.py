@@ -83,6 +83,20 @@ def test_anchor_moments_are_paired_answer_differences() -> None:
         anchors.anchor_moments(s, t, {}, [1], 3)
 
 
+def test_anchor_moments_count_one_job_across_both_models_and_datasets() -> None:
+    """A callable progress sees one count that only rises and ends full, over every
+    dataset's source then target batches."""
+    s, t = tiny_pair()
+    seen: list[tuple[int, int]] = []
+    sets = {"a": _items(("tea", "rain", "code")), "b": _items(("music", "snow", "bread"))}
+    anchors.anchor_moments(s, t, sets, [1], 3, batch_size=2,
+                           progress=lambda done, total: seen.append((done, total)))
+    dones = [d for d, _ in seen]
+    assert len(seen) >= 2 * 2 * 2  # 2 datasets × 2 models × at least 2 batches each
+    assert {total for _, total in seen} == {seen[-1][1]} and dones[-1] == seen[-1][1]
+    assert dones == sorted(dones) and len(set(dones)) == len(dones)
+
+
 def test_anchored_bridge_records_anchors_and_warns_on_a_seen_behaviour(tmp_path) -> None:
     s, t = tiny_pair()
     w = tokenize(load_corpus("builtin"), s.tokenizer, window=32, max_tokens=2000)

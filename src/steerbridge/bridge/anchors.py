@@ -24,6 +24,7 @@ import torch
 from steerbridge.bridge.moments import Moments
 from steerbridge.errors import SteerbridgeError
 from steerbridge.models.loading import LoadedModel
+from steerbridge.progress import Progress, ProgressFn
 from steerbridge.vectors.datasets import ABItem, dataset_fingerprint
 from steerbridge.vectors.prompts import build_prompts
 from steerbridge.vectors.readout import answer_states, items_for_read
@@ -31,7 +32,7 @@ from steerbridge.vectors.readout import answer_states, items_for_read
 
 def paired_differences(
     lm: LoadedModel, items: Sequence[ABItem], layers: Sequence[int], batch_size: int = 16,
-    system: str | None = None, progress: bool = False, read: str = "answer_letter",
+    system: str | None = None, progress: Progress = False, read: str = "answer_letter",
 ) -> torch.Tensor:
     """``[N, d·len(layers)]``: matching minus non-matching answer state, layers concatenated.
 
@@ -47,19 +48,27 @@ def paired_differences(
 def anchor_moments(
     source: LoadedModel, target: LoadedModel, datasets: Mapping[str, Sequence[ABItem]],
     source_layers: Sequence[int], target_layer: int, batch_size: int = 16,
-    system: str | None = None, progress: bool = False, read: str = "answer_letter",
+    system: str | None = None, progress: Progress = False, read: str = "answer_letter",
 ) -> tuple[Moments, dict[str, Any]]:
-    """Moments of ± paired differences over every dataset, and a record of what went in."""
+    """Moments of ± paired differences over every dataset, and a record of what went in.
+
+    A callable `progress` sees one count for the whole job: per dataset, the source's batches
+    then the target's.
+    """
     if not datasets or not any(datasets.values()):
         raise SteerbridgeError("No anchor items: give at least one A/B dataset with items, "
                                "e.g. --anchor caution.")
     dx = source.hidden_size * len(source_layers)
     m = Moments.zeros(dx, target.hidden_size, "cpu")  # answer states come back on the CPU
     record: dict[str, Any] = {}
+    parts = 2 * len(datasets)
+    part = 0
     for name, items in datasets.items():
-        xs = paired_differences(source, items, source_layers, batch_size, system, progress, read)
-        ys = paired_differences(target, items, [target_layer], batch_size, system, progress,
-                                read)
+        xs = paired_differences(source, items, source_layers, batch_size, system,
+                                _share(progress, part, parts), read)
+        ys = paired_differences(target, items, [target_layer], batch_size, system,
+                                _share(progress, part + 1, parts), read)
+        part += 2
         if not (torch.isfinite(xs).all() and torch.isfinite(ys).all()):
             raise SteerbridgeError(f"Anchor states of {name!r} are not finite; try "
                                    "dtype='float32'.")
@@ -67,6 +76,19 @@ def anchor_moments(
         record[name] = {"items": len(items), "dataset_fingerprint": dataset_fingerprint(items),
                         "read": read}
     return m, record
+
+
+def _share(progress: Progress, part: int, parts: int) -> Progress:
+    """A callable `progress` rescaled so that call `part` of `parts` equal-sized calls fills
+    its own slice of one count (in thousandths); anything else passes through."""
+    if not callable(progress):
+        return progress
+    whole: ProgressFn = progress
+
+    def advance(done: int, total: int) -> None:
+        whole(round(1000 * (part + done / max(total, 1))), 1000 * parts)
+
+    return advance
 
 
 def symmetric_moments(dx: torch.Tensor, dy: torch.Tensor) -> Moments:

@@ -29,7 +29,7 @@ from steerbridge.run.behaviour_data import BehaviourData, format_items
 from steerbridge.run.cache import cached
 from steerbridge.run.config import BehaviourConfig, Config
 from steerbridge.run.keys import anchors_part, behaviour_data_part
-from steerbridge.run.stages import Context, run_windows
+from steerbridge.run.stages import Context, progress_for, run_windows
 from steerbridge.vectors import datasets, splits
 from steerbridge.vectors.datasets import ABItem, dataset_fingerprint
 
@@ -94,7 +94,8 @@ def _dataset_moments(ctx: Context, beh: BehaviourConfig, spec: str,
     src, tgt = ctx.models()
     ctx.hooks.stage(f"anchors: answer states of {spec} ({len(items)} items, both models)")
     m, _ = anchor_moments(src, tgt, {spec: items}, [b.source_layer], b.target_layer,
-                          system=system, read=ctx.cfg.vectors.read)
+                          system=system, read=ctx.cfg.vectors.read,
+                          progress=progress_for(ctx, f"anchor answers: {Path(spec).name}"))
     path.parent.mkdir(parents=True, exist_ok=True)
     m.save(path)
     return m

@@ -21,7 +21,7 @@ from steerbridge.errors import SteerbridgeError
 from steerbridge.models.batching import pad_batch, pad_id
 from steerbridge.models.hidden_states import check_finite, check_layers, collect, hidden_states_at
 from steerbridge.models.loading import LoadedModel
-from steerbridge.progress import progress_context
+from steerbridge.progress import Progress, progress_context
 from steerbridge.vectors.datasets import ABItem, with_choice_text
 from steerbridge.vectors.prompts import ABPrompt
 
@@ -36,7 +36,7 @@ READ_POSITIONS = {
 
 def answer_states(
     lm: LoadedModel, prompts: Sequence[ABPrompt], layers: Sequence[int],
-    batch_size: int = 16, progress: bool = False,
+    batch_size: int = 16, progress: Progress = False,
 ) -> tuple[dict[int, Tensor], dict[int, Tensor]]:
     """States at the matching and non-matching answer tokens: ``({l: [N,d]}, {l: [N,d]})``.
 
@@ -52,7 +52,7 @@ def answer_states(
 
 def _answer_states_appended(
     lm: LoadedModel, prompts: Sequence[ABPrompt], layers: Sequence[int], batch_size: int,
-    progress: bool,
+    progress: Progress,
 ) -> tuple[dict[int, Tensor], dict[int, Tensor]]:
     """`answer_states` for any labels: each prompt runs twice, once with each label appended."""
     windows: list[list[int]] = []
@@ -71,7 +71,7 @@ def _answer_states_appended(
 @torch.inference_mode()
 def _answer_states_shared_prefix(
     lm: LoadedModel, prompts: Sequence[ABPrompt], layers: Sequence[int], batch_size: int,
-    progress: bool,
+    progress: Progress,
 ) -> tuple[dict[int, Tensor], dict[int, Tensor]]:
     """`answer_states` for one-token labels: the prompt once, then each label on its cache."""
     wanted = check_layers(lm, layers)
