@@ -31,6 +31,7 @@ from steerbridge.run.config import BehaviourConfig, Config
 from steerbridge.run.keys import anchors_part, behaviour_data_part
 from steerbridge.run.stages import Context, progress_for, run_windows
 from steerbridge.vectors import datasets, splits
+from steerbridge.vectors.dataset_folders import expand_all
 from steerbridge.vectors.datasets import ABItem, dataset_fingerprint
 
 
@@ -43,15 +44,16 @@ class AnchoredBridge:
 
 
 def anchor_pool(cfg: Config) -> dict[str, list[ABItem]]:
-    """{dataset spec: its first ``items`` items} of ``[transfer.anchors] datasets``; a spec that
-    does not load fails here, before any model loads."""
+    """{dataset spec: its first ``items`` items} of ``[transfer.anchors] datasets`` (a folder
+    gives its dataset files, `steerbridge.vectors.dataset_folders`); a spec that does not load
+    fails here, before any model loads."""
     a = cfg.transfer.anchors
     if cfg.bridge.method == "sgd":
         raise SteerbridgeError("[transfer.anchors] refits the bridge from its moments, which "
                                "needs a closed-form [bridge] method (ridge, procrustes or "
                                "lowrank), not sgd: change one of the two.")
     pool: dict[str, list[ABItem]] = {}
-    for spec in a.datasets:
+    for spec in expand_all(a.datasets):
         items = list(datasets.load(spec).items[: a.items])
         if not items:
             raise SteerbridgeError(f"[transfer.anchors] dataset {spec!r} has no usable items: "

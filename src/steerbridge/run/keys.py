@@ -35,6 +35,7 @@ from steerbridge.cachekeys import content_key, file_digest
 from steerbridge.errors import SteerbridgeError
 from steerbridge.models.loading import LoadedModel
 from steerbridge.run.config import BehaviourConfig, Config, models_key
+from steerbridge.vectors.dataset_folders import expand_all
 from steerbridge.vectors.datasets import builtin_names
 
 Stage = Literal["bridge", "vectors", "evaluation", "source"]
@@ -123,7 +124,7 @@ def anchors_part(cfg: Config) -> dict[str, Any] | None:
     if not a.datasets:
         return None
     return {"datasets": [_builtin_digest(s) if s in builtin_names() else _digest(Path(s))
-                         for s in a.datasets], "items": a.items, "weight": a.weight}
+                         for s in expand_all(a.datasets)], "items": a.items, "weight": a.weight}
 
 
 def _behaviour(cfg: Config, name: str) -> BehaviourConfig:

@@ -125,7 +125,8 @@ class AnchorsConfig(_Strict):
     (`steerbridge.run.anchor_stage`); empty `datasets`: the corpus bridge for every behaviour."""
 
     datasets: list[str] = Field(default_factory=list, description="built-in behaviour names, "
-                                "CAA .json or evals .jsonl files; a behaviour is never anchored "
+                                "CAA .json or evals .jsonl files, or folders of them (a CAA "
+                                "folder gives its generate files); a behaviour is never anchored "
                                 "on a dataset that shares a question with it")
     items: int = Field(default=150, gt=0, description="items read from each dataset")
     weight: float = Field(default=1.0, ge=0, allow_inf_nan=False,
