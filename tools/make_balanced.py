@@ -158,12 +158,10 @@ def main(argv: list[str] | None = None) -> None:
         per_topic, n_test = build(random.Random(f"steerbridge-{name}"))
         splits = {"generate": [it for tp in per_topic[:-n_test] for it in tp],
                   "test": [it for tp in per_topic[-n_test:] for it in tp]}
-        for split, items in splits.items():
-            if args.layout == "builtin":
-                path = args.out_dir / name / f"{split}.json"
-            else:
-                fname = "generate_dataset.json" if split == "generate" else "test_dataset_ab.json"
-                path = args.out_dir / split / name / fname
+        if args.layout == "caa":
+            BASE.write_caa(args.out_dir, name, splits)
+        for split, items in splits.items() if args.layout == "builtin" else ():
+            path = args.out_dir / name / f"{split}.json"
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(items, indent=1) + "\n", encoding="utf-8")
         print(name, len(splits["generate"]), len(splits["test"]))

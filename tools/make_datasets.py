@@ -294,6 +294,16 @@ def write(name: str, per_topic: list[list[dict[str, str]]], out_dir: Path) -> tu
     return len(gen), len(test)
 
 
+def write_caa(out_dir: Path, name: str, splits: dict[str, list[dict[str, str]]]) -> None:
+    """`splits` ({"generate": items, "test": items}) in the CAA layout under `out_dir`:
+    generate/NAME/generate_dataset.json and test/NAME/test_dataset_ab.json."""
+    for split, items in splits.items():
+        fname = "generate_dataset.json" if split == "generate" else "test_dataset_ab.json"
+        path = out_dir / split / name / fname
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(items, indent=1) + "\n", encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description="Write the built-in A/B behaviour datasets.")
     ap.add_argument("out_dir", nargs="?", type=Path, default=DATA_DIR,

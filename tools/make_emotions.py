@@ -23,7 +23,11 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import make_datasets as BASE  # noqa: E402  (a sibling script, not a package)
 
 BEHAVIOURS = {  # name: ((matching word, scenario file), (non-matching word, scenario file))
     "joy": (("happy", "happiness"), ("sad", "sadness")),
@@ -89,11 +93,7 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     for name in BEHAVIOURS:
         splits = build(name, args.emotions_dir)
-        for split, items in splits.items():
-            fname = "generate_dataset.json" if split == "generate" else "test_dataset_ab.json"
-            path = args.out_dir / split / name / fname
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps(items, indent=1) + "\n", encoding="utf-8")
+        BASE.write_caa(args.out_dir, name, splits)
         print(name, len(splits["generate"]), len(splits["test"]))
 
 
