@@ -21,7 +21,7 @@ def _no_loading(monkeypatch: pytest.MonkeyPatch) -> None:
 
 ANCHORS = [
     ('datasets = ["missing.json"]\n', ["missing.json"]),
-    ('datasets = ["folder"]\n', ["folder", "a folder"]),
+    ('datasets = ["folder"]\n', ["folder", "holds no A/B dataset"]),  # an empty folder
     ('datasets = ["pickled.json"]\n', ["pickled.json"]),
     ('datasets = ["no-such-behaviour"]\n', ["no-such-behaviour", "built-in"]),
     ('datasets = ["caution"]\nweight = -1\n', ["transfer.anchors.weight"]),
