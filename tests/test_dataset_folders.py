@@ -71,3 +71,20 @@ def test_an_anchor_folder_loads_each_file_and_keys_like_the_files_listed(tmp_pat
     _ab(files[0], "one, edited")  # a file's content is in the key, through the folder too
     assert anchors_part(by_folder) != before
     assert anchors_part(by_folder) == anchors_part(by_files)
+
+
+def test_a_folder_holding_a_file_that_is_not_ab_data_names_file_and_folder(tmp_path: Path) -> None:
+    """Like a CAA test folder, whose open-ended file has no answers: the error says which file,
+    which folder it came from, and what to do."""
+    _ab(tmp_path / "mixed" / "test_dataset_ab.json", "ab")
+    (tmp_path / "mixed" / "test_dataset_open_ended.json").write_text(
+        json.dumps([{"question": "Open question?"}]))
+    cfg = C.from_dict({
+        "models": {"source": "tiny-src", "target": "tiny-tgt"},
+        "bridge": {"source_layer": 2, "target_layer": 3},
+        "behaviours": [{"name": "caution", "builtin": "caution"}],
+        "transfer": {"anchors": {"datasets": [str(tmp_path / "mixed")]}},
+    })
+    with pytest.raises(SteerbridgeError, match=r"test_dataset_open_ended\.json.*from the folder "
+                       r".*mixed.*list the files you want.*answer_matching_behavior"):
+        anchor_pool(cfg)

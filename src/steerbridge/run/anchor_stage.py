@@ -53,12 +53,20 @@ def anchor_pool(cfg: Config) -> dict[str, list[ABItem]]:
                                "needs a closed-form [bridge] method (ridge, procrustes or "
                                "lowrank), not sgd: change one of the two.")
     pool: dict[str, list[ABItem]] = {}
-    for spec in expand_all(a.datasets):
-        items = list(datasets.load(spec).items[: a.items])
-        if not items:
-            raise SteerbridgeError(f"[transfer.anchors] dataset {spec!r} has no usable items: "
-                                   "remove it or give a dataset with A/B items.")
-        pool[spec] = items
+    for named in a.datasets:
+        for spec in expand_all([named]):
+            from_folder = "" if spec == named else (
+                f" (from the folder {named!r}: list the files you want instead of the folder)")
+            try:
+                items = list(datasets.load(spec).items[: a.items])
+            except SteerbridgeError as err:
+                raise SteerbridgeError(f"[transfer.anchors] dataset {spec!r}{from_folder}: "
+                                       f"{err}") from None
+            if not items:
+                raise SteerbridgeError(f"[transfer.anchors] dataset {spec!r} has no usable "
+                                       f"items{from_folder}: remove it or give a dataset with "
+                                       "A/B items.")
+            pool.setdefault(spec, items)
     return pool
 
 
