@@ -49,7 +49,7 @@ ANSWERS = [
 N_GENERATE, N_TEST = 120, 48  # items; half from each feeling's scenarios
 
 
-def _item(scenario: str, k: int, matching: str, other: str, flip: bool) -> dict[str, str]:
+def ab_item(scenario: str, k: int, matching: str, other: str, flip: bool) -> dict[str, str]:
     frame, answer = FRAMES[k % len(FRAMES)], ANSWERS[(k // 2) % len(ANSWERS)]
     a, b = answer.format(w=matching), answer.format(w=other)
     if flip:
@@ -79,7 +79,7 @@ def build(name: str, emotions_dir: Path) -> dict[str, list[dict[str, str]]]:
         for k in range(n // 2):
             for ctx, pool in enumerate(pools):
                 flip = (k + ctx) % 2 == 1
-                items.append(_item(pool[start + k], 2 * k + ctx, word_m, word_o, flip))
+                items.append(ab_item(pool[start + k], 2 * k + ctx, word_m, word_o, flip))
         out[split] = items
         start += n // 2
     return out

@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import make_datasets as BASE  # noqa: E402  (sibling scripts, not a package)
-from make_emotions import _item  # noqa: E402
+from make_emotions import ab_item  # noqa: E402
 
 HAPPY = [
     "Your sister calls to say she is expecting her first baby.",
@@ -116,7 +116,7 @@ def build() -> dict[str, list[dict[str, str]]]:
             for rep in range(2):
                 for ctx, pool in enumerate((HAPPY, SAD)):
                     flip = (k + rep + ctx) % 2 == 1
-                    items.append(_item(pool[k], 2 * (2 * k + rep) + ctx, "happy", "sad", flip))
+                    items.append(ab_item(pool[k], 2 * (2 * k + rep) + ctx, "happy", "sad", flip))
         out[split] = items
     return out
 

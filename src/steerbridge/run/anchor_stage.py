@@ -31,7 +31,7 @@ from steerbridge.run.config import BehaviourConfig, Config
 from steerbridge.run.keys import anchors_part, behaviour_data_part
 from steerbridge.run.stages import Context, progress_for, run_windows
 from steerbridge.vectors import datasets, splits
-from steerbridge.vectors.dataset_folders import expand_all
+from steerbridge.vectors.dataset_folders import expand
 from steerbridge.vectors.datasets import ABItem, dataset_fingerprint
 
 
@@ -54,7 +54,7 @@ def anchor_pool(cfg: Config) -> dict[str, list[ABItem]]:
                                "lowrank), not sgd: change one of the two.")
     pool: dict[str, list[ABItem]] = {}
     for named in a.datasets:
-        for spec in expand_all([named]):
+        for spec in (f for f in expand(named) if f not in pool):  # each file once
             from_folder = "" if spec == named else (
                 f" (from the folder {named!r}: list the files you want instead of the folder)")
             try:
@@ -66,7 +66,7 @@ def anchor_pool(cfg: Config) -> dict[str, list[ABItem]]:
                 raise SteerbridgeError(f"[transfer.anchors] dataset {spec!r} has no usable "
                                        f"items{from_folder}: remove it or give a dataset with "
                                        "A/B items.")
-            pool.setdefault(spec, items)
+            pool[spec] = items
     return pool
 
 
