@@ -22,6 +22,7 @@ def _no_loading(monkeypatch: pytest.MonkeyPatch) -> None:
 ANCHORS = [
     ('datasets = ["missing.json"]\n', ["missing.json"]),
     ('datasets = ["folder"]\n', ["folder", "holds no A/B dataset"]),  # an empty folder
+    ('datasets = ["mixed"]\n', ["open.json", "from the folder", "list the files you want"]),
     ('datasets = ["pickled.json"]\n', ["pickled.json"]),
     ('datasets = ["no-such-behaviour"]\n', ["no-such-behaviour", "built-in"]),
     ('datasets = ["caution"]\nweight = -1\n', ["transfer.anchors.weight"]),
@@ -33,13 +34,16 @@ ANCHORS = [
 
 
 @pytest.mark.parametrize(("section", "needles"), ANCHORS,
-                         ids=["missing", "folder", "pickle", "unknown-name", "weight-neg",
-                              "weight-nan", "items-zero", "not-a-list", "typo"])
+                         ids=["missing", "folder", "mixed-folder", "pickle", "unknown-name",
+                              "weight-neg", "weight-nan", "items-zero", "not-a-list", "typo"])
 def test_bad_anchor_settings_are_refused_before_loading(
         tmp_path: Path, cli: Any, monkeypatch: pytest.MonkeyPatch, section: str,
         needles: list[str]) -> None:
     _no_loading(monkeypatch)
     (tmp_path / "folder").mkdir()
+    (tmp_path / "mixed").mkdir()  # one A/B file and one that is not (no answers)
+    write_json(tmp_path / "mixed" / "ab.json", ab_items(4))
+    write_json(tmp_path / "mixed" / "open.json", [{"question": "An open question?"}])
     (tmp_path / "pickled.json").write_bytes(PICKLE)
     path = write_config(tmp_path, small_config(tmp_path))
     path.write_text(path.read_text() + "\n[transfer.anchors]\n" + section, encoding="utf-8")
