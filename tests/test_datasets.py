@@ -159,3 +159,16 @@ def test_generator_tool_reproduces_the_committed_data(tmp_path: Path) -> None:
         for split in ("generate", "test"):
             made = (tmp_path / name / f"{split}.json").read_text(encoding="utf-8")
             assert made == (tool.DATA_DIR / name / f"{split}.json").read_text(encoding="utf-8")
+
+
+def test_joy_answers_differ_in_the_feeling_word_alone() -> None:
+    """joy's design (RESULTS §7p): both answers one sentence but for the feeling, so wording
+    favours neither; "happy" is (A) on half the items of each split."""
+    for split in d.builtin("joy"):
+        for it in split:
+            a, b = (d.choice_text(it.question, x) or "" for x in "AB")
+            diff = {w for w in a.split()} ^ {w for w in b.split()}
+            assert diff == {"happy.", "sad."} or diff == {"happy", "sad"}, it.source
+            assert d.choice_text(it.question, it.matching[1]) is not None
+            assert "happy" in (d.choice_text(it.question, it.matching[1]) or "")
+        assert [it.matching for it in split].count("(A)") * 2 == len(split)

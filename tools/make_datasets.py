@@ -287,11 +287,15 @@ def write(name: str, per_topic: list[list[dict[str, str]]], out_dir: Path) -> tu
     n_test = N_TEST_TOPICS[name]
     gen = [it for topic in per_topic[:-n_test] for it in topic]
     test = [it for topic in per_topic[-n_test:] for it in topic]
-    folder = out_dir / name
-    folder.mkdir(parents=True, exist_ok=True)
-    for split, items in (("generate", gen), ("test", test)):
-        (folder / f"{split}.json").write_text(json.dumps(items, indent=1) + "\n", encoding="utf-8")
+    write_splits(out_dir / name, {"generate": gen, "test": test})
     return len(gen), len(test)
+
+
+def write_splits(folder: Path, splits: dict[str, list[dict[str, str]]]) -> None:
+    """`splits` ({"generate": items, "test": items}) as a built-in's folder/SPLIT.json."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for split, items in splits.items():
+        (folder / f"{split}.json").write_text(json.dumps(items, indent=1) + "\n", encoding="utf-8")
 
 
 def write_caa(out_dir: Path, name: str, splits: dict[str, list[dict[str, str]]]) -> None:
@@ -313,15 +317,15 @@ def main(argv: list[str] | None = None) -> None:
                         ("caution", caution)):
         rng = random.Random(f"steerbridge-{name}")
         print(name, *write(name, build(rng), out_dir))
-    _factual_correction().main([str(out_dir)])
+    for tool in ("make_factual_correction", "make_joy"):
+        _sibling(tool).main([str(out_dir)])
 
 
-def _factual_correction():  # type: ignore[no-untyped-def]
-    """The factual-correction generator (its own file: its items are hand-written facts)."""
+def _sibling(name: str):  # type: ignore[no-untyped-def]
+    """A sibling generator (its own file: its items are hand-written)."""
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location(
-        "make_factual_correction", Path(__file__).with_name("make_factual_correction.py"))
+    spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name(f"{name}.py"))
     assert spec is not None and spec.loader is not None
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)

@@ -1,12 +1,13 @@
-"""joy on scenarios written here: can the project ship the §7p design? (RESULTS 7p, screen).
+"""Build the built-in ``joy`` behaviour (run once; the JSON files are committed).
 
-    python tools/make_joy_own.py OUT_DIR
+    python tools/make_joy.py [OUT_DIR]          # built-in layout: OUT_DIR/joy/{generate,test}.json
+    python tools/make_joy.py --caa D            # CAA layout, named joy-own (RESULTS 7p's screen)
 
-§7p's joy reads its scenarios from ../shared/data/emotions-repe, which the project may not
-ship. This writes the same design (happy / sad, the same answer sentence but for that word,
-contexts alternating, letters balanced) on 40 happy and 40 sad scenarios written here, each
-asked twice (two frames and answer sentences), 30 per feeling in generate (120 items) and 10 in
-test (40 items). CAA layout: OUT/generate/joy-own/..., OUT/test/joy-own/....
+RESULTS 7p's design on scenarios written here: happy / sad, both answers the same sentence but
+for that word, contexts alternating (a happy scenario, then a sad one), letters balanced, so a
+random push cannot move p the way it does on behaviours whose items lean one way (RESULTS 7m).
+40 happy and 40 sad scenarios, each asked twice (two frames and answer sentences), 30 per feeling
+in generate (120 items) and 10 in test (40 items). The items are the ones 7p screened as joy-own.
 """
 
 from __future__ import annotations
@@ -122,13 +123,17 @@ def build() -> dict[str, list[dict[str, str]]]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description="Write joy-own, the joy candidate on scenarios "
-                                 "written here.")
-    ap.add_argument("out_dir", type=Path)
+    ap = argparse.ArgumentParser(description="Write the built-in joy behaviour.")
+    ap.add_argument("out_dir", nargs="?", type=Path, default=BASE.DATA_DIR,
+                    help=f"where the behaviour folder goes (default: {BASE.DATA_DIR})")
+    ap.add_argument("--caa", type=Path, help="write the CAA layout (as joy-own) here instead")
     args = ap.parse_args(argv)
     splits = build()
-    BASE.write_caa(args.out_dir, "joy-own", splits)
-    print("joy-own", len(splits["generate"]), len(splits["test"]))
+    if args.caa is not None:
+        BASE.write_caa(args.caa, "joy-own", splits)
+    else:
+        BASE.write_splits(args.out_dir / "joy", splits)
+    print("joy", len(splits["generate"]), len(splits["test"]))
 
 
 if __name__ == "__main__":
