@@ -49,8 +49,11 @@ ANSWERS = [
 N_GENERATE, N_TEST = 120, 48  # items; half from each feeling's scenarios
 
 
-def ab_item(scenario: str, k: int, matching: str, other: str, flip: bool) -> dict[str, str]:
-    frame, answer = FRAMES[k % len(FRAMES)], ANSWERS[(k // 2) % len(ANSWERS)]
+def ab_item(scenario: str, k: int, matching: str, other: str, flip: bool,
+            frames: list[str] = FRAMES, answers: list[str] = ANSWERS) -> dict[str, str]:
+    """Item k: frame k % len(frames) around the scenario, answer sentence (k // 2) % len(answers)
+    filled with the matching word (letter (A) unless `flip`) and with the other word."""
+    frame, answer = frames[k % len(frames)], answers[(k // 2) % len(answers)]
     a, b = answer.format(w=matching), answer.format(w=other)
     if flip:
         a, b = b, a

@@ -107,19 +107,30 @@ SAD = [
 N_GENERATE_SCENARIOS = 30  # per feeling; the other 10 are the test split's
 
 
-def build() -> dict[str, list[dict[str, str]]]:
-    """{split: items}: each scenario asked twice, contexts and letters alternating."""
+def asked_twice(matching_pool: list[str], other_pool: list[str], words: tuple[str, str],
+                n_generate: int, **sentences: list[str]) -> dict[str, list[dict[str, str]]]:
+    """{split: items}: the first `n_generate` scenarios of each pool in generate, the rest in
+    test; each scenario asked twice (two frames and answer sentences), the pools alternating
+    item by item and the matching letter alternating within each, so every prefix of a split
+    is balanced. `sentences`: optional `frames` / `answers` for `ab_item`."""
+    if len(matching_pool) != len(other_pool):
+        raise SystemExit(f"pools differ in size: {len(matching_pool)} and {len(other_pool)}")
     out: dict[str, list[dict[str, str]]] = {}
-    for split, lo, hi in (("generate", 0, N_GENERATE_SCENARIOS),
-                          ("test", N_GENERATE_SCENARIOS, len(HAPPY))):
+    for split, lo, hi in (("generate", 0, n_generate), ("test", n_generate, len(matching_pool))):
         items = []
         for k in range(lo, hi):
             for rep in range(2):
-                for ctx, pool in enumerate((HAPPY, SAD)):
+                for ctx, pool in enumerate((matching_pool, other_pool)):
                     flip = (k + rep + ctx) % 2 == 1
-                    items.append(ab_item(pool[k], 2 * (2 * k + rep) + ctx, "happy", "sad", flip))
+                    items.append(ab_item(pool[k], 2 * (2 * k + rep) + ctx, *words, flip,
+                                         **sentences))
         out[split] = items
     return out
+
+
+def build() -> dict[str, list[dict[str, str]]]:
+    """{split: items} of joy."""
+    return asked_twice(HAPPY, SAD, ("happy", "sad"), N_GENERATE_SCENARIOS)
 
 
 def main(argv: list[str] | None = None) -> None:
