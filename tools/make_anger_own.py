@@ -15,13 +15,11 @@ Benchmark candidate data only: not a built-in, nothing here ships with the proje
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import make_datasets as BASE  # noqa: E402  (sibling scripts, not a package)
-from make_joy import asked_twice  # noqa: E402
+from make_joy import asked_twice, write_candidate  # noqa: E402
 
 INFURIATING = [
     "Someone keys your new car in the car park and drives off without a word.",
@@ -131,12 +129,7 @@ def build() -> dict[str, list[dict[str, str]]]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description="Write the anger-own candidate behaviour.")
-    ap.add_argument("out_dir", type=Path, help="where the CAA layout (generate/, test/) goes")
-    args = ap.parse_args(argv)
-    splits = build()
-    BASE.write_caa(args.out_dir, "anger-own", splits)
-    print("anger-own", len(splits["generate"]), len(splits["test"]))
+    write_candidate("anger-own", build(), argv)
 
 
 if __name__ == "__main__":

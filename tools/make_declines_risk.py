@@ -15,13 +15,11 @@ Benchmark candidate data only: not a built-in, nothing here ships with the proje
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import make_datasets as BASE  # noqa: E402  (sibling scripts, not a package)
-from make_joy import asked_twice  # noqa: E402
+from make_joy import asked_twice, write_candidate  # noqa: E402
 
 RISKY = [
     "A stranger online offers to double your savings if you send him your bank password.",
@@ -131,12 +129,7 @@ def build() -> dict[str, list[dict[str, str]]]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description="Write the declines-risk candidate behaviour.")
-    ap.add_argument("out_dir", type=Path, help="where the CAA layout (generate/, test/) goes")
-    args = ap.parse_args(argv)
-    splits = build()
-    BASE.write_caa(args.out_dir, "declines-risk", splits)
-    print("declines-risk", len(splits["generate"]), len(splits["test"]))
+    write_candidate("declines-risk", build(), argv)
 
 
 if __name__ == "__main__":

@@ -17,13 +17,11 @@ Benchmark candidate data, not a built-in.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import make_datasets as BASE  # noqa: E402  (sibling scripts, not a package)
-from make_joy import asked_twice  # noqa: E402
+from make_joy import asked_twice, write_candidate  # noqa: E402
 
 FORMAL = [
     "You are emailing the admissions office of a university about a missing transcript.",
@@ -133,13 +131,7 @@ def build() -> dict[str, list[dict[str, str]]]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Write the CAA layout of formal-opening under OUT_DIR."""
-    ap = argparse.ArgumentParser(description="Write the formal-opening candidate behaviour.")
-    ap.add_argument("out_dir", type=Path, help="where the CAA generate/ and test/ folders go")
-    args = ap.parse_args(argv)
-    splits = build()
-    BASE.write_caa(args.out_dir, "formal-opening", splits)
-    print("formal-opening", len(splits["generate"]), len(splits["test"]))
+    write_candidate("formal-opening", build(), argv)
 
 
 if __name__ == "__main__":

@@ -128,6 +128,15 @@ def asked_twice(matching_pool: list[str], other_pool: list[str], words: tuple[st
     return out
 
 
+def write_candidate(name: str, splits: dict[str, list[dict[str, str]]],
+                    argv: list[str] | None) -> None:
+    """The command line of a candidate behaviour's tool: its CAA layout under OUT_DIR."""
+    ap = argparse.ArgumentParser(description=f"Write the {name} candidate behaviour.")
+    ap.add_argument("out_dir", type=Path, help="where the CAA layout (generate/, test/) goes")
+    BASE.write_caa(ap.parse_args(argv).out_dir, name, splits)
+    print(name, len(splits["generate"]), len(splits["test"]))
+
+
 def build() -> dict[str, list[dict[str, str]]]:
     """{split: items} of joy."""
     return asked_twice(HAPPY, SAD, ("happy", "sad"), N_GENERATE_SCENARIOS)

@@ -16,13 +16,11 @@ nothing here ships with the project.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import make_datasets as BASE  # noqa: E402  (sibling scripts, not a package)
-from make_joy import asked_twice  # noqa: E402
+from make_joy import asked_twice, write_candidate  # noqa: E402
 
 PROUD = [
     "You finish the evening maths course that you nearly gave up on twice this winter.",
@@ -132,12 +130,7 @@ def build() -> dict[str, list[dict[str, str]]]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description="Write the pride candidate behaviour.")
-    ap.add_argument("out_dir", type=Path, help="where the CAA layout (generate/, test/) goes")
-    args = ap.parse_args(argv)
-    splits = build()
-    BASE.write_caa(args.out_dir, "pride", splits)
-    print("pride", len(splits["generate"]), len(splits["test"]))
+    write_candidate("pride", build(), argv)
 
 
 if __name__ == "__main__":
