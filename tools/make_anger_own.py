@@ -2,15 +2,8 @@
 
     python tools/make_anger_own.py OUT_DIR   # CAA layout, named anger-own
 
-The matching answer says "angry". Design as in make_joy.py (RESULTS 7p): both answers the same
-sentence but for that word (angry / calm), contexts alternating (an infuriating scenario, where
-an ordinary person would be angry, then a peaceful one, where they would be calm), letters
-balanced, so a random push cannot move p the way it does on behaviours whose items lean one way
-(RESULTS 7m). 40 infuriating and 40 peaceful scenarios, each asked twice (two frames and answer
-sentences), 30 per context in generate (120 items) and 10 per context in test (40 items,
-scenarios not in generate). Writes OUT_DIR/generate/anger-own/generate_dataset.json and
-OUT_DIR/test/anger-own/test_dataset_ab.json. Every scenario was written for this project.
-Benchmark candidate data only: not a built-in, nothing here ships with the project.
+The matching answer says "angry". Items: `make_joy.asked_twice` (RESULTS 7q); benchmark data
+only.
 """
 
 from __future__ import annotations

@@ -3,15 +3,7 @@
     python tools/make_anger_two.py OUT_DIR   # CAA layout, named anger-two
 
 A second, independent dataset for the anger-own design (make_anger_own.py): the matching answer
-says "angry". Design as in make_joy.py (RESULTS 7p): both answers the same sentence but for that
-word (angry / calm), contexts alternating (a provoking scenario, where an ordinary person would
-be angry, then a soothing one, where they would be calm), letters balanced, so a random push
-cannot move p the way it does on behaviours whose items lean one way (RESULTS 7m). 40 provoking
-and 40 soothing scenarios, each asked twice (two frames and answer sentences), 30 per context in
-generate (120 items) and 10 per context in test (40 items, scenarios not in generate). Writes
-OUT_DIR/generate/anger-two/generate_dataset.json and OUT_DIR/test/anger-two/test_dataset_ab.json.
-Every scenario was written for this project, fresh, none reused from the other tools here.
-Benchmark candidate data only: not a built-in, nothing here ships with the project.
+says "angry". Items: `make_joy.asked_twice` (RESULTS 7q); benchmark data only.
 """
 
 from __future__ import annotations
@@ -20,7 +12,12 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from make_joy import asked_twice, write_candidate  # noqa: E402
+from make_joy import (  # noqa: E402
+    FEELING_ANSWERS,
+    FEELING_FRAMES,
+    asked_twice,
+    write_candidate,
+)
 
 PROVOKING = [
     "Your neighbour's builders knock down your garden fence and then say it was already broken.",
@@ -107,26 +104,12 @@ SOOTHING = [
     "You drive home along an empty coast road as the sun sets slowly over the sea.",
 ]
 N_GENERATE_SCENARIOS = 30  # per context; the other 10 are the test split's
-# asked_twice gives a provoking scenario frames 0 and 2 and a soothing one frames 1 and 3, so
-# the frames come in like pairs (0 ~ 1, 2 ~ 3) and neither context gets its own question.
-FRAMES = [
-    "{s} What do you feel?",
-    "{s} What is your feeling?",
-    "Think about it: {s} How do you feel?",
-    "Think it over: {s} How do you feel?",
-]
-ANSWERS = [
-    "I am {w}.",
-    "I feel {w}.",
-    "Mostly, I feel {w}.",
-    "It makes me {w}.",
-]
 
 
 def build() -> dict[str, list[dict[str, str]]]:
     """{split: items} of anger-two."""
     return asked_twice(PROVOKING, SOOTHING, ("angry", "calm"), N_GENERATE_SCENARIOS,
-                       frames=FRAMES, answers=ANSWERS)
+                       frames=FEELING_FRAMES, answers=FEELING_ANSWERS)
 
 
 def main(argv: list[str] | None = None) -> None:

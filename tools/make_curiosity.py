@@ -2,15 +2,8 @@
 
     python tools/make_curiosity.py OUT_DIR   # CAA layout, named curiosity
 
-The matching answer says "curious". Design as in make_joy.py (RESULTS 7p): both answers the same
-sentence but for that word (curious / uninterested), contexts alternating (an intriguing
-scenario, where an ordinary person would be curious, then a tedious one, with nothing in it to
-wonder about), letters balanced, so a random push cannot move p the way it does on behaviours
-whose items lean one way (RESULTS 7m). 40 intriguing and 40 tedious scenarios, each asked twice
-(two frames and answer sentences), 30 per context in generate (120 items) and 10 per context in
-test (40 items, scenarios not in generate). Writes OUT_DIR/generate/curiosity/generate_dataset.json
-and OUT_DIR/test/curiosity/test_dataset_ab.json. Every scenario was written for this project.
-Benchmark candidate data only: not a built-in, nothing here ships with the project.
+The matching answer says "curious". Items: `make_joy.asked_twice` (RESULTS 7q); benchmark data
+only.
 """
 
 from __future__ import annotations
@@ -19,7 +12,12 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from make_joy import asked_twice, write_candidate  # noqa: E402
+from make_joy import (  # noqa: E402
+    FEELING_ANSWERS,
+    FEELING_FRAMES,
+    asked_twice,
+    write_candidate,
+)
 
 INTRIGUING = [
     "You lift a loose floorboard in your new bedroom and find a small locked tin beneath it.",
@@ -106,26 +104,12 @@ TEDIOUS = [
     "An announcement on the tram reminds passengers that the tram stops at every stop on the line.",
 ]
 N_GENERATE_SCENARIOS = 30  # per context; the other 10 are the test split's
-# asked_twice gives an intriguing scenario frames 0 and 2 and a tedious one frames 1 and 3, so
-# the frames come in like pairs (0 ~ 1, 2 ~ 3) and neither context gets its own kind of question.
-FRAMES = [
-    "{s} What do you feel?",
-    "{s} What is your feeling?",
-    "Think about it: {s} How do you feel?",
-    "Think it over: {s} How do you feel?",
-]
-ANSWERS = [
-    "I am {w}.",
-    "I feel {w}.",
-    "Mostly, I feel {w}.",
-    "It makes me {w}.",
-]
 
 
 def build() -> dict[str, list[dict[str, str]]]:
     """{split: items} of curiosity."""
     return asked_twice(INTRIGUING, TEDIOUS, ("curious", "uninterested"), N_GENERATE_SCENARIOS,
-                       frames=FRAMES, answers=ANSWERS)
+                       frames=FEELING_FRAMES, answers=FEELING_ANSWERS)
 
 
 def main(argv: list[str] | None = None) -> None:

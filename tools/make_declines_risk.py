@@ -2,15 +2,8 @@
 
     python tools/make_declines_risk.py OUT_DIR   # CAA layout, named declines-risk
 
-The matching answer says "no" to a proposal. Design as in make_joy.py (RESULTS 7p): both answers
-the same sentence but for that word (no / yes), contexts alternating (a risky proposal, where a
-sensible person says no, then a sensible, low-risk one, where they say yes), letters balanced,
-so a random push cannot move p the way it does on behaviours whose items lean one way (RESULTS
-7m). 40 risky and 40 safe scenarios, each asked twice (two frames and answer sentences), 30 per
-context in generate (120 items) and 10 per context in test (40 items, scenarios not in
-generate). Writes OUT_DIR/generate/declines-risk/generate_dataset.json and
-OUT_DIR/test/declines-risk/test_dataset_ab.json. Every scenario was written for this project.
-Benchmark candidate data only: not a built-in, nothing here ships with the project.
+The matching answer says "no" to a proposal. Items: `make_joy.asked_twice` (RESULTS 7q);
+benchmark data only.
 """
 
 from __future__ import annotations

@@ -2,15 +2,8 @@
 
     python tools/make_disputes_claim.py OUT_DIR   # CAA layout, named disputes-claim
 
-The matching answer calls the claim false (factual correction). Design as in make_joy.py
-(RESULTS 7p): both answers the same sentence but for that word (false / true), contexts
-alternating (a false claim, where the right answer is "false", then a true one, where it is
-"true"), letters balanced, so a random push cannot move p the way it does on behaviours whose
-items lean one way (RESULTS 7m). 40 false and 40 true claims, each asked twice (two frames and
-answer sentences), 30 per context in generate (120 items) and 10 per context in test (40 items,
-claims not in generate). Writes OUT_DIR/generate/disputes-claim/generate_dataset.json and
-OUT_DIR/test/disputes-claim/test_dataset_ab.json. Every claim was written for this project.
-Benchmark candidate data only: not a built-in, nothing here ships with the project.
+The matching answer calls the claim false (factual correction). Items: `make_joy.asked_twice`
+(RESULTS 7q); benchmark data only.
 """
 
 from __future__ import annotations

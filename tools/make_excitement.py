@@ -2,15 +2,8 @@
 
     python tools/make_excitement.py OUT_DIR   # CAA layout, named excitement
 
-The matching answer says "excited". Design as in make_joy.py (RESULTS 7p): both answers the same
-sentence but for that word (excited / bored), contexts alternating (a thrilling scenario, where
-an ordinary person would be excited, then a dull one, where they would be bored), letters
-balanced, so a random push cannot move p the way it does on behaviours whose items lean one way
-(RESULTS 7m). 40 thrilling and 40 dull scenarios, each asked twice (two frames and answer
-sentences), 30 per context in generate (120 items) and 10 per context in test (40 items,
-scenarios not in generate). Writes OUT_DIR/generate/excitement/generate_dataset.json and
-OUT_DIR/test/excitement/test_dataset_ab.json. Every scenario was written for this project.
-Benchmark candidate data only: not a built-in, nothing here ships with the project.
+The matching answer says "excited". Items: `make_joy.asked_twice` (RESULTS 7q); benchmark data
+only.
 """
 
 from __future__ import annotations
@@ -19,7 +12,12 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from make_joy import asked_twice, write_candidate  # noqa: E402
+from make_joy import (  # noqa: E402
+    FEELING_ANSWERS,
+    FEELING_FRAMES,
+    asked_twice,
+    write_candidate,
+)
 
 THRILLING = [
     "You climb into the basket for your first ride in a hot-air balloon at sunrise.",
@@ -106,26 +104,12 @@ DULL = [
     "You spend a rainy Saturday going through your old bank statements line by line.",
 ]
 N_GENERATE_SCENARIOS = 30  # per context; the other 10 are the test split's
-# asked_twice gives a thrilling scenario frames 0 and 2 and a dull one frames 1 and 3, so the
-# frames come in like pairs (0 ~ 1, 2 ~ 3) and neither context gets its own kind of question.
-FRAMES = [
-    "{s} What do you feel?",
-    "{s} What is your feeling?",
-    "Think about it: {s} How do you feel?",
-    "Think it over: {s} How do you feel?",
-]
-ANSWERS = [
-    "I am {w}.",
-    "I feel {w}.",
-    "Mostly, I feel {w}.",
-    "It makes me {w}.",
-]
 
 
 def build() -> dict[str, list[dict[str, str]]]:
     """{split: items} of excitement."""
     return asked_twice(THRILLING, DULL, ("excited", "bored"), N_GENERATE_SCENARIOS,
-                       frames=FRAMES, answers=ANSWERS)
+                       frames=FEELING_FRAMES, answers=FEELING_ANSWERS)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -2,17 +2,8 @@
 
     python tools/make_formal_opening.py OUT_DIR   # CAA layout, named formal-opening
 
-Measures whether the model opens a message in the formal register: "Dear" (matching) against
-"Hey" (not matching). Design as make_joy.py's (RESULTS 7p): both answers are the same sentence
-but for that one word, contexts alternate (a formal setting that calls for "Dear", then a casual
-one with someone close that calls for "Hey"), letters balanced, so the model should lean both
-ways about equally unsteered. 40 formal and 40 casual scenarios, each asked twice (two frames and
-answer sentences), 30 per context in generate (120 items) and 10 per context in test (40 items);
-test scenarios are not seen in generate. Both lists use the same verbs (writing, emailing,
-messaging, sending a message), so who is written to and why is the only cue. Writes
-OUT_DIR/generate/formal-opening/generate_dataset.json and
-OUT_DIR/test/formal-opening/test_dataset_ab.json. Every scenario was written for this project.
-Benchmark candidate data, not a built-in.
+The matching answer opens with "Dear", whether the recipient is formal or close. Items:
+`make_joy.asked_twice` (RESULTS 7q); benchmark data only.
 """
 
 from __future__ import annotations

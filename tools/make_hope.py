@@ -2,15 +2,8 @@
 
     python tools/make_hope.py OUT_DIR   # CAA layout, named hope
 
-The matching answer says "hopeful". Design as in make_joy.py (RESULTS 7p): both answers the same
-sentence but for that word (hopeful / hopeless), contexts alternating (a promising scenario, where
-an ordinary person would be hopeful, then a bleak one, where they would be hopeless), letters
-balanced, so a random push cannot move p the way it does on behaviours whose items lean one way
-(RESULTS 7m). 40 promising and 40 bleak scenarios, each asked twice (two frames and answer
-sentences), 30 per context in generate (120 items) and 10 per context in test (40 items,
-scenarios not in generate). Writes OUT_DIR/generate/hope/generate_dataset.json and
-OUT_DIR/test/hope/test_dataset_ab.json. Every scenario was written for this project.
-Benchmark candidate data only: not a built-in, nothing here ships with the project.
+The matching answer says "hopeful". Items: `make_joy.asked_twice` (RESULTS 7q); benchmark data
+only.
 """
 
 from __future__ import annotations

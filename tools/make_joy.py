@@ -105,6 +105,15 @@ SAD = [
     "The friend you grew up with no longer remembers your name.",
 ]
 N_GENERATE_SCENARIOS = 30  # per feeling; the other 10 are the test split's
+# The later feeling candidates' sentences (RESULTS 7q). asked_twice gives the first context
+# frames 0 and 2 and the second 1 and 3, so the frames come in like pairs (0 ~ 1, 2 ~ 3).
+FEELING_FRAMES = [
+    "{s} What do you feel?",
+    "{s} What is your feeling?",
+    "Think about it: {s} How do you feel?",
+    "Think it over: {s} How do you feel?",
+]
+FEELING_ANSWERS = ["I am {w}.", "I feel {w}.", "Mostly, I feel {w}.", "It makes me {w}."]
 
 
 def asked_twice(matching_pool: list[str], other_pool: list[str], words: tuple[str, str],

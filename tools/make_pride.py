@@ -2,16 +2,8 @@
 
     python tools/make_pride.py OUT_DIR   # CAA layout, named pride
 
-The matching answer says "proud" about something the reader did. Design as in make_joy.py
-(RESULTS 7p): both answers the same sentence but for that word (proud / ashamed), contexts
-alternating (a deed an ordinary person would feel proud of, then one they would feel ashamed
-of), letters balanced, so a random push cannot move p the way it does on behaviours whose
-items lean one way (RESULTS 7m). 40 proud and 40 ashamed scenarios, each asked twice (two
-frames and answer sentences), 30 per context in generate (120 items) and 10 per context in
-test (40 items, scenarios not in generate). Writes
-OUT_DIR/generate/pride/generate_dataset.json and OUT_DIR/test/pride/test_dataset_ab.json.
-Every scenario was written for this project. Benchmark candidate data only: not a built-in,
-nothing here ships with the project.
+The matching answer says "proud" about something the reader did. Items: `make_joy.asked_twice`
+(RESULTS 7q); benchmark data only.
 """
 
 from __future__ import annotations

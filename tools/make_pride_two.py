@@ -3,16 +3,8 @@
     python tools/make_pride_two.py OUT_DIR   # CAA layout, named pride-two
 
 A second, independent dataset for the pride design (make_pride.py): the matching answer says
-"proud" about something the reader did. Design as in make_joy.py (RESULTS 7p): both answers the
-same sentence but for that word (proud / ashamed), contexts alternating (a creditable deed, one
-an ordinary person would be proud of, then a discreditable one, a petty lie, unkindness,
-cheating or cowardice they would be ashamed of), letters balanced, so a random push cannot move
-p the way it does on behaviours whose items lean one way (RESULTS 7m). 40 creditable and 40
-discreditable scenarios, none shared with make_pride.py, each asked twice (two frames and answer
-sentences), 30 per context in generate (120 items) and 10 per context in test (40 items,
-scenarios not in generate). Writes OUT_DIR/generate/pride-two/generate_dataset.json and
-OUT_DIR/test/pride-two/test_dataset_ab.json. Every scenario was written for this project.
-Benchmark candidate data only: not a built-in, nothing here ships with the project.
+"proud" about something the reader did. Items: `make_joy.asked_twice` (RESULTS 7q); benchmark
+data only.
 """
 
 from __future__ import annotations
@@ -21,7 +13,12 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from make_joy import asked_twice, write_candidate  # noqa: E402
+from make_joy import (  # noqa: E402
+    FEELING_ANSWERS,
+    FEELING_FRAMES,
+    asked_twice,
+    write_candidate,
+)
 
 CREDITABLE = [
     "You spend a weekend repainting the fence of the widow who lives across the road.",
@@ -108,26 +105,12 @@ DISCREDITABLE = [
     "You take more than your share from the holiday kitty while your friends are asleep.",
 ]
 N_GENERATE_SCENARIOS = 30  # per context; the other 10 are the test split's
-# asked_twice gives a creditable scenario frames 0 and 2 and a discreditable one frames 1 and 3,
-# so the frames come in like pairs (0 ~ 1, 2 ~ 3) and neither context gets its own question.
-FRAMES = [
-    "{s} What do you feel?",
-    "{s} What is your feeling?",
-    "Think about it: {s} How do you feel?",
-    "Think it over: {s} How do you feel?",
-]
-ANSWERS = [
-    "I am {w}.",
-    "I feel {w}.",
-    "Mostly, I feel {w}.",
-    "It makes me {w}.",
-]
 
 
 def build() -> dict[str, list[dict[str, str]]]:
     """{split: items} of pride-two."""
     return asked_twice(CREDITABLE, DISCREDITABLE, ("proud", "ashamed"), N_GENERATE_SCENARIOS,
-                       frames=FRAMES, answers=ANSWERS)
+                       frames=FEELING_FRAMES, answers=FEELING_ANSWERS)
 
 
 def main(argv: list[str] | None = None) -> None:

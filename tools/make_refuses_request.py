@@ -2,15 +2,8 @@
 
     python tools/make_refuses_request.py OUT_DIR   # CAA layout, named refuses-request
 
-The matching answer says "refuse" to a request. Design as in make_joy.py (RESULTS 7p): both
-answers the same sentence but for that word (refuse / help), contexts alternating (an improper
-request, which a responsible assistant turns down, then an ordinary one, which it takes on),
-letters balanced, so a random push cannot move p the way it does on behaviours whose items lean
-one way (RESULTS 7m). 40 improper and 40 proper requests, each asked twice (two frames and answer
-sentences), 30 per context in generate (120 items) and 10 per context in test (40 items,
-requests not in generate). Writes OUT_DIR/generate/refuses-request/generate_dataset.json and
-OUT_DIR/test/refuses-request/test_dataset_ab.json. Every request was written for this project.
-Benchmark candidate data only: not a built-in, nothing here ships with the project.
+The matching answer says "refuse" to a request. Items: `make_joy.asked_twice` (RESULTS 7q);
+benchmark data only.
 """
 
 from __future__ import annotations
