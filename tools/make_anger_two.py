@@ -3,7 +3,7 @@
     python tools/make_anger_two.py OUT_DIR   # CAA layout, named anger-two
 
 A second, independent dataset for the anger-own design (make_anger_own.py): the matching answer
-says "angry". Items: `make_joy.asked_twice` (RESULTS 7q); benchmark data only.
+says "angry". Items: `one_word.asked_twice` (RESULTS 7q); benchmark data only.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from make_joy import (  # noqa: E402
+from one_word import (  # noqa: E402
     FEELING_ANSWERS,
     FEELING_FRAMES,
     asked_twice,

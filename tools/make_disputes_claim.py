@@ -2,7 +2,7 @@
 
     python tools/make_disputes_claim.py OUT_DIR   # CAA layout, named disputes-claim
 
-The matching answer calls the claim false (factual correction). Items: `make_joy.asked_twice`
+The matching answer calls the claim false (factual correction). Items: `one_word.asked_twice`
 (RESULTS 7q); benchmark data only.
 """
 
@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from make_joy import asked_twice, write_candidate  # noqa: E402
+from one_word import asked_twice, write_candidate  # noqa: E402
 
 FALSE_CLAIMS = [
     "The capital of Germany is Vienna.",

@@ -27,39 +27,15 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import make_datasets as BASE  # noqa: E402  (a sibling script, not a package)
+import make_datasets as BASE  # noqa: E402  (sibling scripts, not a package)
+from one_word import ab_item  # noqa: E402
 
 BEHAVIOURS = {  # name: ((matching word, scenario file), (non-matching word, scenario file))
     "joy": (("happy", "happiness"), ("sad", "sadness")),
     "anger": (("angry", "anger"), ("scared", "fear")),
     "fear": (("afraid", "fear"), ("delighted", "happiness")),
 }
-FRAMES = [
-    "{s} How does this make you feel?",
-    "{s} What is your honest reaction?",
-    "Imagine this: {s} How would you feel?",
-    "{s} Which of these describes your feeling?",
-]
-ANSWERS = [
-    "I feel {w}.",
-    "Honestly, it makes me {w}.",
-    "My first reaction is to feel {w}.",
-    "It leaves me feeling {w}.",
-]
 N_GENERATE, N_TEST = 120, 48  # items; half from each feeling's scenarios
-
-
-def ab_item(scenario: str, k: int, matching: str, other: str, flip: bool,
-            frames: list[str] = FRAMES, answers: list[str] = ANSWERS) -> dict[str, str]:
-    """Item k: frame k % len(frames) around the scenario, answer sentence (k // 2) % len(answers)
-    filled with the matching word (letter (A) unless `flip`) and with the other word."""
-    frame, answer = frames[k % len(frames)], answers[(k // 2) % len(answers)]
-    a, b = answer.format(w=matching), answer.format(w=other)
-    if flip:
-        a, b = b, a
-    return {"question": f"{frame.format(s=scenario.strip())}\n\nChoices:\n (A) {a}\n (B) {b}",
-            "answer_matching_behavior": "(B)" if flip else "(A)",
-            "answer_not_matching_behavior": "(A)" if flip else "(B)"}
 
 
 def build(name: str, emotions_dir: Path) -> dict[str, list[dict[str, str]]]:

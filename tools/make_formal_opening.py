@@ -3,7 +3,7 @@
     python tools/make_formal_opening.py OUT_DIR   # CAA layout, named formal-opening
 
 The matching answer opens with "Dear", whether the recipient is formal or close. Items:
-`make_joy.asked_twice` (RESULTS 7q); benchmark data only.
+`one_word.asked_twice` (RESULTS 7q); benchmark data only.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from make_joy import asked_twice, write_candidate  # noqa: E402
+from one_word import asked_twice, write_candidate  # noqa: E402
 
 FORMAL = [
     "You are emailing the admissions office of a university about a missing transcript.",

@@ -2,7 +2,7 @@
 
     python tools/make_hope.py OUT_DIR   # CAA layout, named hope
 
-The matching answer says "hopeful". Items: `make_joy.asked_twice` (RESULTS 7q); benchmark data
+The matching answer says "hopeful". Items: `one_word.asked_twice` (RESULTS 7q); benchmark data
 only.
 """
 
@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from make_joy import asked_twice, write_candidate  # noqa: E402
+from one_word import asked_twice, write_candidate  # noqa: E402
 
 PROMISING = [
     "The firm rings after your first interview and asks you back to meet the directors.",

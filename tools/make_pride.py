@@ -2,7 +2,7 @@
 
     python tools/make_pride.py OUT_DIR   # CAA layout, named pride
 
-The matching answer says "proud" about something the reader did. Items: `make_joy.asked_twice`
+The matching answer says "proud" about something the reader did. Items: `one_word.asked_twice`
 (RESULTS 7q); benchmark data only.
 """
 
@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from make_joy import asked_twice, write_candidate  # noqa: E402
+from one_word import asked_twice, write_candidate  # noqa: E402
 
 PROUD = [
     "You finish the evening maths course that you nearly gave up on twice this winter.",

@@ -3,7 +3,7 @@
     python tools/make_pride_two.py OUT_DIR   # CAA layout, named pride-two
 
 A second, independent dataset for the pride design (make_pride.py): the matching answer says
-"proud" about something the reader did. Items: `make_joy.asked_twice` (RESULTS 7q); benchmark
+"proud" about something the reader did. Items: `one_word.asked_twice` (RESULTS 7q); benchmark
 data only.
 """
 
@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from make_joy import (  # noqa: E402
+from one_word import (  # noqa: E402
     FEELING_ANSWERS,
     FEELING_FRAMES,
     asked_twice,

@@ -2,7 +2,7 @@
 
     python tools/make_relief.py OUT_DIR   # CAA layout, named relief
 
-The matching answer says "relieved". Items: `make_joy.asked_twice` (RESULTS 7q); benchmark data
+The matching answer says "relieved". Items: `one_word.asked_twice` (RESULTS 7q); benchmark data
 only.
 """
 
@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from make_joy import (  # noqa: E402
+from one_word import (  # noqa: E402
     FEELING_ANSWERS,
     FEELING_FRAMES,
     asked_twice,
