@@ -161,13 +161,17 @@ def test_generator_tool_reproduces_the_committed_data(tmp_path: Path) -> None:
             assert made == (tool.DATA_DIR / name / f"{split}.json").read_text(encoding="utf-8")
 
 
-def test_joy_answers_differ_in_the_feeling_word_alone() -> None:
-    """joy's design (RESULTS §7p): both answers one sentence but for the feeling, so wording
-    favours neither; "happy" is (A) on half the items of each split."""
-    for split in d.builtin("joy"):
+@pytest.mark.parametrize(("name", "matching", "other"), [
+    ("joy", "happy", "sad"), ("formal-greeting", "Good afternoon", "Hiya")])
+def test_one_word_answers_differ_in_that_word_alone(name: str, matching: str,
+                                                    other: str) -> None:
+    """The one-word design (RESULTS §7p, §7r): both answers one sentence but for the word, so
+    wording favours neither; the matching word is (A) on half the items of each split."""
+    for split in d.builtin(name):
         for it in split:
             a, b = (d.choice_text(it.question, x) or "" for x in "AB")
-            diff = {w for w in a.split()} ^ {w for w in b.split()}
-            assert diff == {"happy.", "sad."} or diff == {"happy", "sad"}, it.source
-            assert "happy" in (d.choice_text(it.question, it.matching[1]) or ""), it.source
+            assert a != b and a.replace(matching, other) in (b, b.replace(matching, other)), \
+                it.source
+            assert matching in (d.choice_text(it.question, it.matching[1]) or ""), it.source
+            assert other in (d.choice_text(it.question, it.non_matching[1]) or ""), it.source
         assert [it.matching for it in split].count("(A)") * 2 == len(split)

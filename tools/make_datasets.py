@@ -317,7 +317,7 @@ def main(argv: list[str] | None = None) -> None:
                         ("caution", caution)):
         rng = random.Random(f"steerbridge-{name}")
         print(name, *write(name, build(rng), out_dir))
-    for tool in ("make_factual_correction", "make_joy"):
+    for tool in ("make_factual_correction", "make_joy", "make_formal_greeting"):
         _sibling(tool).main([str(out_dir)])
 
 

@@ -14,7 +14,7 @@ from steerbridge.errors import SteerbridgeError
 
 BY = ("r2", "transfer")
 BEHAVIOUR_HELP = ("With --by transfer: a built-in behaviour to measure transfer on; repeat for "
-                  "several (default: the demo's joy, formal-register, caution).")
+                  "several (default: the demo's joy, formal-greeting, caution).")
 ALPHAS_HELP = "With --by transfer: comma-separated alphas (units of the layer's median norm)."
 AB_HELP = ("With --by transfer: a behaviour of your own as NAME=GENERATE.json,TEST.json (A/B "
            "files in the model-written-evals format); repeat for several. Without --behaviour, "

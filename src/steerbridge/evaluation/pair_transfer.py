@@ -58,7 +58,7 @@ from steerbridge.vectors.scales import measure_scales
 from steerbridge.vectors.steering import POSITIONS, Positions
 from steerbridge.vectors.vector import SteeringVector
 
-DEFAULT_BEHAVIOURS = ("joy", "formal-register", "caution")  # the demo's three
+DEFAULT_BEHAVIOURS = ("joy", "formal-greeting", "caution")  # the demo's three
 DEFAULT_ALPHAS = (-0.2, -0.1, 0.1, 0.2)
 # transfer methods a layer-pair sweep can run: those that need only the pair's state bridge
 CARRY_METHODS = ("state", "gain", "distilled")

@@ -1,0 +1,45 @@
+"""Build the built-in ``formal-greeting`` behaviour (run once; the JSON files are committed).
+
+    python tools/make_formal_greeting.py [OUT_DIR]   # built-in layout: OUT_DIR/formal-greeting/
+    python tools/make_formal_greeting.py --caa D     # CAA layout, named formal-afternoon
+
+Style control (formal register) on the one-word design: the matching answer opens a message
+with "Good afternoon", the other with "Hiya", in the same sentence; the recipient is formal (an
+admissions office, a judge's clerk) or close (a brother, a flatmate), alternating, so the items
+lean both ways. The contexts, frames and sentences are formal-opening's (tools/
+make_formal_opening.py); the items are byte-identical to RESULTS 7r's screened formal-afternoon
+(random directions at native's norm retain +0.03 of native's change, formal-register -0.16).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import make_datasets as BASE  # noqa: E402
+import make_register_words as WORDS  # noqa: E402
+
+
+def build() -> dict[str, list[dict[str, str]]]:
+    """{split: items} of formal-greeting: 7r's formal-afternoon."""
+    return WORDS.build("formal-afternoon")
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description="Write the built-in formal-greeting behaviour.")
+    ap.add_argument("out_dir", nargs="?", type=Path, default=BASE.DATA_DIR,
+                    help=f"where the behaviour folder goes (default: {BASE.DATA_DIR})")
+    ap.add_argument("--caa", type=Path, help="write the CAA layout (as formal-afternoon) here")
+    args = ap.parse_args(argv)
+    splits = build()
+    if args.caa is not None:
+        BASE.write_caa(args.caa, "formal-afternoon", splits)
+    else:
+        BASE.write_splits(args.out_dir / "formal-greeting", splits)
+    print("formal-greeting", len(splits["generate"]), len(splits["test"]))
+
+
+if __name__ == "__main__":
+    main()
