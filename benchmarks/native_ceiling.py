@@ -34,8 +34,9 @@ from steerbridge.vectors.scales import measure_scales
 from steerbridge.vectors.vector import random_like
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def add_arguments(ap: argparse.ArgumentParser, generate_items: int = 40,
+                  random_seeds: tuple[int, ...] = (0, 1, 2, 3, 4, 5)) -> None:
+    """The options a native-against-random sweep takes (this script's, random_pull.py's)."""
     ap.add_argument("--target", default="qwen2.5-coder-1.5b")
     ap.add_argument("--target-layer", type=int, required=True)
     ap.add_argument("--behaviours", nargs="+", required=True)
@@ -43,33 +44,56 @@ def main() -> None:
     ap.add_argument("--format", default="text")
     ap.add_argument("--alphas", nargs="+", type=float, default=[-0.4, 0.4])
     ap.add_argument("--test-items", type=int, default=32)
-    ap.add_argument("--generate-items", type=int, default=40)
-    ap.add_argument("--random-seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4, 5])
+    ap.add_argument("--generate-items", type=int, default=generate_items)
+    ap.add_argument("--random-seeds", nargs="+", type=int, default=list(random_seeds))
+
+
+class Sweep:
+    """The target, its layer's scale and the settings: each behaviour's native vector and
+    test prompts, steered by random directions of native's norm (the transfer runs' seeds)."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        files = tuple((n, str(args.caa / "generate" / n / "generate_dataset.json"),
+                       str(args.caa / "test" / n / "test_dataset_ab.json"))
+                      for n in args.behaviours
+                      if args.caa and (args.caa / "generate" / n).is_dir())
+        self.settings = Settings(behaviours=tuple(args.behaviours), alphas=tuple(args.alphas),
+                                 test_items=args.test_items,
+                                 generate_items=args.generate_items,
+                                 answer_format=args.format,
+                                 random_seeds=tuple(args.random_seeds), files=files)
+        self.target = load(args.target, dtype="auto")
+        self.layer = args.target_layer
+        self.scales = measure_scales(self.target, [self.layer])
+        self.record: dict[str, Any] = {
+            "settings": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+            "behaviours": {}}
+
+    def conditions(self, name: str, with_native: bool = True) -> dict[str, Any]:
+        """`ab.sweep`'s per-item scores on the behaviour's test items: unsteered, native (unless
+        not `with_native`) and ``random:<seed>`` at native's norm, at every alpha."""
+        s = self.settings
+        items = behaviour_items(name, s)
+        native = extract(self.target, items.generate, [self.layer], s.method,
+                         batch_size=s.batch_size, dataset_name=name, scales=self.scales)
+        vecs = {**({"native": native} if with_native else {}),
+                **{f"random:{k}": random_like(native, seed=k) for k in s.random_seeds}}
+        return ab.sweep(self.target, ab.prepare(self.target, items.test), vecs,
+                        list(s.alphas), s.batch_size)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add_arguments(ap)
     ap.add_argument("--out", type=Path, default=Path("runs/native-ceiling.json"))
     args = ap.parse_args()
-
-    files = tuple((n, str(args.caa / "generate" / n / "generate_dataset.json"),
-                   str(args.caa / "test" / n / "test_dataset_ab.json"))
-                  for n in args.behaviours if args.caa and (args.caa / "generate" / n).is_dir())
-    s = Settings(behaviours=tuple(args.behaviours), alphas=tuple(args.alphas),
-                 test_items=args.test_items, generate_items=args.generate_items,
-                 answer_format=args.format, random_seeds=tuple(args.random_seeds), files=files)
-    tgt = load(args.target, dtype="auto")
-    lt = args.target_layer
-    scales = measure_scales(tgt, [lt])
-    record: dict[str, Any] = {"settings": {k: str(v) if isinstance(v, Path) else v
-                                           for k, v in vars(args).items()}, "behaviours": {}}
+    sweep = Sweep(args)
+    record = sweep.record
     for name in args.behaviours:
         t0 = time.time()
-        items = behaviour_items(name, s)
-        native = extract(tgt, items.generate, [lt], s.method, batch_size=s.batch_size,
-                         dataset_name=name, scales=scales)
-        vecs = {"native": native, **{f"random:{k}": random_like(native, seed=k)
-                                     for k in args.random_seeds}}
-        conds = ab.sweep(tgt, ab.prepare(tgt, items.test), vecs, list(args.alphas),
-                         s.batch_size)
+        conds = sweep.conditions(name)
         out = {score: shares(conds, list(args.alphas), score) for score in ("p", "lo")}
-        record["behaviours"][name] = {**out, "n_items": len(items.test),
+        record["behaviours"][name] = {**out, "n_items": len(conds["none"]["p"]),
                                       "seconds": time.time() - t0}
         for score, r in out.items():
             print(f"{name} [{score}]: native {r['native_change']:+.3f} at α {r['best_alpha']:+g};"

@@ -22,17 +22,11 @@ import argparse
 import math
 import time
 from pathlib import Path
-from typing import Any
 
 import numpy as np
+from native_ceiling import Sweep, add_arguments  # sibling script (benchmarks/ on sys.path)
 
-from steerbridge.evaluation import ab
-from steerbridge.evaluation.pair_transfer import Settings, behaviour_items
-from steerbridge.models.loading import load
 from steerbridge.safeio import write_json
-from steerbridge.vectors.extract import extract
-from steerbridge.vectors.scales import measure_scales
-from steerbridge.vectors.vector import random_like
 
 
 def fit_pull(p: np.ndarray, change: np.ndarray) -> dict[str, float]:
@@ -50,52 +44,29 @@ def fit_pull(p: np.ndarray, change: np.ndarray) -> dict[str, float]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--target", default="qwen2.5-coder-1.5b")
-    ap.add_argument("--target-layer", type=int, required=True)
-    ap.add_argument("--behaviours", nargs="+", required=True)
-    ap.add_argument("--caa", type=Path, default=None, help="a CAA data folder")
-    ap.add_argument("--format", default="text")
-    ap.add_argument("--alphas", nargs="+", type=float, default=[-0.4, 0.4])
-    ap.add_argument("--test-items", type=int, default=32)
-    ap.add_argument("--generate-items", type=int, default=80)
-    ap.add_argument("--random-seeds", nargs="+", type=int, default=[0, 1, 2, 3])
+    add_arguments(ap, generate_items=80, random_seeds=(0, 1, 2, 3))
     ap.add_argument("--out", type=Path, default=Path("runs/random-pull.json"))
     args = ap.parse_args()
-
-    files = tuple((n, str(args.caa / "generate" / n / "generate_dataset.json"),
-                   str(args.caa / "test" / n / "test_dataset_ab.json"))
-                  for n in args.behaviours if args.caa and (args.caa / "generate" / n).is_dir())
-    s = Settings(behaviours=tuple(args.behaviours), alphas=tuple(args.alphas),
-                 test_items=args.test_items, generate_items=args.generate_items,
-                 answer_format=args.format, random_seeds=tuple(args.random_seeds), files=files)
-    tgt = load(args.target, dtype="auto")
-    lt = args.target_layer
-    scales = measure_scales(tgt, [lt])
-    record: dict[str, Any] = {"settings": {k: str(v) if isinstance(v, Path) else v
-                                           for k, v in vars(args).items()}, "behaviours": {}}
+    sweep = Sweep(args)
+    alphas = list(args.alphas)
     for name in args.behaviours:
         t0 = time.time()
-        items = behaviour_items(name, s)
-        native = extract(tgt, items.generate, [lt], s.method, batch_size=s.batch_size,
-                         dataset_name=name, scales=scales)
-        vecs = {f"random:{k}": random_like(native, seed=k) for k in args.random_seeds}
-        conds = ab.sweep(tgt, ab.prepare(tgt, items.test), vecs, list(args.alphas),
-                         s.batch_size)
+        conds = sweep.conditions(name, with_native=False)
         base = np.asarray(conds["none"]["p"], float)
-        per_alpha = np.mean([np.asarray(conds[k]["p"], float) - base for k in vecs], axis=0)
-        fits = {f"{a:+g}": fit_pull(base, per_alpha[i]) for i, a in enumerate(args.alphas)}
-        pairs = [a for a in args.alphas if a > 0 and -a in args.alphas]
-        even = {f"±{a:g}": fit_pull(base, (per_alpha[args.alphas.index(a)]
-                                           + per_alpha[args.alphas.index(-a)]) / 2)
-                for a in pairs}
-        record["behaviours"][name] = {"by_alpha": fits, "even": even,
-                                      "unsteered_p": base.tolist(),
-                                      "seconds": time.time() - t0}
+        per_alpha = np.mean([np.asarray(v["p"], float) - base
+                             for k, v in conds.items() if k != "none"], axis=0)
+        fits = {f"{a:+g}": fit_pull(base, per_alpha[i]) for i, a in enumerate(alphas)}
+        even = {f"±{a:g}": fit_pull(base, (per_alpha[alphas.index(a)]
+                                           + per_alpha[alphas.index(-a)]) / 2)
+                for a in alphas if a > 0 and -a in alphas}
+        sweep.record["behaviours"][name] = {"by_alpha": fits, "even": even,
+                                            "unsteered_p": base.tolist(),
+                                            "seconds": time.time() - t0}
         for label, f in {**fits, **{f"even {k}": v for k, v in even.items()}}.items():
             print(f"{name} α {label}: mean p {f['mean_p']:.2f}, mean random Δp "
                   f"{f['mean_change']:+.3f}; fit Δp = b (p − q): b {f['slope']:+.2f}, "
                   f"q {f['fixed_point']:.2f}, R² {f['r2']:.2f} (n {f['n']})", flush=True)
-        write_json(args.out, record, force=True)
+        write_json(args.out, sweep.record, force=True)
 
 
 if __name__ == "__main__":

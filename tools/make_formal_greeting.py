@@ -13,13 +13,12 @@ make_formal_opening.py); the items are byte-identical to RESULTS 7r's screened f
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import make_datasets as BASE  # noqa: E402
-import make_register_words as WORDS  # noqa: E402
+import make_register_words as WORDS  # noqa: E402  (sibling scripts, not a package)
+from one_word import write_builtin  # noqa: E402
 
 
 def build() -> dict[str, list[dict[str, str]]]:
@@ -28,17 +27,7 @@ def build() -> dict[str, list[dict[str, str]]]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description="Write the built-in formal-greeting behaviour.")
-    ap.add_argument("out_dir", nargs="?", type=Path, default=BASE.DATA_DIR,
-                    help=f"where the behaviour folder goes (default: {BASE.DATA_DIR})")
-    ap.add_argument("--caa", type=Path, help="write the CAA layout (as formal-afternoon) here")
-    args = ap.parse_args(argv)
-    splits = build()
-    if args.caa is not None:
-        BASE.write_caa(args.caa, "formal-afternoon", splits)
-    else:
-        BASE.write_splits(args.out_dir / "formal-greeting", splits)
-    print("formal-greeting", len(splits["generate"]), len(splits["test"]))
+    write_builtin("formal-greeting", "formal-afternoon", build(), argv)
 
 
 if __name__ == "__main__":

@@ -12,13 +12,11 @@ in generate (120 items) and 10 in test (40 items). The items are the ones 7p scr
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import make_datasets as BASE  # noqa: E402  (sibling scripts, not a package)
-from one_word import asked_twice  # noqa: E402
+from one_word import asked_twice, write_builtin  # noqa: E402  (sibling scripts)
 
 HAPPY = [
     "Your sister calls to say she is expecting her first baby.",
@@ -112,17 +110,7 @@ def build() -> dict[str, list[dict[str, str]]]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description="Write the built-in joy behaviour.")
-    ap.add_argument("out_dir", nargs="?", type=Path, default=BASE.DATA_DIR,
-                    help=f"where the behaviour folder goes (default: {BASE.DATA_DIR})")
-    ap.add_argument("--caa", type=Path, help="write the CAA layout (as joy-own) here instead")
-    args = ap.parse_args(argv)
-    splits = build()
-    if args.caa is not None:
-        BASE.write_caa(args.caa, "joy-own", splits)
-    else:
-        BASE.write_splits(args.out_dir / "joy", splits)
-    print("joy", len(splits["generate"]), len(splits["test"]))
+    write_builtin("joy", "joy-own", build(), argv)
 
 
 if __name__ == "__main__":

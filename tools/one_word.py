@@ -79,3 +79,21 @@ def write_candidate(name: str, splits: dict[str, list[dict[str, str]]],
     ap.add_argument("out_dir", type=Path, help="where the CAA layout (generate/, test/) goes")
     BASE.write_caa(ap.parse_args(argv).out_dir, name, splits)
     print(name, len(splits["generate"]), len(splits["test"]))
+
+
+def write_builtin(name: str, caa_name: str, splits: dict[str, list[dict[str, str]]],
+                  argv: list[str] | None) -> None:
+    """The command line of a built-in one-word behaviour's tool: its folder under OUT_DIR (the
+    package's data by default), or with ``--caa D`` the CAA layout named `caa_name` (the name
+    it was screened under)."""
+    ap = argparse.ArgumentParser(description=f"Write the built-in {name} behaviour.")
+    ap.add_argument("out_dir", nargs="?", type=Path, default=BASE.DATA_DIR,
+                    help=f"where the behaviour folder goes (default: {BASE.DATA_DIR})")
+    ap.add_argument("--caa", type=Path, help=f"write the CAA layout (as {caa_name}) here instead")
+    args = ap.parse_args(argv)
+    if args.caa is not None:
+        BASE.write_caa(args.caa, caa_name, splits)
+    else:
+        BASE.write_splits(args.out_dir / name, splits)
+    print(name, len(splits["generate"]), len(splits["test"]))
+
