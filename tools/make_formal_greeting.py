@@ -5,8 +5,9 @@
 
 Style control (formal register) on the one-word design: the matching answer opens a message
 with "Good afternoon", the other with "Hiya", in the same sentence; the recipient is formal (an
-admissions office, a judge's clerk) or close (a brother, a flatmate), alternating, so the items
-lean both ways. The contexts, frames and sentences are formal-opening's (tools/
+admissions office, a judge's clerk) or close (a brother, a flatmate), alternating, meant to make
+the items lean both ways (measured, both Qwen models say "Good afternoon" to almost everyone:
+RESULTS 7r). The contexts, frames and sentences are formal-opening's (tools/
 make_formal_opening.py); the items are byte-identical to RESULTS 7r's screened formal-afternoon
 (random directions at native's norm retain +0.03 of native's change, formal-register -0.16).
 """

@@ -29,7 +29,7 @@ def _demo_budget(quick: bool) -> str:
 
     if cpu_has_fast_bf16():
         return ("a few minutes (a fifth of the full run's work)" if quick else
-                "10 to 30 minutes (measured on 2-core CPUs with AVX512-BF16: 11 to 14 min "
+                "10 to 30 minutes (measured on 2-core CPUs with AVX512-BF16: 10 to 14 min "
                 "on an Intel Xeon, 26 min 38 s on a shared AMD EPYC)")
     return ("likely 30 to 60 minutes (a fifth of the full run's work, in float32)" if quick
             else "likely 2 to 4 hours: this CPU has no bf16 units, so the models run in float32 "
