@@ -111,3 +111,37 @@ def test_cli_dose_writes_json_and_refuses_unknown_behaviour(tmp_path, tiny) -> N
     assert "not a built-in behaviour" in str(res.exception)
     res = runner.invoke(app, [*common, "--format", "bold", "-o", str(tmp_path / "x.json")])
     assert isinstance(res.exception, SteerbridgeError) and "plain" in str(res.exception)
+
+
+def test_cli_dose_score_on_generate_reads_no_test_item(tmp_path, tiny) -> None:
+    """--score-on generate: the vector from the first half of the generate items, scored on the
+    second half; the same numbers as dose_response on those halves, whatever the test split
+    holds."""
+    from typer.testing import CliRunner
+
+    from steerbridge.cli import app
+
+    tiny.model.save_pretrained(tmp_path / "m")
+    tiny.tokenizer.save_pretrained(tmp_path / "m")
+    out = tmp_path / "dose.json"
+    args = ["dose", "--model", str(tmp_path / "m"), "--dtype", "float32", "--device", "cpu",
+            "-b", "caution", "--layers", "1", "--alpha", "-2", "--alpha", "2", "--format", "paren",
+            "--max-generate", "7", "--score-on", "generate", "-o", str(out)]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output + repr(res.exception)
+    rec = json.loads(out.read_text())
+    assert rec["settings"]["score_on"] == "generate"
+    got = rec["results"][0]
+    assert (got["n_generate"], got["n_test"]) == (3, 3)
+    assert "held-out generate items" in res.output
+    gen, _ = datasets.builtin("caution")
+    direct = dose_response(tiny, gen[:3], gen[3:6], [1], [-2.0, 2.0], FORMATS["paren"])
+    assert got["layers"][0]["odd_dp"] == pytest.approx(direct.layers[0].odd_dp, abs=1e-6)
+    assert got["none_p"] == pytest.approx(direct.none_p, abs=1e-6)
+    few = CliRunner().invoke(app, [*args[:-4], "--max-generate", "3", "--score-on", "generate",
+                                   "-o", str(tmp_path / "few.json")])
+    assert isinstance(few.exception, SteerbridgeError)
+    assert "at least 4" in str(few.exception) and "--max-generate" in str(few.exception)
+    bad = CliRunner().invoke(app, [*args[:-4], "--score-on", "train",
+                                   "-o", str(tmp_path / "bad.json")])
+    assert isinstance(bad.exception, SteerbridgeError) and "test or generate" in str(bad.exception)

@@ -26,12 +26,18 @@ def _signed(v: float | None) -> str:
     return "-" if v is None else f"{v:+.3f}"
 
 
-def dose_table(result: Any) -> Table:
+SCORE_ON_HELP = ("test: build the vector from the generate split, score the test split. "
+                 "generate: build it from the first half of the generate items, score the "
+                 "second half, and read no test item: the source-side measurement a transfer "
+                 "method or a layer choice may use (RESULTS.md §7s).")
+
+
+def dose_table(result: Any, scored: str = "test items") -> Table:
     """One row per layer: odd Δp per alpha pair (random direction beside it), mass, verdict."""
     fmt = result.format.name
     t = Table(title=f"{result.model} · {result.behaviour} · format {fmt}: unsteered answer mass "
                     f"{result.none_mass:.2f}, p(match) {result.none_p:.2f}, "
-                    f"{result.n_test} test items")
+                    f"{result.n_test} {scored}")
     t.add_column("layer", justify="right")
     t.add_column("|v|/scale", justify="right")
     first = result.layers[0] if result.layers else None
@@ -57,7 +63,9 @@ def _machine(lm: Any) -> dict[str, str]:
             "device": str(lm.device)}
 
 
-def _behaviour(name: str, data: Path | None, max_generate: int, max_test: int) -> Any:
+def _behaviour(name: str, data: Path | None, max_generate: int, max_test: int,
+               score_on: str = "test") -> Any:
+    """(items the vector is built from, items it is scored on) of one behaviour."""
     from steerbridge.run.behaviour_data import behaviour_data
     from steerbridge.run.config import BehaviourConfig
     from steerbridge.vectors import datasets
@@ -69,7 +77,15 @@ def _behaviour(name: str, data: Path | None, max_generate: int, max_test: int) -
     cfg = BehaviourConfig(name=name if data is None else data.stem,
                           builtin=name if data is None else None, data=data)
     bd = behaviour_data(cfg)
-    return bd.generate[:max_generate], bd.test[:max_test]
+    if score_on == "test":
+        return bd.generate[:max_generate], bd.test[:max_test]
+    gen = bd.generate[:max_generate]
+    if len(gen) < 4:
+        raise SteerbridgeError(f"{name}: --score-on generate splits the generate items in two "
+                               f"halves, and there are {len(gen)}; give at least 4 (raise "
+                               "--max-generate or use --score-on test).")
+    half = len(gen) // 2
+    return gen[:half], gen[half:2 * half]
 
 
 def _check_formats(tasks: dict[str, Any], formats: list[Any]) -> None:
@@ -96,7 +112,8 @@ def dose_cmd(
                                        "strengths in layer-scale units (repeat; give ±a pairs)."),
     answer_format: list[str] = typer.Option(["plain"], "--format", help=FORMAT_HELP),
     max_generate: int = typer.Option(80, min=2, help="Generate items the vector is built from."),
-    max_test: int = typer.Option(40, min=1, help="Test items scored."),
+    max_test: int = typer.Option(40, min=1, help="Test items scored (--score-on test)."),
+    score_on: str = typer.Option("test", "--score-on", help=SCORE_ON_HELP),
     batch_size: int = typer.Option(8, min=1, help="Prompts per forward batch."),
     dtype: str = typer.Option("auto", help="auto, bfloat16 or float32."),
     out: Path = typer.Option(Path("dose.json"), "--out", "-o", help="JSON results."),
@@ -116,6 +133,8 @@ def dose_cmd(
     from steerbridge.vectors import datasets
 
     t0 = time.perf_counter()
+    if score_on not in ("test", "generate"):
+        raise SteerbridgeError(f"--score-on {score_on!r}: give test or generate.")
     formats = [get_format(f) for f in answer_format]
     check_alphas(alphas)
     parse_layers(layers)
@@ -124,7 +143,7 @@ def dose_cmd(
     names = ([data.stem] if data is not None else behaviour or datasets.builtin_names())
     if data is not None and behaviour:
         raise SteerbridgeError("Give --behaviour NAME (built-in) or --data FILE, not both.")
-    tasks = {n: _behaviour(n, data, max_generate, max_test) for n in names}
+    tasks = {n: _behaviour(n, data, max_generate, max_test, score_on) for n in names}
     _check_formats(tasks, formats)
     dev = launch.single_process("dose", device)
     with err_console.status(f"loading {model} on {dev}"):
@@ -133,12 +152,14 @@ def dose_cmd(
     results: list[dict[str, Any]] = []
     record = {"settings": {"model": model, "layers": wanted, "alphas": alphas,
                            "formats": answer_format, "max_generate": max_generate,
-                           "max_test": max_test, "machine": _machine(lm)}, "results": results}
+                           "max_test": max_test, "score_on": score_on,
+                           "machine": _machine(lm)}, "results": results}
     for name, (gen, test) in tasks.items():
         for fmt in formats:
             res = dose_response(lm, gen, test, wanted, alphas, fmt, behaviour=name,
                                 batch_size=batch_size, progress=True)
-            console.print(dose_table(res))
+            console.print(dose_table(res, "test items" if score_on == "test" else
+                                     "held-out generate items (no test item read)"))
             results.append(res.to_dict())
             # written after every sweep, so an interruption loses nothing finished
             write_json(out, nan_to_none(record), force=True)
