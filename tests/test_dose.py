@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -85,6 +86,17 @@ def test_steers_needs_size_mass_and_more_than_random() -> None:
     # the wrong way counts by size (the verdict rule's |odd Δp|) and is reported signed
     assert _layer([-0.02, -0.08], [0.0, 0.01], [0.9] * 4).best() == (0.4, -0.08)
     assert _layer([math.nan, math.nan], [0.0, 0.0], [0.9] * 4).best() is None
+
+
+def test_text_answers_have_no_mass_bar() -> None:
+    """Two answer texts hold little of the vocabulary's mass by nature (the verdict rule's
+    answer-mass bar is for letters), so a text-scored dose is judged on odd Δp alone."""
+    tiny_mass = [0.03] * 4
+    letters = _layer([0.2, 0.45], [0.01, 0.02], tiny_mass)
+    assert letters.best() is None and not letters.steers()
+    text = replace(letters, text_answers=True)
+    assert text.best() == (0.4, 0.45) and text.steers()
+    assert not replace(text, random_odd_dp=[0.01, 0.5]).steers()
 
 
 def test_cli_dose_writes_json_and_refuses_unknown_behaviour(tmp_path, tiny) -> None:

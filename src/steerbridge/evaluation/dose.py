@@ -84,14 +84,16 @@ class LayerDose:
     odd_dp: list[float]
     random_odd_dp: list[float]
     relative_norm: float
+    text_answers: bool = False  # answers scored as texts: their mass is small by nature
 
     def best(self) -> tuple[float, float] | None:
-        """(alpha, odd Δp) of the strongest odd effect whose ±alpha keep answer mass ≥ MASS_MIN;
-        None when no alpha pair qualifies."""
+        """(alpha, odd Δp) of the strongest odd effect whose ±alpha keep answer mass ≥ MASS_MIN
+        (letter answers; text answers have no mass to threshold, as in the verdict rule); None
+        when no alpha pair qualifies."""
         ok = []
         for a, odd in zip(self.odd_alphas, self.odd_dp, strict=True):
             masses = [m for x, m in zip(self.alphas, self.mass, strict=True) if abs(x) == a]
-            if math.isfinite(odd) and all(m >= MASS_MIN for m in masses):
+            if math.isfinite(odd) and (self.text_answers or all(m >= MASS_MIN for m in masses)):
                 ok.append((a, odd))
         return max(ok, key=lambda t: abs(t[1])) if ok else None
 
@@ -184,7 +186,7 @@ def dose_response(lm: LoadedModel, generate: Sequence[ABItem], test: Sequence[AB
             dp=_floats(delta_p(mine["p"], p0)), mass=[nanmean(r) for r in mine["mass"]],
             random_dp=_floats(delta_p(rnd["p"], p0)), random_mass=[nanmean(r) for r in rnd["mass"]],
             odd_alphas=odd_a, odd_dp=_odd(mine["p"], alphas), random_odd_dp=_odd(rnd["p"], alphas),
-            relative_norm=vector.relative_norm(layer)))
+            relative_norm=vector.relative_norm(layer), text_answers=fmt.text))
     return out
 
 
