@@ -6,13 +6,14 @@ import csv
 import json
 import math
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
 from steerbridge.errors import SteerbridgeError
-from steerbridge.evaluation.pair_rank import BEHAVIOUR_KEYS, PairTransfer, rank
+from steerbridge.evaluation.pair_rank import BEHAVIOUR_KEYS, PairTransfer, pair_row, rank
 from steerbridge.evaluation.pair_transfer import Settings, check_behaviours
 from steerbridge.evaluation.pair_transfer_report import COLUMNS
 from steerbridge.models.tiny import tiny_pair
@@ -175,6 +176,31 @@ def test_unknown_by_is_refused(tmp_path: Path) -> None:
 def _pt(margin: float, margin_all: float, r2: float) -> PairTransfer:
     return PairTransfer({"source_layers": "1", "target_layer": 2, "r2": r2, "margin": margin,
                          "margin_all": margin_all})
+
+
+def _numbers(retention: float, random: float, verdict: str = "partly") -> dict[str, Any]:
+    return {"retention": retention, "odd_retention": retention, "random_retention": random,
+            "source_odd_dp": 0.3, "native_dp": 0.5, "answer_mass": 0.9, "verdict": verdict,
+            "why": "", "lo_retention": retention, "lo_random_retention": random,
+            "lo_verdict": verdict}
+
+
+def test_margin_counts_a_wrong_way_random_control_against_the_pair() -> None:
+    """Random directions that move −0.3 of native's change are as far from nothing as +0.3:
+    the margin subtracts |random| (the verdict rule's |mean|), so neither raises it."""
+    bridge: Any = SimpleNamespace(source_layers=[1], target_layer=2,
+                                  metrics={"test": {"r2": 0.5}})
+    clean = pair_row(bridge, {"a": _numbers(0.8, 0.0), "b": _numbers(0.6, 0.0)})
+    plus = pair_row(bridge, {"a": _numbers(0.8, 0.3), "b": _numbers(0.6, 0.0)})
+    minus = pair_row(bridge, {"a": _numbers(0.8, -0.3), "b": _numbers(0.6, 0.0)})
+    assert clean["margin"] == pytest.approx(0.7)
+    assert plus["margin"] == pytest.approx(minus["margin"]) == pytest.approx(0.55)
+    assert minus["margin_logodds"] == pytest.approx(0.55)
+    assert minus["random_retention"] == pytest.approx(-0.15)  # the column stays signed
+    judged_only = pair_row(bridge, {"a": _numbers(0.8, -0.3),
+                                    "b": _numbers(0.0, -0.9, "not judgeable")})
+    assert judged_only["margin"] == pytest.approx(0.5)
+    assert judged_only["margin_all"] == pytest.approx(0.4 - 0.6)
 
 
 def test_rank_by_margin_over_judgeable_then_all_then_r2() -> None:

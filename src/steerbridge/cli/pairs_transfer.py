@@ -163,7 +163,7 @@ def run(src: Any, tgt: Any, bridges: list[Any], s: Any, out_dir: Path, title: st
     ranked = pair_transfer(src, tgt, bridges, s, progress=True)
     ranked_on = "p" if s.rank_by == "p" else "the log-odds"
     top, detail = tables(ranked, f"layer pairs by transfer {title}, ranked by the margin in "
-                                 f"{ranked_on} (margin = retention − random-target retention, "
+                                 f"{ranked_on} (margin = retention − |random-target retention|, "
                                  "over judgeable behaviours; (all): over every behaviour)")
     console.print(top)
     console.print(detail)

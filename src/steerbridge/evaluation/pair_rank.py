@@ -1,7 +1,9 @@
 """A layer pair's row in the transfer ranking, and the ranking: numbers per behaviour from its
 judgement (p and, where the scores carry it, the log-odds instrument), the means over judgeable
 behaviours, and the margin over the random target directions pairs are ranked by
-(`evaluation.pair_transfer`)."""
+(`evaluation.pair_transfer`): mean retention − mean |random-target retention|, so a random
+control that moves the wrong way counts against a pair as one that moves the right way does
+(the verdict rule's |mean|), never for it."""
 
 from __future__ import annotations
 
@@ -65,17 +67,19 @@ def pair_row(bridge: Bridge, numbers: dict[str, dict[str, Any]]) -> dict[str, An
     def over(names: Sequence[str], key: str) -> float:
         return _mean([numbers[b][key] for b in names])
 
+    def beyond_random(names: Sequence[str], key: str, random_key: str) -> float:
+        return over(names, key) - _mean([abs(numbers[b][random_key]) for b in names])
+
     row: dict[str, Any] = {
         "source_layers": "+".join(map(str, bridge.source_layers)),
         "target_layer": bridge.target_layer, "r2": _num(test.get("r2")),
         "mean_retention": over(judged, "retention"),
         "mean_odd_retention": over(judged, "odd_retention"),
         "random_retention": over(judged, "random_retention"),
-        "margin": over(judged, "retention") - over(judged, "random_retention"),
-        "margin_all": over(list(numbers), "retention") - over(list(numbers), "random_retention"),
-        "margin_logodds": over(judged, "lo_retention") - over(judged, "lo_random_retention"),
-        "margin_logodds_all": over(list(numbers), "lo_retention")
-        - over(list(numbers), "lo_random_retention"),
+        "margin": beyond_random(judged, "retention", "random_retention"),
+        "margin_all": beyond_random(list(numbers), "retention", "random_retention"),
+        "margin_logodds": beyond_random(judged, "lo_retention", "lo_random_retention"),
+        "margin_logodds_all": beyond_random(list(numbers), "lo_retention", "lo_random_retention"),
         "n_judgeable": len(judged), "n_behaviours": len(numbers),
     }
     for b, n in numbers.items():

@@ -54,7 +54,7 @@ def write_json(rows: list[PairTransfer], path: str | Path, settings: Settings,
                provenance: dict[str, Any] | None = None, force: bool = False) -> Path:
     """The rows, each behaviour's judgement and headline, the settings and the rule."""
     instrument = "p" if settings.rank_by == "p" else "the per-token answer log-odds"
-    obj = {"ranked_by": "margin = mean retention - mean random-target retention over "
+    obj = {"ranked_by": "margin = mean retention - mean |random-target retention| over "
                         "judgeable behaviours (none judgeable: over all, ranked after), "
                         f"measured in {instrument}",
            "rule": RULE, "settings": asdict(settings), "provenance": provenance,
