@@ -201,6 +201,9 @@ def test_margin_counts_a_wrong_way_random_control_against_the_pair() -> None:
                                     "b": _numbers(0.0, -0.9, "not judgeable")})
     assert judged_only["margin"] == pytest.approx(0.5)
     assert judged_only["margin_all"] == pytest.approx(0.4 - 0.6)
+    counted = pair_row(bridge, {"a": _numbers(0.9, 0.0, "transfers"), "b": _numbers(0.6, 0.0),
+                                "c": _numbers(1.0, 0.0, "transfers")})
+    assert (counted["n_transfers"], clean["n_transfers"]) == (2, 0)
 
 
 def test_rank_by_margin_over_judgeable_then_all_then_r2() -> None:

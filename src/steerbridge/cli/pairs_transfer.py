@@ -118,13 +118,15 @@ def tables(ranked: list[Any], title: str) -> tuple[Table, Table]:
     for _, name in cols:
         top.add_column(name, justify="right")
     top.add_column("judgeable", justify="right")
+    top.add_column("transfers", justify="right")
     top.add_column("verdicts")
     for p in ranked:
         r = p.row
         verdicts = ", ".join(f"{b}: {SHORT.get(d['judgement']['verdict'], '?')}"
                              + _logodds_short(d) for b, d in p.details.items())
         top.add_row(*(_fmt(r.get(k), SPEC.get(k, "+.2f")) for k, _ in cols),
-                    f"{r['n_judgeable']}/{r['n_behaviours']}", escape(verdicts))
+                    f"{r['n_judgeable']}/{r['n_behaviours']}",
+                    f"{r.get('n_transfers', 0)}/{r['n_behaviours']}", escape(verdicts))
     detail = Table(title="per behaviour (retention at the best native alpha)")
     dcols = [("retention", "retention"), ("odd_retention", "odd ret."),
              ("random_retention", "random ret."), ("source_odd_dp", "source odd Δp"),

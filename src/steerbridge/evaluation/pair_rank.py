@@ -81,6 +81,9 @@ def pair_row(bridge: Bridge, numbers: dict[str, dict[str, Any]]) -> dict[str, An
         "margin_logodds": beyond_random(judged, "lo_retention", "lo_random_retention"),
         "margin_logodds_all": beyond_random(list(numbers), "lo_retention", "lo_random_retention"),
         "n_judgeable": len(judged), "n_behaviours": len(numbers),
+        # shown beside the margin: a mean can rise on one behaviour while another loses its
+        # "transfers" (RESULTS.md §7r: 12 -> 15 had the larger margin, 10 -> 12 the transfer)
+        "n_transfers": sum(n["verdict"] == "transfers" for n in numbers.values()),
     }
     for b, n in numbers.items():
         row.update({f"{b}:{k}": n[k] for k in BEHAVIOUR_KEYS})

@@ -25,7 +25,7 @@ FILES = (("pairs_transfer.csv", "text"), ("pairs_transfer.json", "json"),
          ("pairs_transfer.png", "image"))
 COLUMNS = ("rank", "source_layers", "target_layer", "r2", "mean_retention",
            "mean_odd_retention", "random_retention", "margin", "margin_all", "margin_logodds",
-           "margin_logodds_all", "n_judgeable", "n_behaviours")
+           "margin_logodds_all", "n_judgeable", "n_behaviours", "n_transfers")
 
 
 def _clean(x: Any) -> Any:
