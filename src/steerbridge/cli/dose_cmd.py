@@ -45,11 +45,12 @@ def dose_table(result: Any, scored: str = "test items") -> Table:
         t.add_column(f"odd Δp ±{a:g} (random)", justify="right")
     t.add_column("mass min", justify="right")
     t.add_column("steers", justify="left")
+    best = result.best_layer()
     for d in result.layers:
         odd = [f"{_signed(o)} ({_signed(r)})"
                for o, r in zip(d.odd_dp, d.random_odd_dp, strict=True)]
-        t.add_row(str(d.layer), f"{d.relative_norm:.2f}", *odd, f"{min(d.mass):.2f}",
-                  "[green]yes[/]" if d.steers() else "no")
+        verdict = ("[green]yes[/]" if d.steers() else "no") + (" · strongest" if d is best else "")
+        t.add_row(str(d.layer), f"{d.relative_norm:.2f}", *odd, f"{min(d.mass):.2f}", verdict)
     return t
 
 
