@@ -80,6 +80,11 @@ DOSE: list[tuple[str, list[str], str | None, list[str]]] = [
      ["--format text on bare", "bare.json:", "answer '(A)' is not a letter with a '(X) …' "
       "choice line"]),
     ("layers", ["--layers", "x-y"], None, ["x-y"]),
+    ("score-on", ["-b", "caution", "--score-on", "train"], None,
+     ["--score-on 'train'", "give test or generate"]),
+    ("score-on-few", ["-b", "caution", "--score-on", "generate", "--max-generate", "3"], None,
+     ["caution: --score-on generate splits the generate items in two halves", "there are 3",
+      "at least 4", "--max-generate", "--score-on test"]),
 ]
 
 
