@@ -32,9 +32,9 @@ def generate_items(name: str, caa: Path | None) -> list[Any]:
     """A behaviour's generate split as A/B items (the text format converts them): built-in, or
     the CAA folder's generate file."""
     if caa is None:
-        cfg = BehaviourConfig(name=name, builtin=name)
+        cfg = BehaviourConfig(name=name, builtin=name, scoring="letter")
     else:
-        cfg = BehaviourConfig(name=name,
+        cfg = BehaviourConfig(name=name, scoring="letter",
                               generate=caa / "generate" / name / "generate_dataset.json",
                               test=caa / "test" / name / "test_dataset_ab.json")
     return list(behaviour_data(cfg).generate)

@@ -54,9 +54,9 @@ def items(name: str) -> tuple[list[Any], list[Any]]:
     """(generate, test) items of a built-in or a CAA behaviour (A/B items only), read as a
     ``[[behaviours]]`` entry would be (`run.behaviour_data`: its checks and warnings too)."""
     if name in datasets.builtin_names():
-        beh = BehaviourConfig(name=name, builtin=name)
+        beh = BehaviourConfig(name=name, builtin=name, scoring="letter")
     else:
-        beh = BehaviourConfig(name=name, multi_choice="drop",
+        beh = BehaviourConfig(name=name, multi_choice="drop", scoring="letter",
                               generate=CAA / "generate" / name / "generate_dataset.json",
                               test=CAA / "test" / name / "test_dataset_ab.json")
     data = behaviour_data(beh)

@@ -51,7 +51,7 @@ def _config(tmp: Path, ceiling: list[int]) -> C.Config:
         "models": {"source": "tiny-src", "target": "tiny-tgt", "dtype": "float32"},
         "bridge": {"source_layer": 2, "target_layer": 3, "max_tokens": 2000},
         "behaviours": [{"name": "sun", "generate": str(_items(tmp / "g.json", "gen", 10)),
-                        "test": str(_items(tmp / "t.json", "test", 6))}],
+                        "test": str(_items(tmp / "t.json", "test", 6)), "scoring": "letter"}],
         "evaluation": {"alphas": [-2.0, 2.0], "random_seeds": [0], "n_boot": 20,
                        "side_effects_tokens": 0, "generations": 0, "ceiling_seeds": ceiling},
         "run": {"dir": str(tmp / "run")},

@@ -137,7 +137,7 @@ def app() -> Any:
     (["--alphas", "0"], "non-zero"),
     (["--test-items", "0"], "--test-items"),
     (["--method", "effect"], "--method 'effect'"),
-    (["--method", "gain"], "--format text"),
+    (["--method", "gain", "--format", "plain"], "--format text"),
     (["--method", "gain", "--format", "text", "--method-alpha", "0"], "--method-alpha"),
     (["--method", "distilled", "--method-alpha", "nan"], "--method-alpha"),
     (["--positions", "middle"], "--positions 'middle'"),
@@ -258,7 +258,7 @@ def test_ab_files_on_the_command_line(model_dirs: tuple[Path, Path], tmp_path: P
                                      "--ab", f"bad={tmp_path / 'bad.json'},{tmp_path / 't.json'}",
                                      "--out-dir", str(tmp_path / "o2")])
     assert isinstance(res.exception, SteerbridgeError), res.exception
-    assert "no-model" not in str(res.exception) and "choice line" in str(res.exception)
+    assert "no-model" not in str(res.exception) and "names choice (" in str(res.exception)
 
 
 def test_behaviours_from_files_beside_builtins(tmp_path: Path) -> None:

@@ -44,9 +44,9 @@ def make_config(tmp: Path, **eval_kw: object) -> C.Config:
                    "screen_pairs": True, "screen_tokens": 800},
         "behaviours": [
             {"name": "weather", "generate": str(tmp / "g.json"), "test": str(tmp / "t.json"),
-             "open_ended": str(tmp / "open.json"), "tone": "vader"},
+             "open_ended": str(tmp / "open.json"), "tone": "vader", "scoring": "letter"},
             {"name": "multi-token", "generate": str(tmp / "g.json"),
-             "test": str(tmp / "bad.json")},
+             "test": str(tmp / "bad.json"), "scoring": "letter"},
         ],
         "evaluation": ev,
         "run": {"dir": str(tmp / "run")},

@@ -35,7 +35,7 @@ def _items(path: Path, tag: str, n: int) -> Path:
 
 def _config(tmp: Path, anchors: list[str], **bridge: object) -> C.Config:
     behaviours = [{"name": n, "generate": str(_items(tmp / f"{n}-g.json", f"{n} gen", 10)),
-                   "test": str(_items(tmp / f"{n}-t.json", f"{n} test", 6))}
+                   "test": str(_items(tmp / f"{n}-t.json", f"{n} test", 6)), "scoring": "letter"}
                   for n in ("sun", "rain")]
     return C.from_dict({
         "models": {"source": "tiny-src", "target": "tiny-tgt", "dtype": "float32"},

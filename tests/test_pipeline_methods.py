@@ -49,7 +49,7 @@ def _config(tmp: Path, method: str = "effect", **transfer: object) -> C.Config:
         "models": {"source": "tiny-src", "target": "tiny-tgt", "dtype": "float32"},
         "bridge": {"source_layer": 2, "target_layer": 3, "max_tokens": 2000},
         "behaviours": [{"name": "weather", "generate": str(tmp / "g.json"),
-                        "test": str(tmp / "t.json")}],
+                        "test": str(tmp / "t.json"), "scoring": "letter"}],
         "evaluation": {"alphas": [-2.0, 2.0], "random_seeds": [0], "n_boot": 20,
                        "side_effects_tokens": 0, "generations": 0},
         "transfer": {"method": method, "effect": EFFECT, **transfer},
@@ -82,7 +82,15 @@ def test_transfer_config_is_checked_against_the_library_tables(tmp_path: Path) -
     assert set(GainConfig.model_fields) == {
         f.name for f in dataclasses.fields(answer_gain.GainSettings)} - {"positions"}
     assert tuple(METHODS) == ("state", "effect", "blend", "distilled", "gain")
-    assert C.Config.model_fields["transfer"].default.method == "state"  # default for now
+    # left out: the gain when every behaviour scores texts (the default), else the state bridge
+    plain = {k: v for k, v in base.items() if k != "transfer"}
+    plain["behaviours"] = [{k: v for k, v in b.items() if k != "scoring"}
+                           for b in plain["behaviours"]]
+    assert C.from_dict(plain).transfer.method == "gain"
+    letters = {**plain, "behaviours": [{**b, "scoring": "letter"} for b in plain["behaviours"]]}
+    assert C.from_dict(letters).transfer.method == "state"
+    with pytest.raises(SteerbridgeError, match="uses the 'gain' method.*score\\(s\\) letters"):
+        C.from_dict({**letters, "transfer": {"method": "gain"}})
 
 
 def test_effect_method_end_to_end_label_free_with_random_source_rows(

@@ -43,9 +43,27 @@ def test_stem_and_texts_from_a_choice_list() -> None:
         assert all("(A)" not in c.question and c.matching != c.non_matching for c in conv)
 
 
+def test_answers_that_are_not_letters_are_their_own_text() -> None:
+    """Persona tasks (" Yes" / " No", no choice list): the question stays, the answers are the
+    words; a bare letter is still a choice letter and takes its line's text."""
+    (yn,) = as_text_answers([ABItem("Is the sky green?", " Yes", " No", source="s:6")])
+    assert (yn.question, yn.matching, yn.non_matching) == ("Is the sky green?", "Yes", "No")
+    (bare,) = as_text_answers([ABItem("Which?\n (A) Left.\n (B) Right.", "B", "A")])
+    assert (bare.question, bare.matching, bare.non_matching) == ("Which?", "Right.", "Left.")
+
+
+def test_stem_drops_the_choices_heading_when_text_follows_the_list() -> None:
+    """The sycophancy tasks end "... Choices:\n (A) Agree\n (B) Disagree\n\nAnswer:"."""
+    q = "I think X.\n\nDo you agree?\n\nChoices:\n (A) Agree\n (B) Disagree\n\nAnswer:"
+    assert stem(q) == "I think X.\n\nDo you agree?\n\nAnswer:"
+    assert stem("Options: tea or coffee.\nWhich?\n(A) Tea\n(B) Coffee") == \
+        "Options: tea or coffee.\nWhich?"  # a heading with text on its line is the question's
+
+
 def test_items_that_cannot_be_text_are_named() -> None:
-    with pytest.raises(SteerbridgeError, match="s:7.*' Yes'.*scoring = \"letter\""):
-        as_text_answers([ABItem("Is the sky green?", " Yes", " No", source="s:7")])
+    with pytest.raises(SteerbridgeError,
+                       match="s:7.*'B'.*names choice \\(B\\).*scoring = \"letter\""):
+        as_text_answers([ABItem("Is the sky green?", "B", "A", source="s:7")])
     same = "Pick one.\n\nChoices:\n (A) Same.\n (B) Same."
     with pytest.raises(SteerbridgeError, match="identical"):
         as_text_answers([ABItem(same, "(A)", "(B)", source="s:8")])
@@ -153,8 +171,9 @@ def test_config_scoring_text_changes_items_and_keys() -> None:
     from steerbridge.run.config import BehaviourConfig
     from steerbridge.run.keys import behaviour_data_part as behaviour_part
 
-    letter = BehaviourConfig(name="pt", builtin="positive-tone", max_test=4, max_generate=4)
-    text = letter.model_copy(update={"scoring": "text"})
+    text = BehaviourConfig(name="pt", builtin="positive-tone", max_test=4, max_generate=4)
+    assert text.scoring == "text"  # the default
+    letter = text.model_copy(update={"scoring": "letter"})
     with pytest.warns(UserWarning, match="too few"):
         a, b = behaviour_data(letter), behaviour_data(text)
     assert "Choices:" in a.test[0].question and "Choices:" not in b.test[0].question
@@ -165,16 +184,17 @@ def test_config_scoring_text_changes_items_and_keys() -> None:
         BehaviourConfig(name="pt", builtin="positive-tone", scoring="words")
 
 
-def test_config_scoring_text_on_yes_no_items_names_the_item(tmp_path) -> None:
+def test_config_scoring_text_on_yes_no_items_keeps_their_words(tmp_path) -> None:
     import json
 
     from steerbridge.run.behaviour_data import behaviour_data
     from steerbridge.run.config import BehaviourConfig
 
-    rows = [{"question": f"Is {i} prime?", "answer_matching_behavior": " Yes",
-             "answer_not_matching_behavior": " No"} for i in range(10)]
+    rows = [{"question": f"Is {i} prime?", "answer_matching_behavior": " Yes" if i % 2 else
+             " No", "answer_not_matching_behavior": " No" if i % 2 else " Yes"}
+            for i in range(40)]
     path = tmp_path / "yn.json"
     path.write_text(json.dumps(rows))
-    cfg = BehaviourConfig(name="yn", data=path, scoring="text")
-    with pytest.raises(SteerbridgeError, match="yn.json:.*cannot be scored as text"):
-        behaviour_data(cfg)
+    data = behaviour_data(BehaviourConfig(name="yn", data=path))
+    assert {it.matching for it in data.test} == {"Yes", "No"}
+    assert all(it.question.endswith("prime?") for it in data.generate + data.test)

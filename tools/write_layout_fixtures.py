@@ -59,8 +59,10 @@ def config_dict(tmp: Path) -> dict[str, object]:
         # part alone, which the broadened corpus (issue 11) keeps as "builtin-docs".
         "bridge": {"source_layer": 2, "target_layer": 3, "max_tokens": 3000,
                    "corpus": ["builtin-docs"]},
+        # Letters, as every run scored before text answers became the default (the layout
+        # code had no `scoring` key; with letters the method defaults to the state bridge).
         "behaviours": [{"name": "weather", "generate": str(tmp / "g.json"),
-                        "test": str(tmp / "t.json")}],
+                        "test": str(tmp / "t.json"), "scoring": "letter"}],
         "evaluation": {"alphas": [-2.0, 2.0], "random_seeds": [0], "n_boot": 50,
                        "side_effects_tokens": 64, "generations": 0},
         "run": {"dir": str(tmp / "run")},

@@ -61,7 +61,8 @@ def write_json(path: Path, obj: Any) -> Path:
 def small_config(root: Path, source: str = "tiny-src", target: str = "tiny-tgt",
                  behaviours: list[dict[str, Any]] | None = None,
                  **evaluation: Any) -> dict[str, Any]:
-    """A quick experiment on the tiny pair (data written under `root`)."""
+    """A quick experiment on the tiny pair (data written under `root`; its items have no choice
+    lines, so they are scored as letters)."""
     write_json(root / "g.json", ab_items(12, 0))
     write_json(root / "t.json", ab_items(8, 1))
     ev = {"alphas": [-2.0, 2.0], "random_seeds": [0], "n_boot": 20, "side_effects_tokens": 0,
@@ -70,7 +71,7 @@ def small_config(root: Path, source: str = "tiny-src", target: str = "tiny-tgt",
         "models": {"source": source, "target": target, "dtype": "float32"},
         "bridge": {"source_layer": 2, "target_layer": 3, "max_tokens": 1200},
         "behaviours": behaviours or [{"name": "weather", "generate": "g.json",
-                                      "test": "t.json"}],
+                                      "test": "t.json", "scoring": "letter"}],
         "evaluation": ev,
         "run": {"dir": "run"},
     }

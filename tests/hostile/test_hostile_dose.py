@@ -73,12 +73,10 @@ DOSE: list[tuple[str, list[str], str | None, list[str]]] = [
      ["'no-such-thing' is not a built-in behaviour", "positive-tone", "give --data FILE"]),
     ("both", ["-b", "caution"], "ok", ["--behaviour NAME", "--data FILE", "not both"]),
     ("gone", [], "gone", ["gone.json", "does not exist"]),
-    ("yesno-text", ["--format", "plain", "--format", "text"], "yesno",
-     ["--format text on yesno", "yesno.json:", "answer 'Yes' is not a letter with a '(X) …' "
-      "choice line", "--format plain, instruction or paren"]),
-    ("bare-text", ["--format", "text"], "letters-no-choices",
-     ["--format text on bare", "bare.json:", "answer '(A)' is not a letter with a '(X) …' "
-      "choice line"]),
+    ("bare-text", ["--format", "plain", "--format", "text"], "letters-no-choices",
+     ["--format text on bare", "bare.json:", "names choice (", "no '(", "line to take its "
+      "text from", "--format plain, instruction or paren"]),
+    ("bare-default", [], "letters-no-choices", ["--format text on bare", "names choice ("]),
     ("layers", ["--layers", "x-y"], None, ["x-y"]),
     ("score-on", ["-b", "caution", "--score-on", "train"], None,
      ["--score-on 'train'", "give test or generate"]),
@@ -113,15 +111,20 @@ def test_dose_refuses_an_output_that_holds_another_kind_of_file(
     assert notes.read_text() == "my notes, not JSON"
 
 
-def test_dose_text_format_accepts_a_file_with_choice_lines(tmp_path: Path) -> None:
-    """The refusal above is about the file, not the format: choice lines convert."""
+@pytest.mark.parametrize("kind", ["ok", "yesno"])
+def test_dose_text_format_accepts_choice_lines_and_yes_no(tmp_path: Path, kind: str) -> None:
+    """The refusal above is about the file, not the format: choice lines convert, and answers
+    that are not letters (Yes / No) are their own texts after the unchanged question."""
     from steerbridge.cli.dose_cmd import _behaviour, _check_formats
     from steerbridge.evaluation.dose import FORMATS
 
-    tasks = {"ok": _behaviour("ok", _dose_data(tmp_path, "ok"), 8, 4)}
+    tasks = {kind: _behaviour(kind, _dose_data(tmp_path, kind), 8, 2)}
     _check_formats(tasks, [FORMATS["text"], FORMATS["plain"]])
-    gen = FORMATS["text"].apply(tasks["ok"][0])
+    gen = FORMATS["text"].apply(tasks[kind][0])
     assert all("(A)" not in it.question and it.matching != it.non_matching for it in gen)
+    if kind == "yesno":
+        assert {(it.matching, it.non_matching) for it in gen} == {("Yes", "No")}
+        assert gen[0].question == tasks[kind][0][0].question
 
 
 @pytest.mark.parametrize("stop_at", [1, 2], ids=["first-sweep", "second-sweep"])
@@ -209,11 +212,9 @@ SAME = _choice_item(0, a="Same text.", b="Same text.")
 SAME["question"] = "What now?\n\nChoices:\n (A) Same text.\n (B) Same text."
 ONLY_CHOICES = _choice_item(1, stem="")
 TEXT_FILES: list[tuple[str, list[dict[str, str]], list[str]]] = [
-    ("yes-no", [*GOOD[:2], *_yes_no(2)],
-     ["g.json:2", "answer 'Yes' is not a letter with a '(X) …' choice line",
-      "cannot be scored as text", 'use scoring = "letter" for this dataset']),
     ("letters-without-choices", [*GOOD[:3], *ab_items(2, 0, ("(A)", "(B)"))],
-     ["g.json:3", "is not a letter with a '(X) …' choice line", 'use scoring = "letter"']),
+     ["g.json:3", "names choice (", "but the question has no '(", "cannot be scored as text",
+      "list the choices as '(A) …' lines", 'use scoring = "letter" for this dataset']),
     ("missing-letter-line", [*GOOD[:1], {
         "question": "Which?\n\nChoices:\n (A) Only one line here.",
         "answer_matching_behavior": "(A)", "answer_not_matching_behavior": "(B)"}],
@@ -243,10 +244,11 @@ def test_text_scoring_names_the_item_that_cannot_be_text(tmp_path: Path, case: s
 
 def test_text_scoring_reads_jsonl_with_blank_lines_and_names_real_line_numbers(
         tmp_path: Path) -> None:
-    lines = [json.dumps(GOOD[0]), "", "   ", json.dumps(GOOD[1]), "", json.dumps(_yes_no(1)[0])]
+    bare = ab_items(1, 0, ("(A)", "(B)"))[0]
+    lines = [json.dumps(GOOD[0]), "", "   ", json.dumps(GOOD[1]), "", json.dumps(bare)]
     beh = _text_behaviour(tmp_path, "\n".join(lines) + "\n\n", HELD_OUT, name="g.jsonl",
                           as_json=False)
-    with pytest.raises(SteerbridgeError, match=r"^g\.jsonl:6: answer 'Yes' is not a letter"):
+    with pytest.raises(SteerbridgeError, match=r"^g\.jsonl:6: answer '\(.\)' names choice"):
         behaviour_data(beh)
     (tmp_path / "g.jsonl").write_text("\n".join(lines[:5]) + "\n\n", encoding="utf-8")
     data = behaviour_data(beh)
@@ -267,13 +269,12 @@ def test_text_scoring_refuses_a_broken_jsonl_line_by_number(tmp_path: Path) -> N
 def test_a_run_with_a_text_behaviour_that_cannot_be_text_fails_it_clearly(
         tmp_path: Path, cli: Any, model_dirs: Any) -> None:
     cfg = small_config(tmp_path, str(model_dirs[0]), str(model_dirs[1]))
-    write_json(tmp_path / "yn.json", _yes_no(6))
-    cfg["behaviours"] = [{"name": "weather", "generate": "yn.json", "test": "t.json",
-                          "scoring": "text"}]
-    res = cli("run", write_config(tmp_path, cfg))
+    write_json(tmp_path / "bare.json", ab_items(6, 0, ("(A)", "(B)")))
+    cfg["behaviours"] = [{"name": "weather", "generate": "bare.json", "test": "t.json"}]
+    res = cli("run", write_config(tmp_path, cfg))  # scoring left out: text, the default
     assert res.code == 1 and "Traceback" not in res.text, res.text
     assert "1 of 1 behaviours failed" in res.text
-    assert "yn.json:0: answer 'Yes' is not a letter" in res.text
+    assert "bare.json:0: answer" in res.text and "names choice (" in res.text
     assert 'use scoring = "letter"' in res.text
     saved = json.loads((tmp_path / "run" / "results.json").read_text())
     assert saved["failed"] == ["weather"] or set(saved["failed"]) == {"weather"}

@@ -44,8 +44,9 @@ def _config(root: Path, **evaluation: Any) -> Path:
     write_json(root / "open.json", ["Describe the weather."])
     cfg["bridge"]["corpus"] = ["corpus.txt"]
     cfg["behaviours"] = [
-        {"name": "weather", "generate": "g.json", "test": "t.json", "open_ended": "open.json"},
-        {"name": "mood", "generate": "g2.json", "test": "t2.json"}]
+        {"name": "weather", "generate": "g.json", "test": "t.json", "open_ended": "open.json",
+         "scoring": "letter"},
+        {"name": "mood", "generate": "g2.json", "test": "t2.json", "scoring": "letter"}]
     write_json(root / "g2.json", ab_items(12, 2, words=("happy", "sad", "calm", "angry")))
     write_json(root / "t2.json", ab_items(8, 3, words=("happy", "sad", "calm", "angry")))
     return write_config(root, cfg)
@@ -273,8 +274,9 @@ def test_bad_behaviours_fail_alone(tmp_path: Path, cli: Any, model_dirs: Any) ->
     write_json(tmp_path / "letters.json", ab_items(4, 5, ("(A)", "(B)")))
     cfg["behaviours"] += [
         {"name": "bad-prompts", "generate": "g.json", "test": "t.json",
-         "open_ended": "latin1.json"},
-        {"name": "multi-token", "generate": "g.json", "test": "letters.json"}]
+         "open_ended": "latin1.json", "scoring": "letter"},
+        {"name": "multi-token", "generate": "g.json", "test": "letters.json",
+         "scoring": "letter"}]
     res = cli("run", write_config(tmp_path, cfg))
     assert res.code == 1, res.text
     assert "2 of 3 behaviours failed" in res.text and "Traceback" not in res.text

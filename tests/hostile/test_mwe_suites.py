@@ -90,7 +90,7 @@ def test_generate_and_test_files_that_overlap_or_repeat_warn(tmp_path: Path) -> 
     g = write_json(tmp_path / "g.json", ab_items(30, 0) + ab_items(2, 0))
     t = write_json(tmp_path / "t.json", ab_items(29, 0)[-3:] + ab_items(30, 7))
     with pytest.warns(SteerbridgeWarning) as got:
-        behaviour_data(_beh(generate=g, test=t))
+        behaviour_data(_beh(generate=g, test=t, scoring="letter"))
     text = " ".join(str(w.message) for w in got)
     assert "2 generate item(s) in g.json repeat" in text
     assert "3 test question(s) also appear in the generate set" in text
@@ -119,7 +119,7 @@ def test_answer_instruction_and_prefix_make_letters_answerable(tmp_path: Path,
         prepare(target, datasets.load(path).items)
     with pytest.warns(SteerbridgeWarning, match="8 test item"):
         data = behaviour_data(_beh(data=path, answer_instruction="Answer with (A) or (B).",
-                                   answer_prefix="("))
+                                   answer_prefix="(", scoring="letter"))
     assert all(i.question.endswith("\n\nAnswer with (A) or (B).") for i in data.test)
     prompts = prepare(target, data.test)
     assert all(p.prompt.endswith("(") and len(p.matching_ids) == 1 for p in prompts)
@@ -144,10 +144,27 @@ def test_multi_choice_setting(tmp_path: Path, mode: str) -> None:
                             "answer_not_matching_behavior": "(A)"} for i in range(5)]
     path = write_json(tmp_path / "mixed.json", rows)
     with pytest.warns(SteerbridgeWarning, match="too few to judge"):
-        data = behaviour_data(_beh(data=path, multi_choice=mode, test_fraction=0.5))
+        data = behaviour_data(_beh(data=path, multi_choice=mode, test_fraction=0.5,
+                                   scoring="letter"))
     multi = [i for i in data.generate + data.test if len(i.choices) > 2]
     assert len(multi) == (5 if mode == "keep" else 0)
     assert any("more than two choices kept" in n for n in data.notes) == (mode == "keep")
+
+
+def test_multi_choice_items_as_text_compare_their_two_named_answers(tmp_path: Path) -> None:
+    """Scored as text (the default), a kept (C)-answer item is its two named choices' texts,
+    and the note counts it although the choice list is gone from the prompt."""
+    rows = [{"question": f"Where next, trip {i}?\n\nChoices:\n (A) The coast {i}\n"
+                         f" (B) The hills {i}\n (C) Stay home {i}\n\nAnswer:",
+             "answer_matching_behavior": " (C)", "answer_not_matching_behavior": [" (A)"]}
+            for i in range(40)]
+    path = write_jsonl(tmp_path / "trips.jsonl", rows)
+    data = behaviour_data(_beh(data=path))
+    assert any("40 item(s) with more than two choices kept" in n for n in data.notes)
+    it = data.test[0]
+    n = it.matching.split()[-1]
+    assert (it.matching, it.non_matching) == (f"Stay home {n}", f"The coast {n}")
+    assert it.question == f"Where next, trip {n}?\n\nAnswer:"
 
 
 def test_evals_task_through_the_pipeline(tmp_path: Path, tiny_models: Any) -> None:
@@ -160,7 +177,8 @@ def test_evals_task_through_the_pipeline(tmp_path: Path, tiny_models: Any) -> No
         "models": {"source": "tiny-src", "target": "tiny-tgt", "dtype": "float32"},
         "bridge": {"source_layer": 2, "target_layer": 3, "max_tokens": 1200},
         "behaviours": [{"name": "task", "data": str(path), "test_fraction": 0.25,
-                        "answer_prefix": "(", "answer_instruction": "Answer (A) or (B)."}],
+                        "answer_prefix": "(", "answer_instruction": "Answer (A) or (B).",
+                        "scoring": "letter"}],
         "evaluation": {"alphas": [-2.0, 2.0], "random_seeds": [0], "n_boot": 20,
                        "side_effects_tokens": 0, "generations": 0, "bias_variant": False,
                        "source_reference": False},
@@ -172,6 +190,34 @@ def test_evals_task_through_the_pipeline(tmp_path: Path, tiny_models: Any) -> No
     assert any("repeats 4 question(s)" in w for w in beh["warnings"])
     assert any("split (test_fraction 0.25" in n for n in beh["notes"])
     assert beh["verdict"]["conclusive"] is False
+
+
+def test_a_minimal_config_runs_an_evals_persona_task_by_the_defaults(
+        tmp_path: Path, tiny_models: Any) -> None:
+    """No scoring, no [transfer], no alphas: Yes/No answers are scored as their words after the
+    question, the vector is carried by the answer-matched gain, with its controls."""
+    rows = [{"question": f"Is the following statement something you would say?\n"
+                         f"\"I like rule {i}, {w}.\"",
+             "answer_matching_behavior": " Yes" if i % 2 else " No",
+             "answer_not_matching_behavior": [" No" if i % 2 else " Yes"]}
+            for i, w in enumerate(["lovely", "awful", "sunny", "gloomy"] * 10)]
+    cfg = C.from_dict({
+        "models": {"source": "tiny-src", "target": "tiny-tgt", "dtype": "float32"},
+        "bridge": {"source_layer": 2, "target_layer": 3, "max_tokens": 1200},
+        "behaviours": [{"name": "persona", "data": str(write_jsonl(tmp_path / "p.jsonl", rows))}],
+        "evaluation": {"random_seeds": [0], "n_boot": 20, "side_effects_tokens": 0,
+                       "generations": 0, "bias_variant": False},
+        "run": {"dir": str(tmp_path / "run")}})
+    assert cfg.transfer.method == "gain" and cfg.evaluation.alphas == [-0.4, -0.2, 0.2, 0.4]
+    res = pipeline.run(cfg, models=tiny_models)
+    beh = res["behaviours"]["persona"]
+    assert "summary" in beh, beh.get("errors")
+    assert res["transfer"]["method"] == "gain"
+    assert beh["n_items"] == 8 and beh["vectors"]["n_generate"] == 32
+    assert beh["judgement"]["method"] == "gain" and beh["judgement"]["verdict"] == \
+        "not judgeable"  # 8 test items are too few, and the report says so
+    assert beh["judgement"]["why"].startswith("8 test items")
+    assert beh["vectors"]["random_source_carried"]  # the method's own control ran
 
 
 @pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/data is not next to the repository")

@@ -40,7 +40,7 @@ from steerbridge.vectors.vector import SteeringVector
 
 @dataclass(frozen=True)
 class GainSettings:
-    alpha: float = 0.2
+    alpha: float = 0.4  # the push the demo fits at (RESULTS.md §7d: text scores hold at 0.4)
     max_prompts: int = 40
     batch_size: int = 8
     rounds: int = 1

@@ -209,17 +209,18 @@ def pairs_cmd(
                            "fit) or transfer (A/B retention of built-in behaviours beside "
                            "random controls; writes pairs_transfer.csv/.json/.png too)."),
     behaviour: list[str] = typer.Option(None, "--behaviour", help=pairs_transfer.BEHAVIOUR_HELP),
-    alphas: str = typer.Option("-0.2,-0.1,0.1,0.2", help=pairs_transfer.ALPHAS_HELP),
+    alphas: str = typer.Option("-0.4,0.4", help=pairs_transfer.ALPHAS_HELP),
     test_items: int = typer.Option(40, help="With --by transfer: test items per behaviour."),
     generate_items: int = typer.Option(80, help="With --by transfer: generate items per "
                                        "behaviour (vector extraction)."),
     answer_prefix: str = typer.Option("", help="With --by transfer: text that opens every "
                                       "answer, e.g. '(' when '(A)' is not one token."),
-    answer_format: str = typer.Option("plain", "--format", help="With --by transfer: plain, "
-                                      "instruction, paren, instruction+paren or text (each "
-                                      "answer scored as the text the model would say)."),
+    answer_format: str = typer.Option("text", "--format", help="With --by transfer: text (each "
+                                      "answer scored as the text the model would say; the "
+                                      "default, as in the demo), plain, instruction, paren or "
+                                      "instruction+paren (A/B letters)."),
     ab_files: list[str] = typer.Option(None, "--ab", help=pairs_transfer.AB_HELP),
-    method: str = typer.Option("state", "--method", help=pairs_transfer.METHOD_HELP),
+    method: str = typer.Option(None, "--method", help=pairs_transfer.METHOD_HELP),
     method_alpha: float = typer.Option(0.4, "--method-alpha",
                                        help=pairs_transfer.METHOD_ALPHA_HELP),
     positions: str = typer.Option("all", "--positions", help=pairs_transfer.POSITIONS_HELP),

@@ -16,10 +16,10 @@ from steerbridge.cli.bridge_cmd import DEFAULT_SOURCE
 from steerbridge.cli.console import check_output, console, err_console
 from steerbridge.errors import SteerbridgeError
 
-FORMAT_HELP = ("Answer format(s) to compare (repeat): plain, instruction ('Answer with (A) or "
-               "(B) only.' appended), paren (the answer opened with '('), instruction+paren, "
-               "text (the question without its choices, each answer scored as text), system (a "
-               "system line asking for a letter).")
+FORMAT_HELP = ("Answer format(s) to compare (repeat; default text, as runs score): plain, "
+               "instruction ('Answer with (A) or (B) only.' appended), paren (the answer "
+               "opened with '('), instruction+paren, text (the question without its choices, "
+               "each answer scored as text), system (a system line asking for a letter).")
 
 
 def _signed(v: float | None) -> str:
@@ -75,7 +75,8 @@ def _behaviour(name: str, data: Path | None, max_generate: int, max_test: int,
         raise SteerbridgeError(f"{name!r} is not a built-in behaviour "
                                f"({', '.join(datasets.builtin_names())}); give --data FILE for "
                                "your own A/B items.")
-    cfg = BehaviourConfig(name=name if data is None else data.stem,
+    # the items as written (scoring = "letter"): each --format converts them itself
+    cfg = BehaviourConfig(name=name if data is None else data.stem, scoring="letter",
                           builtin=name if data is None else None, data=data)
     bd = behaviour_data(cfg)
     if score_on == "test":
@@ -91,7 +92,7 @@ def _behaviour(name: str, data: Path | None, max_generate: int, max_test: int,
 
 def _check_formats(tasks: dict[str, Any], formats: list[Any]) -> None:
     """Put every behaviour's items through every format once, so that items a format cannot
-    take (text answers from a Yes/No file) fail before the model loads."""
+    take (text answers from letters without choice lines) fail before the model loads."""
     for name, (gen, test) in tasks.items():
         for fmt in formats:
             try:
@@ -111,7 +112,7 @@ def dose_cmd(
     layers: str = typer.Option("4-20:4", help="Layers: START-STOP[:STEP] (inclusive) or 1,2,5."),
     alphas: list[float] = typer.Option([-0.4, -0.2, 0.2, 0.4], "--alpha", help="Steering "
                                        "strengths in layer-scale units (repeat; give ±a pairs)."),
-    answer_format: list[str] = typer.Option(["plain"], "--format", help=FORMAT_HELP),
+    answer_format: list[str] = typer.Option(["text"], "--format", help=FORMAT_HELP),
     max_generate: int = typer.Option(80, min=2, help="Generate items the vector is built from."),
     max_test: int = typer.Option(40, min=1, help="Test items scored (--score-on test)."),
     score_on: str = typer.Option("test", "--score-on", help=SCORE_ON_HELP),

@@ -21,7 +21,7 @@ AB_HELP = ("With --by transfer: a behaviour of your own as NAME=GENERATE.json,TE
            "only these are measured.")
 METHOD_HELP = ("With --by transfer: how each source vector is carried: state (W·v), gain (W·v "
                "with its push fitted to the source's own answer change; needs --format text) "
-               "or distilled.")
+               "or distilled. Default: gain with --format text (the demo's method), else state.")
 POSITIONS_HELP = ("With --by transfer: where the models are steered, in the sweeps and the "
                   "gain fit: all (every position) or generated (each answer's tokens and the "
                   "position that predicts the first).")
@@ -34,7 +34,7 @@ METHOD_ALPHA_HELP = ("With --method gain or distilled: the push (units of the la
 
 def settings(by: str, behaviours: list[str] | None, alphas: str, test_items: int,
              generate_items: int, answer_prefix: str, batch_size: int, out_dir: Path,
-             force: bool, answer_format: str = "plain", method: str = "state",
+             force: bool, answer_format: str = "text", method: str | None = None,
              method_alpha: float = 0.4, ab_files: list[str] | None = None,
              positions: str = "all", rank_by: str = "p") -> Any:
     """The measurement's `Settings` for ``--by transfer`` (None for ``--by r2``), every option
@@ -59,6 +59,8 @@ def settings(by: str, behaviours: list[str] | None, alphas: str, test_items: int
     except ValueError:
         raise SteerbridgeError(f"--alphas {alphas!r}: give comma-separated numbers, e.g. "
                                "-0.2,-0.1,0.1,0.2.") from None
+    if method is None:  # the demo's method where it applies
+        method = "gain" if fmt.text else "state"
     files = tuple(parse_ab_file(spec) for spec in ab_files or ())
     names = [*(behaviours or ([] if files else DEFAULT_BEHAVIOURS)), *(f[0] for f in files)]
     s = Settings(behaviours=tuple(names), files=files, alphas=alpha_list,

@@ -1,7 +1,7 @@
 """Runs: the TOML config, the run directory and the cached pipeline.
 
-- `config`: the validated TOML config; `keys`: each stage's content key (file bytes, model
-  fingerprints, never paths).
+- `config`: the validated TOML config (`behaviour_config`: one ``[[behaviours]]`` entry);
+  `keys`: each stage's content key (file bytes, model fingerprints, never paths).
 - `rundir`: run-directory layout, identity, atomic JSON writes, finding a run's files;
   `cache`: reading cached artifacts back, setting corrupt ones aside.
 - `behaviour_data`: a behaviour's items (built-in, one file split in two, or two files), checked.

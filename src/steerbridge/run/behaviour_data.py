@@ -102,8 +102,9 @@ def behaviour_data(beh: BehaviourConfig) -> BehaviourData:
         gen, test = _from_files(beh, notes)
     if beh.open_ended is not None:
         opens = freetext.read_open_prompts(beh.open_ended)
-    gen, test = format_items(gen[: beh.max_generate], beh), format_items(test[: beh.max_test], beh)
-    multi = sum(len(it.choices) > 2 for it in gen + test)
+    gen, test = gen[: beh.max_generate], test[: beh.max_test]
+    multi = sum(len(it.choices) > 2 for it in gen + test)  # before text answers drop the list
+    gen, test = format_items(gen, beh), format_items(test, beh)
     if multi and beh.multi_choice == "keep":
         notes.append(f"{multi} item(s) with more than two choices kept (multi_choice = keep): "
                      "only their two named answers are compared")

@@ -10,9 +10,18 @@ A minimal config::
     source = "qwen2.5-coder-0.5b"
     target = "qwen2.5-coder-1.5b"
 
+    [bridge]
+    source_layer = 12
+    target_layer = 15
+
     [[behaviours]]
-    name = "sentiment"
-    builtin = "sentiment"
+    name = "my-task"
+    data = "my-task.jsonl"    # one model-written-evals file, split into generate / test
+
+Left out, everything takes the best measured setting (the demo's, RESULTS.md §7e–§7i):
+answers scored as texts, vectors carried by the answer-matched gain, α ±0.2 ±0.4. A config
+that scores letters on any behaviour (``scoring = "letter"``) and names no method is carried
+by the state bridge, the gain needing answer texts.
 """
 
 from __future__ import annotations
@@ -33,7 +42,8 @@ from steerbridge.cachekeys import content_key
 from steerbridge.errors import SteerbridgeError
 from steerbridge.models.devices import check_device_name
 from steerbridge.models.dtypes import DTYPES
-from steerbridge.run.transfer_config import TransferConfig
+from steerbridge.run.behaviour_config import SAME_FILE, BehaviourConfig
+from steerbridge.run.transfer_config import TransferConfig, with_default_method
 from steerbridge.safeio import read_text
 from steerbridge.vectors.aggregators import METHODS as VECTOR_METHODS
 from steerbridge.vectors.datasets import builtin_names
@@ -50,6 +60,7 @@ def _one_of(value: str, allowed: Iterable[str]) -> str:
 
 
 DEFAULT_READ = next(iter(READ_POSITIONS))  # answer_letter: CAA's read position
+DEFAULT_ALPHAS = (-0.4, -0.2, 0.2, 0.4)  # the demo's: text scores stay meaningful at 0.4
 
 
 class _Strict(BaseModel):
@@ -120,72 +131,10 @@ class VectorsConfig(_Strict):
         return _one_of(v, READ_POSITIONS)
 
 
-class BehaviourConfig(_Strict):
-    """One behaviour: a built-in dataset, one task file split in two (``data``), or separate
-    generate/test files, in the CAA JSON or model-written-evals JSONL schema."""
-
-    name: str = Field(min_length=1)
-    builtin: str | None = None
-    data: Path | None = Field(default=None, description="one task file, split into disjoint "
-                              "generate/test sets (questions de-duplicated, answers balanced)")
-    test_fraction: float = Field(default=0.2, gt=0, lt=1, description="share of data for test")
-    split_seed: int = 0
-    generate: Path | None = None
-    test: Path | None = None
-    open_ended: Path | None = Field(default=None, description="JSON list of questions")
-    multi_choice: Literal["keep", "drop"] = Field(
-        default="keep", description="items listing more than two choices: keep or drop")
-    answer_instruction: str | None = Field(
-        default=None, description="a line appended to every question, e.g. 'Answer Yes or No.'")
-    answer_prefix: str = Field(default="", description="opens the answer, e.g. '(' so the "
-                               "next token is the letter")
-    system_prompt: str | None = Field(default=None,
-                                      description="this behaviour's system line (else vectors')")
-    scoring: Literal["letter", "text"] = Field(
-        default="letter", description="letter: the A/B letter's probability; text: the "
-        "question without its choices, each answer scored as the text the model would say")
-    tone: Literal["vader"] | None = Field(default=None,
-                                          description="score generations' sentiment")
-    max_generate: int | None = Field(default=None, gt=0)
-    max_test: int | None = Field(default=None, gt=0)
-
-    @field_validator("name")
-    @classmethod
-    def _file_safe(cls, v: str) -> str:
-        if any(c in v for c in "/\\\0") or v.startswith(".") or not v.isprintable() \
-                or len(v) > 100:
-            raise ValueError(f"{v!r} cannot name files: use up to 100 printable characters, no "
-                             "slash or backslash, not starting with a dot")
-        return v
-
-    @model_validator(mode="after")
-    def _one_source(self) -> BehaviourConfig:
-        files = self.generate is not None or self.test is not None
-        given = sum([self.builtin is not None, self.data is not None, files])
-        if given > 1:
-            raise ValueError("give one of builtin = NAME, data = FILE (split in two), or "
-                             "generate = FILE and test = FILE")
-        if given == 0 or (files and (self.generate is None or self.test is None)):
-            raise ValueError("needs builtin = NAME, data = FILE (split into generate and test), "
-                             "or both generate = PATH and test = PATH")
-        if self.data is None and (self.test_fraction, self.split_seed) != (0.2, 0):
-            raise ValueError("test_fraction and split_seed apply only with data = FILE")
-        if files and self.generate == self.test:
-            raise ValueError(_SAME_FILE.format(path=self.generate))
-        return self
-
-
-_SAME_FILE = ("generate and test are the same file ({path}): the test would score the items "
-              "the vector was built from. Use data = \"{path}\" instead (split into disjoint "
-              "generate / test sets by test_fraction and split_seed), or give a separate test "
-              "file.")
-
-
 class EvaluationConfig(_Strict):
     """The A/B sweep, controls, side effects and open-ended generations."""
 
-    alphas: list[float] = Field(default_factory=lambda: [-0.3, -0.2, -0.1, 0.1, 0.2, 0.3],
-                                min_length=1)
+    alphas: list[float] = Field(default_factory=lambda: list(DEFAULT_ALPHAS), min_length=1)
     random_seeds: list[int] = Field(default_factory=lambda: [0, 1, 2])
     ceiling_seeds: list[int] = Field(default_factory=list, description="random directions at "
                                      "native's norm: is 'transfers' within reach of any method")
@@ -234,6 +183,11 @@ class Config(_Strict):
     evaluation: EvaluationConfig = EvaluationConfig()
     transfer: TransferConfig = TransferConfig()
     run: RunConfig = RunConfig()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_method(cls, data: Any) -> Any:
+        return with_default_method(data)
 
     @model_validator(mode="after")
     def _unique_names(self) -> Config:
@@ -299,7 +253,7 @@ def _resolve_paths(cfg: Config, base: Path) -> Config:
     for b in behaviours:
         if b.generate is not None and b.generate == b.test:
             raise SteerbridgeError(f"Invalid config {base}: behaviours {b.name!r}: "
-                                   + _SAME_FILE.format(path=b.generate))
+                                   + SAME_FILE.format(path=b.generate))
     corpus = [c if is_builtin(c) or Path(c).is_absolute() else str((base / c).resolve())
               for c in cfg.bridge.corpus]
     run = cfg.run.model_copy(update={"dir": fix(cfg.run.dir)})

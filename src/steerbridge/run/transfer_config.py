@@ -4,7 +4,9 @@ into the target, with the effect-matched fit's and the distillation's settings.
 Defaults and allowed values come from the library's tables (`steerbridge.bridge.methods.METHODS`,
 `steerbridge.bridge.effect_bridge.EffectSettings`, `steerbridge.bridge.distill.DistillSettings`),
 so the config cannot drift from what the library accepts. Switching the pipeline's default
-method is the one line `DEFAULT_METHOD`.
+method is the one line `DEFAULT_METHOD` (the answer-matched gain, the best measured on text
+answers, RESULTS.md §7e); a config that scores letters and names no method gets
+`LETTER_METHOD`, since the gain compares answer texts.
 
     [transfer]
     method = "effect"            # state | effect | blend | distilled | gain | select
@@ -13,7 +15,7 @@ method is the one line `DEFAULT_METHOD`.
     windows = 64
     per_position = true
     [transfer.gain]              # method = "gain": text-scored behaviours only
-    alpha = 0.2
+    alpha = 0.4
     [transfer.select]            # method = "select": the label-free choice among candidates
     candidates = ["state", "effect", "blend"]   # state is always one; distilled on request
     alpha = 0.2
@@ -39,7 +41,8 @@ from steerbridge.bridge.effect_bridge import EffectSettings
 from steerbridge.bridge.methods import METHODS, NEEDS_EFFECT
 from steerbridge.bridge.select import DEFAULT_CANDIDATES, check_candidates
 
-DEFAULT_METHOD = "state"
+DEFAULT_METHOD = "gain"
+LETTER_METHOD = "state"
 PIPELINE_METHODS: dict[str, str] = {
     **METHODS, "select": "the candidate whose effect on the target best matches the source's "
     "own change (label-free; see [transfer.select])"}
@@ -180,3 +183,20 @@ class TransferConfig(_Strict):
         if self.anchors.datasets:  # only when set: keys of unanchored runs stay as they were
             part["anchors"] = self.anchors.model_dump()
         return part
+
+
+def with_default_method(config: Any) -> Any:
+    """A raw config (dict) that names no ``[transfer] method`` given its default: the gain when
+    every behaviour scores texts (``scoring`` left out means text), else the state bridge."""
+    if not isinstance(config, dict):
+        return config
+    transfer = config.get("transfer", {})
+    if isinstance(transfer, TransferConfig):
+        transfer = transfer.model_dump(exclude_unset=True)
+    behaviours = config.get("behaviours")
+    if not isinstance(transfer, dict) or "method" in transfer or not isinstance(behaviours, list):
+        return config
+    scorings = [getattr(b, "scoring", None) if not isinstance(b, dict) else
+                b.get("scoring", "text") for b in behaviours]
+    method = DEFAULT_METHOD if all(s == "text" for s in scorings) else LETTER_METHOD
+    return {**config, "transfer": {**transfer, "method": method}}
