@@ -163,15 +163,22 @@ def make_item(
     out of scope: a missing or empty field, or an answer letter that is not among the choices.
     """
     if not isinstance(raw, dict):
-        raise SteerbridgeError(f"{source}: expected an object with question and answers, got "
-                               f"{type(raw).__name__}.")
+        plain = (" This file holds plain texts, not A/B items: as bridge text it goes in "
+                 "[bridge] corpus (as a .txt or .jsonl file); as a behaviour it needs two "
+                 "answers per question.") if isinstance(raw, str) else ""
+        raise SteerbridgeError(f"{source}: expected an object with question, "
+                               "answer_matching_behavior and answer_not_matching_behavior, got "
+                               f"{type(raw).__name__}.{plain}")
     missing = [k for k in ("question", "answer_matching_behavior", "answer_not_matching_behavior")
                if k not in raw or raw[k] in (None, "", [])]
     if missing:
+        questions_only = (" It has a question but no answers, like an open-ended prompt file: "
+                          "give such a file as the behaviour's open_ended, not as its A/B data."
+                          if len(missing) == 2 and "question" not in missing else "")
         raise SteerbridgeError(
             f"{source}: missing field(s) {', '.join(missing)}. Every A/B item needs question, "
             "answer_matching_behavior and answer_not_matching_behavior; fix or remove the item."
-        )
+            + questions_only)
     question = str(raw["question"])
     matching = raw["answer_matching_behavior"]
     non_matching = raw["answer_not_matching_behavior"]
@@ -236,8 +243,12 @@ def load_caa(path: str | Path, multi_choice: MultiChoice = "keep") -> ABDataset:
                                f"{err.lineno}, column {err.colno}); CAA files are one JSON list, "
                                "evals files one object per line (.jsonl).") from None
     if not isinstance(data, list):
+        keys = (f" with keys {', '.join(map(str, list(data)[:6]))}"
+                if isinstance(data, dict) else "")
         raise SteerbridgeError(
-            f"{p}: expected a JSON list of A/B items, got {type(data).__name__}."
+            f"{p}: expected a JSON list of A/B items, got {type(data).__name__}{keys}. A/B files "
+            "are one JSON list of {question, answer_matching_behavior, "
+            "answer_not_matching_behavior} objects (CAA) or one such object per line (.jsonl)."
         )
     return _collect(p.name, ((f"{p.name}:{i}", r) for i, r in enumerate(data)), multi_choice)
 
