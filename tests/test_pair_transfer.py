@@ -204,6 +204,29 @@ def test_margin_counts_a_wrong_way_random_control_against_the_pair() -> None:
     counted = pair_row(bridge, {"a": _numbers(0.9, 0.0, "transfers"), "b": _numbers(0.6, 0.0),
                                 "c": _numbers(1.0, 0.0, "transfers")})
     assert (counted["n_transfers"], clean["n_transfers"]) == (2, 0)
+    assert (counted["n_partly"], counted["n_transfers_logodds"]) == (1, 2)
+
+
+def test_rank_puts_verdicts_before_the_margin() -> None:
+    """RESULTS.md §7r's case: one pair has the larger margin (one behaviour's size), the other
+    the only "transfers"; verdicts decide, then "partly" over "fails", then the margin."""
+    bridge: Any = SimpleNamespace(source_layers=[1], target_layer=2,
+                                  metrics={"test": {"r2": 0.5}})
+
+    def pair(*rows: tuple[float, str]) -> PairTransfer:
+        return PairTransfer(pair_row(bridge, {f"b{i}": _numbers(r, 0.0, v)
+                                              for i, (r, v) in enumerate(rows)}))
+
+    big = pair((0.7, "partly"), (1.0, "partly"), (0.5, "fails"))
+    verdict = pair((0.9, "transfers"), (0.6, "partly"), (0.5, "partly"))
+    no_fail = pair((0.6, "partly"), (0.6, "partly"), (0.5, "partly"))
+    assert big.row["margin"] > verdict.row["margin"] > no_fail.row["margin"]
+    assert [p.row["margin"] for p in rank([big, no_fail, verdict])] == [
+        verdict.row["margin"], no_fail.row["margin"], big.row["margin"]]
+    lo = pair((0.9, "partly"), (0.6, "partly"), (0.5, "partly"))
+    lo.row["n_transfers_logodds"] = 2  # the log-odds verdicts rank under by="logodds"
+    lo.row["margin_logodds"] = 0.0
+    assert rank([verdict, lo], "logodds")[0] is lo and rank([lo, verdict])[0] is verdict
 
 
 def test_rank_by_margin_over_judgeable_then_all_then_r2() -> None:

@@ -25,8 +25,9 @@ METHOD_HELP = ("With --by transfer: how each source vector is carried: state (W�
 POSITIONS_HELP = ("With --by transfer: where the models are steered, in the sweeps and the "
                   "gain fit: all (every position) or generated (each answer's tokens and the "
                   "position that predicts the first).")
-RANK_BY_HELP = ("With --by transfer: rank the pairs by the margin over the random target "
-                "directions in p (the verdict rule's instrument) or on the per-token answer "
+RANK_BY_HELP = ("With --by transfer: rank the pairs by their verdicts (more 'transfers', then "
+                "more 'transfers' or 'partly'), then the margin over the random target "
+                "directions, in p (the verdict rule's instrument) or on the per-token answer "
                 "log-odds (logodds; text answers show the difference).")
 METHOD_ALPHA_HELP = ("With --method gain or distilled: the push (units of the layer's median "
                      "norm) at which the source's own change is matched.")
@@ -166,9 +167,10 @@ def run(src: Any, tgt: Any, bridges: list[Any], s: Any, out_dir: Path, title: st
                   f"{s.transfer}, steering {s.positions} positions")
     ranked = pair_transfer(src, tgt, bridges, s, progress=True)
     ranked_on = "p" if s.rank_by == "p" else "the log-odds"
-    top, detail = tables(ranked, f"layer pairs by transfer {title}, ranked by the margin in "
-                                 f"{ranked_on} (margin = retention − |random-target retention|, "
-                                 "over judgeable behaviours; (all): over every behaviour)")
+    top, detail = tables(ranked, f"layer pairs by transfer {title}, ranked by the verdicts "
+                                 f"then the margin, in {ranked_on} (margin = retention − "
+                                 "|random-target retention|, over judgeable behaviours; (all): "
+                                 "over every behaviour)")
     console.print(top)
     console.print(detail)
     console.print(f"[dim]verdict rule: {escape(RULE)}[/]")

@@ -1,9 +1,14 @@
 """A layer pair's row in the transfer ranking, and the ranking: numbers per behaviour from its
 judgement (p and, where the scores carry it, the log-odds instrument), the means over judgeable
-behaviours, and the margin over the random target directions pairs are ranked by
+behaviours, the verdict counts, and the margin over the random target directions
 (`evaluation.pair_transfer`): mean retention − mean |random-target retention|, so a random
 control that moves the wrong way counts against a pair as one that moves the right way does
-(the verdict rule's |mean|), never for it."""
+(the verdict rule's |mean|), never for it.
+
+Pairs are ranked by their verdicts first (more "transfers", then more "transfers" or "partly"),
+then by the margin: a mean can rise on one behaviour while another loses its "transfers"
+(RESULTS.md §7r: 12 → 15 had the larger margin, 10 → 12 the only "transfers"), and the verdicts
+are what a report leads with."""
 
 from __future__ import annotations
 
@@ -81,28 +86,41 @@ def pair_row(bridge: Bridge, numbers: dict[str, dict[str, Any]]) -> dict[str, An
         "margin_logodds": beyond_random(judged, "lo_retention", "lo_random_retention"),
         "margin_logodds_all": beyond_random(list(numbers), "lo_retention", "lo_random_retention"),
         "n_judgeable": len(judged), "n_behaviours": len(numbers),
-        # shown beside the margin: a mean can rise on one behaviour while another loses its
-        # "transfers" (RESULTS.md §7r: 12 -> 15 had the larger margin, 10 -> 12 the transfer)
-        "n_transfers": sum(n["verdict"] == "transfers" for n in numbers.values()),
+        **_verdict_counts(numbers, "verdict", ""),
+        **_verdict_counts(numbers, "lo_verdict", "_logodds"),
     }
     for b, n in numbers.items():
         row.update({f"{b}:{k}": n[k] for k in BEHAVIOUR_KEYS})
     return row
 
 
-def rank(rows: list[PairTransfer], by: str = "p") -> list[PairTransfer]:
-    """Best first: margin over judgeable behaviours; then (none judgeable) over all; then R².
-    ``by="logodds"`` ranks by the same margins on the log-odds instrument (judgeability stays
-    the p rule's)."""
-    m_key, all_key = ("margin", "margin_all") if by == "p" else ("margin_logodds",
-                                                                 "margin_logodds_all")
+def _verdict_counts(numbers: dict[str, dict[str, Any]], key: str,
+                    suffix: str) -> dict[str, int]:
+    """How many behaviours read "transfers", and "partly", by one instrument's verdicts."""
+    verdicts = [n[key] for n in numbers.values()]
+    return {f"n_transfers{suffix}": verdicts.count("transfers"),
+            f"n_partly{suffix}": verdicts.count("partly")}
 
-    def key(p: PairTransfer) -> tuple[int, float, float]:
+
+def rank(rows: list[PairTransfer], by: str = "p") -> list[PairTransfer]:
+    """Best first: pairs with a judgeable behaviour before those without; then more
+    "transfers", then more "transfers" or "partly"; then the margin over judgeable behaviours
+    (none judgeable: over all); then R². ``by="logodds"`` counts the log-odds verdicts and
+    ranks by the same margins on that instrument (judgeability stays the p rule's)."""
+    by_p = by == "p"
+    m_key, all_key = ("margin", "margin_all") if by_p else ("margin_logodds",
+                                                            "margin_logodds_all")
+    t_key, p_key = ("n_transfers", "n_partly") if by_p else ("n_transfers_logodds",
+                                                            "n_partly_logodds")
+
+    def key(p: PairTransfer) -> tuple[int, int, int, float, float]:
         m, m_all, r2 = p.row.get(m_key, math.nan), p.row.get(all_key, math.nan), p.row["r2"]
+        transfers = int(p.row.get(t_key, 0))
+        partly = transfers + int(p.row.get(p_key, 0))
+        fit = -r2 if math.isfinite(r2) else math.inf
         if math.isfinite(m):
-            return (0, -m, -r2 if math.isfinite(r2) else math.inf)
-        return (1, -m_all if math.isfinite(m_all) else math.inf,
-                -r2 if math.isfinite(r2) else math.inf)
+            return (0, -transfers, -partly, -m, fit)
+        return (1, -transfers, -partly, -m_all if math.isfinite(m_all) else math.inf, fit)
 
     out = sorted(rows, key=key)
     for i, p in enumerate(out, 1):

@@ -15,9 +15,10 @@ its source layers at once). The native vector is used to evaluate only.
 Per pair: each behaviour's retention, odd retention, random-target retention, source odd Δp,
 native Δp, answer mass and verdict (`evaluation.verdicts.RULE`); across behaviours the means
 over the *judgeable* ones (not "not judgeable") and the ``margin`` = mean retention − mean
-|random-target retention|, by which pairs are ranked (pairs with no judgeable behaviour last,
+|random-target retention|. Pairs are ranked by their verdicts first (more "transfers", then
+more "transfers" or "partly"), then by the margin (pairs with no judgeable behaviour last,
 ordered by the same margin over every behaviour); ``Settings.rank_by = "logodds"`` ranks by the
-same margins on the log-odds instrument (``margin_logodds``; judgeability stays p's). Layer
+log-odds verdicts and margins (``margin_logodds``; judgeability stays p's). Layer
 ``l`` is the output of decoder block ``l`` (HF ``hidden_states[l + 1]``). Tables and the
 plot: `evaluation.pair_transfer_report`.
 """

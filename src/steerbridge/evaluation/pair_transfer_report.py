@@ -25,7 +25,7 @@ FILES = (("pairs_transfer.csv", "text"), ("pairs_transfer.json", "json"),
          ("pairs_transfer.png", "image"))
 COLUMNS = ("rank", "source_layers", "target_layer", "r2", "mean_retention",
            "mean_odd_retention", "random_retention", "margin", "margin_all", "margin_logodds",
-           "margin_logodds_all", "n_judgeable", "n_behaviours", "n_transfers")
+           "margin_logodds_all", "n_judgeable", "n_behaviours", "n_transfers", "n_partly")
 
 
 def _clean(x: Any) -> Any:
@@ -54,9 +54,10 @@ def write_json(rows: list[PairTransfer], path: str | Path, settings: Settings,
                provenance: dict[str, Any] | None = None, force: bool = False) -> Path:
     """The rows, each behaviour's judgement and headline, the settings and the rule."""
     instrument = "p" if settings.rank_by == "p" else "the per-token answer log-odds"
-    obj = {"ranked_by": "margin = mean retention - mean |random-target retention| over "
-                        "judgeable behaviours (none judgeable: over all, ranked after), "
-                        f"measured in {instrument}",
+    obj = {"ranked_by": "verdicts first (more 'transfers', then more 'transfers' or "
+                        "'partly'), then margin = mean retention - mean |random-target "
+                        "retention| over judgeable behaviours (none judgeable: over all, "
+                        f"ranked after), measured in {instrument}",
            "rule": RULE, "settings": asdict(settings), "provenance": provenance,
            "pairs": [{"row": p.row, "behaviours": p.details} for p in rows]}
     return write_text(path, json.dumps(_clean(obj), indent=1, allow_nan=False), kind="json",
