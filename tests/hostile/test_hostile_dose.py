@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from hostile_kit import ab_items, small_config, write_config, write_input, write_json
 
-from steerbridge.errors import SteerbridgeError
+from steerbridge.errors import SteerbridgeError, SteerbridgeWarning
 from steerbridge.run.behaviour_data import behaviour_data
 from steerbridge.run.config import BehaviourConfig
 
@@ -219,10 +219,9 @@ TEXT_FILES: list[tuple[str, list[dict[str, str]], list[str]]] = [
         "question": "Which?\n\nChoices:\n (A) Only one line here.",
         "answer_matching_behavior": "(A)", "answer_not_matching_behavior": "(B)"}],
      ["g.json:1", "answer '(B)' is not among the choices ((A))", "fix the item or remove it"]),
-    ("identical-texts", [*GOOD[:2], SAME],
-     ["g.json:2", "identical ('Same text.')", "nothing to contrast", "fix or remove the item"]),
-    ("only-a-choice-list", [*GOOD[:4], ONLY_CHOICES],
-     ["g.json:4", "only a choice list", "no prompt", "add the question before the choices"]),
+    ("all-identical-texts", [SAME, SAME],
+     ["weather: none of its 2 generate item(s) can be scored as text", "g.json:0",
+      "identical ('Same text.')", 'use scoring = "letter"']),
 ]
 
 
@@ -240,6 +239,24 @@ def test_text_scoring_names_the_item_that_cannot_be_text(tmp_path: Path, case: s
     if 'scoring = "letter"' in msg:  # the advice works: the same file scored by letter loads
         letter = beh.model_copy(update={"scoring": "letter"})
         assert len(behaviour_data(letter).generate) == len(items)
+
+
+@pytest.mark.parametrize(("flawed", "where", "why"), [
+    (SAME, "g.json:2", "identical ('Same text.')"),
+    (ONLY_CHOICES, "g.json:2", "only a choice list")])
+def test_items_with_nothing_to_contrast_as_text_are_left_out_and_named(
+        tmp_path: Path, flawed: dict[str, str], where: str, why: str) -> None:
+    """One flawed item does not stop a task: it is left out (the next item takes its place
+    under max_generate), named in a warning and the run's notes; as letters it stays."""
+    beh = _text_behaviour(tmp_path, [*GOOD[:2], flawed, *GOOD[2:5]], HELD_OUT)
+    beh = beh.model_copy(update={"max_generate": 4})
+    with pytest.warns(SteerbridgeWarning, match=r"weather: generate: 1 item\(s\) left out"):
+        data = behaviour_data(beh)
+    assert [it.source for it in data.generate] == ["g.json:0", "g.json:1", "g.json:3",
+                                                   "g.json:4"]
+    assert any(where in n and why in n for n in data.notes), data.notes
+    letter = behaviour_data(beh.model_copy(update={"scoring": "letter"}))
+    assert [it.source for it in letter.generate][2] == "g.json:2"
 
 
 def test_text_scoring_reads_jsonl_with_blank_lines_and_names_real_line_numbers(

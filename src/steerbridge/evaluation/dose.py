@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from steerbridge.errors import SteerbridgeError
+from steerbridge.errors import SteerbridgeError, warn
 from steerbridge.evaluation.ab import prepare, sweep, total_steps
 from steerbridge.evaluation.metrics import delta_p, nanmean, odd_pairs, odd_part
 from steerbridge.evaluation.verdicts import MASS_MIN, SOURCE_MIN_ODD
@@ -26,7 +26,7 @@ from steerbridge.models.loading import LoadedModel
 from steerbridge.progress import Progress, progress_context
 from steerbridge.vectors.datasets import ABItem
 from steerbridge.vectors.extract import extract
-from steerbridge.vectors.text_answers import as_text_answers
+from steerbridge.vectors.text_answers import text_answers_lenient
 from steerbridge.vectors.vector import SteeringVector, random_like
 
 
@@ -42,7 +42,16 @@ class AnswerFormat:
 
     def apply(self, items: Sequence[ABItem]) -> list[ABItem]:
         """`items` with the instruction appended to each question and the answer prefix set."""
-        items = as_text_answers(items) if self.text else items
+        if self.text:  # items with nothing to contrast as text are left out, with a warning
+            conv = text_answers_lenient(items)
+            if conv.left_out and not conv.items:
+                raise SteerbridgeError(
+                    f"format text: none of the {len(items)} item(s) can be scored as text "
+                    f"(first: {conv.left_out[0][0]}: {conv.left_out[0][1]}); fix the items or "
+                    "compare letter formats only.")
+            if conv.left_out:
+                warn(f"format text: {conv.note()}.")
+            items = conv.items
         extra = f"\n\n{self.instruction}" if self.instruction else ""
         return [replace(it, question=it.question + extra, answer_prefix=self.prefix)
                 for it in items]

@@ -21,7 +21,7 @@ from steerbridge.evaluation.judgeable import too_small
 from steerbridge.run.config import BehaviourConfig
 from steerbridge.vectors import datasets, splits
 from steerbridge.vectors.datasets import ABItem
-from steerbridge.vectors.text_answers import as_text_answers
+from steerbridge.vectors.text_answers import text_answers_lenient
 
 
 @dataclass
@@ -75,10 +75,27 @@ def _from_split(beh: BehaviourConfig, notes: list[str]) -> tuple[list[ABItem], l
     return sp.generate, sp.test
 
 
+def _as_text(items: list[ABItem], beh: BehaviourConfig, role: str,
+             notes: list[str]) -> tuple[list[ABItem], list[ABItem]]:
+    """(the items kept, as given; the same as text answers): the question's stem, each answer
+    its own text. Items with nothing to contrast as text are left out, counted in `notes` and
+    warned about (none left: refused)."""
+    conv = text_answers_lenient(items)
+    if conv.left_out:
+        note = f"{role}: {conv.note()}"
+        notes.append(note)
+        _warn(f"{beh.name}: {note}.")
+        if not conv.items:
+            raise SteerbridgeError(
+                f"{beh.name}: none of its {len(items)} {role} item(s) can be scored as text "
+                f"(first: {conv.left_out[0][0]}: {conv.left_out[0][1]}); fix the items or use "
+                "scoring = \"letter\".")
+    return [items[i] for i in conv.kept], conv.items
+
+
 def format_items(items: list[ABItem], beh: BehaviourConfig) -> list[ABItem]:
-    """`items` as `beh` puts them to a model: text answers, instruction, answer prefix."""
-    if beh.scoring == "text":  # the question's stem, each answer its own text
-        items = as_text_answers(items)
+    """`items` as `beh` puts them to a model: instruction and answer prefix (text answers are
+    made first, by `behaviour_data`)."""
     if not beh.answer_instruction and not beh.answer_prefix:
         return items
     extra = f"\n\n{beh.answer_instruction}" if beh.answer_instruction else ""
@@ -102,9 +119,14 @@ def behaviour_data(beh: BehaviourConfig) -> BehaviourData:
         gen, test = _from_files(beh, notes)
     if beh.open_ended is not None:
         opens = freetext.read_open_prompts(beh.open_ended)
+    shown_gen, shown_test = gen, test  # as put to the models
+    if beh.scoring == "text":  # before truncating, so left-out items are replaced
+        gen, shown_gen = _as_text(gen, beh, "generate", notes)
+        test, shown_test = _as_text(test, beh, "test", notes)
     gen, test = gen[: beh.max_generate], test[: beh.max_test]
-    multi = sum(len(it.choices) > 2 for it in gen + test)  # before text answers drop the list
-    gen, test = format_items(gen, beh), format_items(test, beh)
+    multi = sum(len(it.choices) > 2 for it in gen + test)  # text answers drop the list
+    gen = format_items(shown_gen[: beh.max_generate], beh)
+    test = format_items(shown_test[: beh.max_test], beh)
     if multi and beh.multi_choice == "keep":
         notes.append(f"{multi} item(s) with more than two choices kept (multi_choice = keep): "
                      "only their two named answers are compared")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 from steerbridge.errors import SteerbridgeError
 from steerbridge.vectors.datasets import ABItem, answer_letter, choice_text
@@ -39,6 +39,65 @@ def _bare_letter(answer: str) -> str | None:
     return a if len(a) == 1 and "A" <= a <= "Z" else None
 
 
+def text_answer(it: ABItem, name: str) -> ABItem | str:
+    """One item as a text answer, or the reason it has nothing to contrast as text (its two
+    texts are the same, or it has no question before its choices).
+
+    Raises `SteerbridgeError` naming the item when a letter answer has no choice line: that is
+    the dataset's format, not one item's flaw.
+    """
+    texts = []
+    for ans in (it.matching, it.non_matching):
+        letter = answer_letter(ans) or _bare_letter(ans)
+        text = choice_text(it.question, letter) if letter else ans.strip()
+        if text is None:
+            raise SteerbridgeError(
+                f"{name}: answer {ans!r} names choice ({letter}), but the question has no "
+                f"'({letter}) …' line to take its text from, so it cannot be scored as "
+                "text; list the choices as '(A) …' lines or use scoring = \"letter\" for "
+                "this dataset.")
+        texts.append(text)
+    question = stem(it.question)
+    if texts[0] == texts[1]:
+        return f"its two answer texts are identical ({texts[0]!r})"
+    if not question:
+        return "its question is only a choice list"
+    return replace(it, question=question, matching=texts[0], non_matching=texts[1],
+                   answer_prefix="")
+
+
+@dataclass
+class TextAnswers:
+    """Items converted to text answers, and those left out with why (source or index)."""
+
+    items: list[ABItem]
+    kept: list[int] = field(default_factory=list)  # each converted item's index in the input
+    left_out: list[tuple[str, str]] = field(default_factory=list)
+
+    def note(self) -> str:
+        """One line for a run's notes ('' when nothing was left out)."""
+        if not self.left_out:
+            return ""
+        first, why = self.left_out[0]
+        return (f"{len(self.left_out)} item(s) left out as text answers, nothing to contrast "
+                f"(first: {first}: {why}); as letters they would stay")
+
+
+def text_answers_lenient(items: Sequence[ABItem]) -> TextAnswers:
+    """`as_text_answers`, leaving out (and listing) items with nothing to contrast as text
+    instead of refusing them all: one flawed item in a thousand should not stop a task."""
+    out = TextAnswers([])
+    for i, it in enumerate(items):
+        name = it.source or f"item {i}"
+        res = text_answer(it, name)
+        if isinstance(res, str):
+            out.left_out.append((name, res))
+        else:
+            out.items.append(res)
+            out.kept.append(i)
+    return out
+
+
 def as_text_answers(items: Sequence[ABItem]) -> list[ABItem]:
     """Items whose question is the stem and whose answers are the chosen lines' texts (an
     answer that is not a letter is its own text).
@@ -49,26 +108,9 @@ def as_text_answers(items: Sequence[ABItem]) -> list[ABItem]:
     out = []
     for i, it in enumerate(items):
         name = it.source or f"item {i}"
-        texts = []
-        for ans in (it.matching, it.non_matching):
-            letter = answer_letter(ans) or _bare_letter(ans)
-            text = choice_text(it.question, letter) if letter else ans.strip()
-            if text is None:
-                raise SteerbridgeError(
-                    f"{name}: answer {ans!r} names choice ({letter}), but the question has no "
-                    f"'({letter}) …' line to take its text from, so it cannot be scored as "
-                    "text; list the choices as '(A) …' lines or use scoring = \"letter\" for "
-                    "this dataset.")
-            texts.append(text)
-        question = stem(it.question)
-        if texts[0] == texts[1]:
-            raise SteerbridgeError(f"{name}: its two answer texts are identical ({texts[0]!r}), "
-                                   "so there is nothing to contrast as text; fix or remove the "
-                                   "item.")
-        if not question:
-            raise SteerbridgeError(f"{name}: its question is only a choice list, so there is no "
-                                   "prompt to score the answers after; add the question before "
-                                   "the choices or remove the item.")
-        out.append(replace(it, question=question, matching=texts[0], non_matching=texts[1],
-                           answer_prefix=""))
+        res = text_answer(it, name)
+        if isinstance(res, str):
+            raise SteerbridgeError(f"{name}: {res}, so there is nothing to contrast as text; "
+                                   "fix or remove the item.")
+        out.append(res)
     return out
