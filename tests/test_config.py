@@ -78,7 +78,7 @@ def test_load_resolves_relative_paths(tmp_path: Path) -> None:
 
 def test_stage_hash_depends_only_on_stage_inputs(tmp_path: Path) -> None:
     a = C.loads(BASE)
-    b = C.loads(BASE + "\n[evaluation]\nalphas = [0.05]\n")
+    b = C.loads(BASE + "\n[evaluation]\nalphas = [-0.05, 0.05]\n")
     c = C.loads(BASE.replace("target_layer = 2", "target_layer = 3"))
     assert keys.stage_hash(a, "bridge") == keys.stage_hash(b, "bridge")
     assert keys.stage_hash(a, "vectors", "sentiment") == keys.stage_hash(b, "vectors", "sentiment")

@@ -226,3 +226,30 @@ def test_pairs_ab_file_that_does_not_read_is_refused_before_loading(
     cli("pairs", "--by", "transfer", "--format", "text", "--ab", f"mine={bad},{bad}",
         "--out-dir", tmp_path / "o").refused("bad.json")
     assert not (tmp_path / "o").exists()
+
+
+def test_thin_fit_warning_names_what_is_missing() -> None:
+    from steerbridge.bridge.scoring import thin_fit_warning
+
+    assert thin_fit_warning(20_000, 896, 0.64) == ""
+    few = thin_fit_warning(127, 896, 0.1)
+    assert "127 tokens, fewer than twice its source width (896)" in few
+    assert "held-out" not in few and "Raise [bridge] max_tokens" in few
+    none = thin_fit_warning(5_000, 896, None)
+    assert "no held-out tokens" in none and "fewer than" not in none
+    assert "fewer than" in thin_fit_warning(None, 896, float("nan"))
+
+
+def test_a_run_on_a_thin_bridge_warns_and_keeps_the_warning(tmp_path: Path, cli: Any,
+                                                            model_dirs: Any) -> None:
+    """max_tokens so small that one window remains: the run goes on, saying why the bridge's
+    numbers say little, in the output and in results.json."""
+    import json
+
+    cfg = small_config(tmp_path, str(model_dirs[0]), str(model_dirs[1]))
+    cfg["bridge"]["max_tokens"] = 5
+    res = cli("run", write_config(tmp_path, cfg))
+    assert res.code == 0, res.text
+    assert "no held-out tokens were left to score it" in res.text
+    results = json.loads((tmp_path / "run" / "results.json").read_text())
+    assert any("Raise [bridge] max_tokens" in w for w in results["warnings"])

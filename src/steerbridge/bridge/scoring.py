@@ -88,3 +88,20 @@ def baselines(
     return {"mean_predictor": {k: mean_pred[k] for k in keep if k in mean_pred},
             "random_map": {k: random_map[k] for k in keep}}
 
+
+
+def thin_fit_warning(n_train: int | None, d_source: int, held_out_r2: float | None) -> str:
+    """Why a fitted bridge's numbers say little ('' when nothing): fewer training tokens than
+    twice its source width (the fit is then mostly the ridge prior), or no held-out tokens
+    left to score it."""
+    n = int(n_train or 0)
+    problems = []
+    if n < 2 * d_source:
+        problems.append(f"fitted on {n:,} tokens, fewer than twice its source width "
+                        f"({d_source:,})")
+    if held_out_r2 is None or not math.isfinite(held_out_r2):
+        problems.append("no held-out tokens were left to score it")
+    if not problems:
+        return ""
+    return ("The bridge was " + " and ".join(problems) + ", so its map and its R² say little. "
+            "Raise [bridge] max_tokens (the demo uses 30,000) or give a larger corpus.")

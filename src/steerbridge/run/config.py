@@ -157,6 +157,13 @@ class EvaluationConfig(_Strict):
         bad = [a for a in v if not math.isfinite(a)]
         if bad:
             raise ValueError(f"alphas must be finite numbers, got {bad}")
+        if 0 in v:
+            raise ValueError("alpha 0 is the unsteered condition, measured in every run; "
+                             "remove it")
+        if not any(-a in v for a in v):
+            raise ValueError("alphas need at least one ±a pair, e.g. [-0.4, -0.2, 0.2, 0.4]: "
+                             "odd retention, which the verdict needs, is the part of the change "
+                             "that flips with alpha's sign")
         return sorted(set(v))
 
     @field_validator("generation_alpha")

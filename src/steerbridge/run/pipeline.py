@@ -28,6 +28,7 @@ from typing import Any
 import torch
 
 from steerbridge.bridge.distributed import barrier, current_shard
+from steerbridge.bridge.scoring import thin_fit_warning
 from steerbridge.evaluation import report
 from steerbridge.models.devices import resolve_device
 from steerbridge.models.loading import LoadedModel
@@ -104,6 +105,10 @@ def _run(cfg: Config, run_dir: str | Path | None, hooks: Hooks,
     loaded = {b.name: out.attempt(b.name, partial(behaviour_data, b)) for b in cfg.behaviours}
     ready = [b for b in cfg.behaviours if loaded[b.name] is not None]
     bridge = stage_bridge(ctx) if ready else None  # no behaviour left: no bridge to fit
+    if bridge is not None and (thin := thin_fit_warning(
+            bridge.metrics.get("n_train"), bridge.d_source,
+            (bridge.metrics.get("test") or {}).get("r2"))):
+        out.warn(thin)
     if not shard.is_main:
         return {"rank": shard.rank}
     pairs = stage_pairs(ctx) if ready else None
