@@ -21,7 +21,7 @@ from steerbridge.evaluation.judgeable import too_small
 from steerbridge.run.config import BehaviourConfig
 from steerbridge.vectors import datasets, splits
 from steerbridge.vectors.datasets import ABItem
-from steerbridge.vectors.text_answers import text_answers_lenient
+from steerbridge.vectors.text_answers import as_text_answers, text_answers_lenient
 
 
 @dataclass
@@ -94,8 +94,13 @@ def _as_text(items: list[ABItem], beh: BehaviourConfig, role: str,
 
 
 def format_items(items: list[ABItem], beh: BehaviourConfig) -> list[ABItem]:
-    """`items` as `beh` puts them to a model: instruction and answer prefix (text answers are
-    made first, by `behaviour_data`)."""
+    """`items` as `beh` puts them to a model: text answers (every item must convert), the
+    instruction and the answer prefix."""
+    return _with_instruction(as_text_answers(items) if beh.scoring == "text" else items, beh)
+
+
+def _with_instruction(items: list[ABItem], beh: BehaviourConfig) -> list[ABItem]:
+    """`items` with `beh`'s answer instruction appended and its answer prefix set."""
     if not beh.answer_instruction and not beh.answer_prefix:
         return items
     extra = f"\n\n{beh.answer_instruction}" if beh.answer_instruction else ""
@@ -125,8 +130,8 @@ def behaviour_data(beh: BehaviourConfig) -> BehaviourData:
         test, shown_test = _as_text(test, beh, "test", notes)
     gen, test = gen[: beh.max_generate], test[: beh.max_test]
     multi = sum(len(it.choices) > 2 for it in gen + test)  # text answers drop the list
-    gen = format_items(shown_gen[: beh.max_generate], beh)
-    test = format_items(shown_test[: beh.max_test], beh)
+    gen = _with_instruction(shown_gen[: beh.max_generate], beh)
+    test = _with_instruction(shown_test[: beh.max_test], beh)
     if multi and beh.multi_choice == "keep":
         notes.append(f"{multi} item(s) with more than two choices kept (multi_choice = keep): "
                      "only their two named answers are compared")
