@@ -135,6 +135,7 @@ def app() -> Any:
     (["--behaviour", "no-such-behaviour"], "no-such-behaviour"),
     (["--alphas", "0.1,zero"], "--alphas"),
     (["--alphas", "0"], "non-zero"),
+    (["--alphas=0.2,0.4"], "at least one ±a pair"),
     (["--test-items", "0"], "--test-items"),
     (["--method", "effect"], "--method 'effect'"),
     (["--method", "gain", "--format", "plain"], "--format text"),

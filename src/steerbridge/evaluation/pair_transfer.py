@@ -98,6 +98,10 @@ class Settings:
         if not self.alphas or not all(math.isfinite(a) and a != 0 for a in self.alphas):
             raise SteerbridgeError(f"--alphas {list(self.alphas)}: give finite, non-zero "
                                    "alphas, e.g. -0.2 -0.1 0.1 0.2.")
+        if not any(-a in self.alphas for a in self.alphas):
+            raise SteerbridgeError(f"--alphas {list(self.alphas)}: give at least one ±a pair, "
+                                   "e.g. -0.4,0.4: odd retention, which the verdict needs, is "
+                                   "the part of the change that flips with alpha's sign.")
         for name, n in (("--test-items", self.test_items),
                         ("--generate-items", self.generate_items),
                         ("--batch-size", self.batch_size)):
