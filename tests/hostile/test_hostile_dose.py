@@ -220,7 +220,7 @@ TEXT_FILES: list[tuple[str, list[dict[str, str]], list[str]]] = [
         "answer_matching_behavior": "(A)", "answer_not_matching_behavior": "(B)"}],
      ["g.json:1", "answer '(B)' is not among the choices ((A))", "fix the item or remove it"]),
     ("all-identical-texts", [SAME, SAME],
-     ["weather: none of its 2 generate item(s) can be scored as text", "g.json:0",
+     ["weather (generate): none of its 2 item(s) can be scored as text", "g.json:0",
       "identical ('Same text.')", 'use scoring = "letter"']),
 ]
 

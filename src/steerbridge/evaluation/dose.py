@@ -44,11 +44,8 @@ class AnswerFormat:
         """`items` with the instruction appended to each question and the answer prefix set."""
         if self.text:  # items with nothing to contrast as text are left out, with a warning
             conv = text_answers_lenient(items)
-            if conv.left_out and not conv.items:
-                raise SteerbridgeError(
-                    f"format text: none of the {len(items)} item(s) can be scored as text "
-                    f"(first: {conv.left_out[0][0]}: {conv.left_out[0][1]}); fix the items or "
-                    "compare letter formats only.")
+            conv.refuse_if_none_left("format text", "fix the items or compare letter formats "
+                                     "only")
             if conv.left_out:
                 warn(f"format text: {conv.note()}.")
             items = conv.items

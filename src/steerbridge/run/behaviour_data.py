@@ -81,15 +81,11 @@ def _as_text(items: list[ABItem], beh: BehaviourConfig, role: str,
     its own text. Items with nothing to contrast as text are left out, counted in `notes` and
     warned about (none left: refused)."""
     conv = text_answers_lenient(items)
+    conv.refuse_if_none_left(f"{beh.name} ({role})", "fix the items or use scoring = \"letter\"")
     if conv.left_out:
         note = f"{role}: {conv.note()}"
         notes.append(note)
         _warn(f"{beh.name}: {note}.")
-        if not conv.items:
-            raise SteerbridgeError(
-                f"{beh.name}: none of its {len(items)} {role} item(s) can be scored as text "
-                f"(first: {conv.left_out[0][0]}: {conv.left_out[0][1]}); fix the items or use "
-                "scoring = \"letter\".")
     return [items[i] for i in conv.kept], conv.items
 
 

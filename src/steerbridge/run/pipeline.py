@@ -105,12 +105,12 @@ def _run(cfg: Config, run_dir: str | Path | None, hooks: Hooks,
     loaded = {b.name: out.attempt(b.name, partial(behaviour_data, b)) for b in cfg.behaviours}
     ready = [b for b in cfg.behaviours if loaded[b.name] is not None]
     bridge = stage_bridge(ctx) if ready else None  # no behaviour left: no bridge to fit
+    if not shard.is_main:
+        return {"rank": shard.rank}
     if bridge is not None and (thin := thin_fit_warning(
             bridge.metrics.get("n_train"), bridge.d_source,
             (bridge.metrics.get("test") or {}).get("r2"))):
         out.warn(thin)
-    if not shard.is_main:
-        return {"rank": shard.rank}
     pairs = stage_pairs(ctx) if ready else None
     probes = prepare_effect(ctx, [x for b in ready if (x := loaded[b.name]) is not None]) \
         if ready and cfg.transfer.needs_effect else None

@@ -74,6 +74,13 @@ class TextAnswers:
     kept: list[int] = field(default_factory=list)  # each converted item's index in the input
     left_out: list[tuple[str, str]] = field(default_factory=list)
 
+    def refuse_if_none_left(self, what: str, fix: str) -> None:
+        """Raise when every item was left out: nothing would be measured."""
+        if self.left_out and not self.items:
+            first, why = self.left_out[0]
+            raise SteerbridgeError(f"{what}: none of its {len(self.left_out)} item(s) can be "
+                                   f"scored as text (first: {first}: {why}); {fix}.")
+
     def note(self) -> str:
         """One line for a run's notes ('' when nothing was left out)."""
         if not self.left_out:
@@ -105,12 +112,9 @@ def as_text_answers(items: Sequence[ABItem]) -> list[ABItem]:
     Raises `SteerbridgeError` naming the first item with a letter answer but no choice line
     for it, or whose two texts are the same (nothing to contrast).
     """
-    out = []
-    for i, it in enumerate(items):
-        name = it.source or f"item {i}"
-        res = text_answer(it, name)
-        if isinstance(res, str):
-            raise SteerbridgeError(f"{name}: {res}, so there is nothing to contrast as text; "
-                                   "fix or remove the item.")
-        out.append(res)
-    return out
+    conv = text_answers_lenient(items)
+    if conv.left_out:
+        name, why = conv.left_out[0]
+        raise SteerbridgeError(f"{name}: {why}, so there is nothing to contrast as text; fix "
+                               "or remove the item.")
+    return conv.items
