@@ -43,6 +43,7 @@ from steerbridge.bridge.transfer import transfer
 from steerbridge.errors import SteerbridgeError
 from steerbridge.evaluation import ab
 from steerbridge.evaluation.dose import answer_format
+from steerbridge.evaluation.metrics import odd_pairs
 from steerbridge.evaluation.pair_rank import (
     RANK_BY,
     PairTransfer,
@@ -98,7 +99,7 @@ class Settings:
         if not self.alphas or not all(math.isfinite(a) and a != 0 for a in self.alphas):
             raise SteerbridgeError(f"--alphas {list(self.alphas)}: give finite, non-zero "
                                    "alphas, e.g. -0.2 -0.1 0.1 0.2.")
-        if not any(-a in self.alphas for a in self.alphas):
+        if not odd_pairs(self.alphas):
             raise SteerbridgeError(f"--alphas {list(self.alphas)}: give at least one ±a pair, "
                                    "e.g. -0.4,0.4: odd retention, which the verdict needs, is "
                                    "the part of the change that flips with alpha's sign.")

@@ -40,6 +40,7 @@ from steerbridge.bridge.corpus import DEFAULT_MAX_TOKENS, DEFAULT_WINDOW
 from steerbridge.bridge.fits import METHODS as BRIDGE_METHODS
 from steerbridge.cachekeys import content_key
 from steerbridge.errors import SteerbridgeError
+from steerbridge.evaluation.metrics import odd_pairs
 from steerbridge.models.devices import check_device_name
 from steerbridge.models.dtypes import DTYPES
 from steerbridge.run.behaviour_config import SAME_FILE, BehaviourConfig
@@ -160,7 +161,7 @@ class EvaluationConfig(_Strict):
         if 0 in v:
             raise ValueError("alpha 0 is the unsteered condition, measured in every run; "
                              "remove it")
-        if not any(-a in v for a in v):
+        if not odd_pairs(v):
             raise ValueError("alphas need at least one ±a pair, e.g. [-0.4, -0.2, 0.2, 0.4]: "
                              "odd retention, which the verdict needs, is the part of the change "
                              "that flips with alpha's sign")
