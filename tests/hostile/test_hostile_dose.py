@@ -297,3 +297,20 @@ def test_a_run_with_a_text_behaviour_that_cannot_be_text_fails_it_clearly(
     assert saved["failed"] == ["weather"] or set(saved["failed"]) == {"weather"}
     assert 'scoring = "letter"' in saved["behaviours"]["weather"]["errors"][0]
     assert not list((tmp_path / "run").glob("bridge-*"))
+
+
+def test_dose_text_format_leaves_out_flawed_items_and_refuses_when_none_is_left() -> None:
+    """`dose --format text` reads items as `run` does: a flawed item is left out with a
+    warning naming it; a set with no item left is refused with the fix."""
+    from steerbridge.evaluation.dose import answer_format
+    from steerbridge.vectors.datasets import make_item
+
+    good, _ = make_item(GOOD[0], "g.json:0")
+    same, _ = make_item(SAME, "g.json:1")
+    assert good is not None and same is not None
+    with pytest.warns(SteerbridgeWarning, match=r"format text: 1 item\(s\) left out.*g\.json:1"):
+        kept = answer_format("text").apply([good, same])
+    assert [it.source for it in kept] == ["g.json:0"]
+    with pytest.raises(SteerbridgeError, match=r"format text: none of its 1 item\(s\).*"
+                                               r"compare letter formats only"):
+        answer_format("text").apply([same])
